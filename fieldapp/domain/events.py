@@ -1,0 +1,575 @@
+"""The event log's vocabulary: one versioned, validated schema per event type.
+
+The same schemas are used by the laptop (at capture) and by the central endpoint (at push),
+so an event that one side accepts the other accepts too.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import re
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from fieldapp.domain.catalogue import (
+    CALLBACK_OUTCOMES,
+    ESCALATING_RISKS,
+    LEAFLET_OUTCOMES,
+    OFFENCE_TYPES,
+    OFFER_OUTCOMES,
+    RELATIONSHIPS,
+    RISK_INDICATORS,
+    LeafletCatalogue,
+)
+from fieldapp.domain.problems import InvalidEvent, Problem, Reader, format_utc, parse_utc
+
+
+class EventType(StrEnum):
+    OCCURRENCE_RECORDED = "occurrence_recorded"
+    LEAFLET_ISSUED = "leaflet_issued"
+    HOUSEHOLD_RECORDED = "household_recorded"
+    VCAS_OFFERED = "vcas_offered"
+    CALLBACK_ATTEMPTED = "callback_attempted"
+    TASK_REASSIGNED = "task_reassigned"
+    EVENT_CORRECTED = "event_corrected"
+    ENTERED_IN_ERROR = "entered_in_error"
+    HOUSEHOLDS_MERGED = "households_merged"
+    CONFLICT_CONFIRMED = "conflict_confirmed"
+
+
+# The one schema version each type is written at today. Older versions are upgraded on read.
+SCHEMA_VERSIONS: Mapping[EventType, int] = {t: 1 for t in EventType}
+
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+MAX_EVENT_BYTES = 16_384
+
+_REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/\-]{2,29}$")
+_OFFICER = re.compile(r"^[A-Za-z0-9_\-]{1,32}$")
+_DEVICE = re.compile(r"^[A-Za-z0-9_\-.]{1,64}$")
+# The Royal Mail's shape of a UK postcode, including GIR 0AA.
+_POSTCODE = re.compile(
+    r"^(GIR ?0AA|[A-PR-UWYZ](?:[0-9]{1,2}|[A-HK-Y][0-9]{1,2}|[0-9][A-HJKPSTUW]"
+    r"|[A-HK-Y][0-9][ABEHMNPRVWXY]) ?[0-9][ABD-HJLNP-UW-Z]{2})$"
+)
+_PHONE = re.compile(r"^\+?[0-9 ()\-]{7,20}$")
+
+
+def normalise_postcode(text: str) -> str:
+    compact = re.sub(r"\s+", "", text.upper())
+    return f"{compact[:-3]} {compact[-3:]}" if len(compact) > 3 else compact
+
+
+# --------------------------------------------------------------------------- payloads
+
+
+@dataclass(frozen=True)
+class OccurrenceRecorded:
+    reference: str
+    offence_types: tuple[str, ...]
+    oic: str
+    district: str
+
+
+@dataclass(frozen=True)
+class LeafletIssue:
+    person_name: str
+    leaflets: tuple[str, ...]
+    outcome: str
+    risk_indicators: tuple[str, ...]
+    escalated: bool
+    notes: str = ""
+
+    @property
+    def needs_escalation(self) -> bool:
+        return bool(ESCALATING_RISKS.intersection(self.risk_indicators))
+
+
+@dataclass(frozen=True)
+class Member:
+    relationship: str
+    name: str = ""
+    age: int | None = None
+
+
+@dataclass(frozen=True)
+class HouseholdRecorded:
+    occurrence_id: str
+    address: str
+    postcode: str
+    members: tuple[Member, ...]
+
+
+@dataclass(frozen=True)
+class VcasOffer:
+    outcome: str
+    reason: str = ""
+    consent_to_share: bool = False
+    contact_name: str = ""
+    contact_phone: str = ""
+
+
+@dataclass(frozen=True)
+class CallbackAttempt:
+    outcome: str
+    notes: str = ""
+    consent_to_share: bool = False
+    contact_phone: str = ""
+
+
+@dataclass(frozen=True)
+class TaskReassigned:
+    to_officer: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class EventCorrected:
+    target_id: str
+    target_type: str
+    payload: Mapping[str, Any]
+    reason: str
+    occurred_at: str = ""
+
+
+@dataclass(frozen=True)
+class EnteredInError:
+    target_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class HouseholdsMerged:
+    merged_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ConflictConfirmed:
+    conflict_key: str
+    note: str
+
+
+Payload = (
+    OccurrenceRecorded
+    | LeafletIssue
+    | HouseholdRecorded
+    | VcasOffer
+    | CallbackAttempt
+    | TaskReassigned
+    | EventCorrected
+    | EnteredInError
+    | HouseholdsMerged
+    | ConflictConfirmed
+)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What validation needs from outside the event: the catalogue and the time now."""
+
+    catalogue: LeafletCatalogue
+    now: datetime
+    future_tolerance: timedelta = timedelta(minutes=5)
+
+
+def _uuid(reader: Reader, name: str, label: str, *, version: int | None = None) -> str:
+    value = reader.data.get(name)
+    try:
+        parsed = uuid.UUID(value) if isinstance(value, str) else None
+    except ValueError:
+        parsed = None
+    if parsed is None or str(parsed) != value or (version and parsed.version != version):
+        reader.problem(name, f"The {label} is not a valid identifier.")
+        return ""
+    return str(parsed)
+
+
+def _parse_occurrence(r: Reader, rules: Rules) -> OccurrenceRecorded:
+    r.unexpected(("reference", "offence_types", "oic", "district"))
+    reference = r.text("reference", "occurrence reference", max_len=30)
+    if reference and not _REFERENCE.match(reference):
+        r.problem("reference", "The occurrence reference should look like 13/123456/24.")
+    offences = r.choices("offence_types", "offence types", OFFENCE_TYPES)
+    oic = r.text("oic", "collar number of the officer in charge", max_len=32)
+    if oic and not _OFFICER.match(oic):
+        r.problem("oic", "The officer in charge's collar number has letters or digits only.")
+    district = r.text("district", "district", max_len=60)
+    return OccurrenceRecorded(reference.upper(), offences, oic, district)
+
+
+def _parse_leaflets(r: Reader, rules: Rules) -> LeafletIssue:
+    r.unexpected(("person_name", "leaflets", "outcome", "risk_indicators", "escalated", "notes"))
+    issue = LeafletIssue(
+        person_name=r.text("person_name", "name of the person under investigation", max_len=120),
+        leaflets=r.choices("leaflets", "leaflets", rules.catalogue.titles),
+        outcome=r.choice("outcome", "what happened to the leaflets", LEAFLET_OUTCOMES),
+        risk_indicators=r.choices(
+            "risk_indicators", "risk indicators", RISK_INDICATORS, at_least_one=False
+        ),
+        escalated=r.boolean("escalated", "whether the risk was escalated", default=False),
+        notes=r.text("notes", "notes", required=False, max_len=2000, multiline=True),
+    )
+    if issue.needs_escalation and not issue.escalated:
+        r.problem(
+            "escalated",
+            "Self-harm or suicide risk was indicated: escalate now and confirm it here.",
+        )
+    return issue
+
+
+def _parse_household(r: Reader, rules: Rules) -> HouseholdRecorded:
+    r.unexpected(("occurrence_id", "address", "postcode", "members"))
+    occurrence_id = _uuid(r, "occurrence_id", "occurrence")
+    address = r.text("address", "address", max_len=300, multiline=True)
+    postcode = normalise_postcode(r.text("postcode", "postcode", max_len=10))
+    if postcode and not _POSTCODE.match(postcode):
+        r.problem("postcode", f"“{postcode}” is not a UK postcode (for example LS1 4HY).")
+    members = []
+    member_readers = r.items("members", "household members", max_items=30)
+    if "members" in r.data and isinstance(r.data["members"], list) and not member_readers:
+        r.problem("members", "Add at least one member of the household.")
+    for m in member_readers:
+        m.unexpected(("relationship", "name", "age"))
+        relationship = m.choice("relationship", "relationship", RELATIONSHIPS)
+        name = m.text("name", "name", required=False, max_len=120)
+        age: int | None = None
+        if relationship == "child" or m.data.get("age") is not None:
+            age = m.integer("age", "age of the child" if relationship == "child" else "age", 0, 120)
+            if relationship == "child" and age > 17:
+                m.problem("age", "A child is under 18: choose another relationship for an adult.")
+        members.append(Member(relationship, name, age if age is not None and age >= 0 else None))
+    return HouseholdRecorded(occurrence_id, address, postcode, tuple(members))
+
+
+def _contact(r: Reader, consent: bool) -> str:
+    phone = r.text("contact_phone", "contact telephone number", required=consent, max_len=20)
+    if phone and not _PHONE.match(phone):
+        r.problem("contact_phone", "The telephone number has digits, spaces and + only.")
+    return phone
+
+
+def _parse_offer(r: Reader, rules: Rules) -> VcasOffer:
+    r.unexpected(("outcome", "reason", "consent_to_share", "contact_name", "contact_phone"))
+    outcome = r.choice("outcome", "outcome of the offer", OFFER_OUTCOMES)
+    reason = r.text(
+        "reason", "reason it was not appropriate", required=outcome == "not_appropriate",
+        max_len=500, multiline=True,
+    )
+    consent = r.boolean("consent_to_share", "consent to share contact details", default=False)
+    if outcome == "accepted" and not consent:
+        r.problem(
+            "consent_to_share",
+            "VCAS needs consent to share contact details before a referral can be made.",
+        )
+    name = r.text("contact_name", "contact name", required=False, max_len=120)
+    return VcasOffer(outcome, reason, consent, name, _contact(r, consent))
+
+
+def _parse_callback(r: Reader, rules: Rules) -> CallbackAttempt:
+    r.unexpected(("outcome", "notes", "consent_to_share", "contact_phone"))
+    outcome = r.choice("outcome", "outcome of the call-back", CALLBACK_OUTCOMES)
+    notes = r.text("notes", "notes", required=False, max_len=2000, multiline=True)
+    consent = r.boolean("consent_to_share", "consent to share contact details", default=False)
+    if outcome == "accepted" and not consent:
+        r.problem(
+            "consent_to_share",
+            "VCAS needs consent to share contact details before a referral can be made.",
+        )
+    return CallbackAttempt(outcome, notes, consent, _contact(r, consent=False))
+
+
+def _officer(r: Reader, name: str, label: str) -> str:
+    value = r.text(name, label, max_len=32)
+    if value and not _OFFICER.match(value):
+        r.problem(name, f"The {label} has letters or digits only.")
+    return value
+
+
+def _parse_reassigned(r: Reader, rules: Rules) -> TaskReassigned:
+    r.unexpected(("to_officer", "reason"))
+    return TaskReassigned(
+        _officer(r, "to_officer", "collar number of the new officer"),
+        r.text("reason", "reason for reassigning", max_len=500, multiline=True),
+    )
+
+
+def _parse_corrected(r: Reader, rules: Rules) -> EventCorrected:
+    r.unexpected(("target_id", "target_type", "payload", "reason", "occurred_at"))
+    target_id = _uuid(r, "target_id", "record being corrected", version=7)
+    target_type = r.choice("target_type", "kind of record being corrected", _CORRECTABLE)
+    reason = r.text("reason", "reason for the correction", max_len=500, multiline=True)
+    occurred_at = ""
+    if r.data.get("occurred_at") is not None:
+        moment = parse_utc(r.data["occurred_at"])
+        if moment is None:
+            r.problem("occurred_at", "The corrected date and time is not a date and time.")
+        else:
+            _check_moment(r, "occurred_at", moment, rules)
+            occurred_at = format_utc(moment)
+    payload: Mapping[str, Any] = {}
+    if target_type in _PARSERS:
+        nested = Reader(r.data.get("payload"), r.problems, "payload.")
+        parsed = _PARSERS[EventType(target_type)](nested, rules)
+        payload = payload_to_dict(parsed)
+    return EventCorrected(target_id, target_type, payload, reason, occurred_at)
+
+
+def _parse_in_error(r: Reader, rules: Rules) -> EnteredInError:
+    r.unexpected(("target_id", "reason"))
+    return EnteredInError(
+        _uuid(r, "target_id", "record entered in error", version=7),
+        r.text("reason", "reason it was entered in error", max_len=500, multiline=True),
+    )
+
+
+def _parse_merged(r: Reader, rules: Rules) -> HouseholdsMerged:
+    r.unexpected(("merged_id", "reason"))
+    return HouseholdsMerged(
+        _uuid(r, "merged_id", "household being merged"),
+        r.text("reason", "reason for merging", max_len=500, multiline=True),
+    )
+
+
+def _parse_confirmed(r: Reader, rules: Rules) -> ConflictConfirmed:
+    r.unexpected(("conflict_key", "note"))
+    return ConflictConfirmed(
+        r.text("conflict_key", "conflict", max_len=200),
+        r.text("note", "note on the decision", required=False, max_len=1000, multiline=True),
+    )
+
+
+_PARSERS: Mapping[EventType, Callable[[Reader, Rules], Payload]] = {
+    EventType.OCCURRENCE_RECORDED: _parse_occurrence,
+    EventType.LEAFLET_ISSUED: _parse_leaflets,
+    EventType.HOUSEHOLD_RECORDED: _parse_household,
+    EventType.VCAS_OFFERED: _parse_offer,
+    EventType.CALLBACK_ATTEMPTED: _parse_callback,
+    EventType.TASK_REASSIGNED: _parse_reassigned,
+    EventType.EVENT_CORRECTED: _parse_corrected,
+    EventType.ENTERED_IN_ERROR: _parse_in_error,
+    EventType.HOUSEHOLDS_MERGED: _parse_merged,
+    EventType.CONFLICT_CONFIRMED: _parse_confirmed,
+}
+
+_CORRECTABLE: Mapping[str, str] = {
+    t.value: t.value
+    for t in (
+        EventType.OCCURRENCE_RECORDED,
+        EventType.LEAFLET_ISSUED,
+        EventType.HOUSEHOLD_RECORDED,
+        EventType.VCAS_OFFERED,
+        EventType.CALLBACK_ATTEMPTED,
+    )
+}
+
+PAYLOAD_TYPES: Mapping[EventType, type] = {
+    EventType.OCCURRENCE_RECORDED: OccurrenceRecorded,
+    EventType.LEAFLET_ISSUED: LeafletIssue,
+    EventType.HOUSEHOLD_RECORDED: HouseholdRecorded,
+    EventType.VCAS_OFFERED: VcasOffer,
+    EventType.CALLBACK_ATTEMPTED: CallbackAttempt,
+    EventType.TASK_REASSIGNED: TaskReassigned,
+    EventType.EVENT_CORRECTED: EventCorrected,
+    EventType.ENTERED_IN_ERROR: EnteredInError,
+    EventType.HOUSEHOLDS_MERGED: HouseholdsMerged,
+    EventType.CONFLICT_CONFIRMED: ConflictConfirmed,
+}
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value
+
+
+def payload_to_dict(payload: Payload) -> dict[str, Any]:
+    result: dict[str, Any] = _plain(payload)
+    return result
+
+
+def _check_moment(r: Reader, name: str, moment: datetime, rules: Rules) -> None:
+    if moment > rules.now + rules.future_tolerance:
+        r.problem(name, "This date and time is in the future: enter when it happened.")
+    elif moment < EARLIEST:
+        r.problem(name, "This date is too long ago: check the year.")
+
+
+# --------------------------------------------------------------------------- the event
+
+
+@dataclass(frozen=True)
+class Event:
+    id: str
+    type: EventType
+    aggregate_id: str
+    occurred_at: datetime
+    recorded_at: datetime
+    author: str
+    device_id: str
+    payload: Payload
+    schema_version: int = 1
+    # Canonical JSON of the whole event: the identity the server compares on duplicate ids.
+    canonical: str = field(default="", compare=False, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "type": self.type.value,
+            "schema_version": self.schema_version,
+            "aggregate_id": self.aggregate_id,
+            "occurred_at": format_utc(self.occurred_at),
+            "recorded_at": format_utc(self.recorded_at),
+            "author": self.author,
+            "device_id": self.device_id,
+            "payload": payload_to_dict(self.payload),
+        }
+
+    def to_json(self) -> str:
+        return self.canonical or canonical_json(self.to_dict())
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.to_json().encode()).hexdigest()
+
+
+def canonical_json(data: Mapping[str, Any]) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+_ENVELOPE = (
+    "id", "type", "schema_version", "aggregate_id", "occurred_at", "recorded_at",
+    "author", "device_id", "payload",
+)
+
+
+def parse_event(data: Any, rules: Rules) -> Event:
+    """Validate an untrusted mapping as an event; raises InvalidEvent with every problem."""
+    problems: list[Problem] = []
+    r = Reader(data, problems)
+    r.unexpected(_ENVELOPE)
+    event_id = _uuid(r, "id", "record's identifier", version=7)
+    raw_type = r.data.get("type")
+    try:
+        event_type = EventType(raw_type) if isinstance(raw_type, str) else None
+    except ValueError:
+        event_type = None
+    if event_type is None:
+        r.problem("type", "This kind of record is not known to this version of fieldapp.")
+    version = r.integer("schema_version", "schema version", 1, 1000)
+    if event_type is not None and version > SCHEMA_VERSIONS[event_type]:
+        r.problem("schema_version", "This record was made by a newer version of fieldapp.")
+    aggregate_id = _uuid(r, "aggregate_id", "record it belongs to")
+    moments: dict[str, datetime] = {}
+    for name, label in (("occurred_at", "when it happened"), ("recorded_at", "when it was saved")):
+        moment = parse_utc(r.data.get(name))
+        if moment is None:
+            r.problem(name, f"Enter {label} as a date and time.")
+            continue
+        moments[name] = moment
+    if "occurred_at" in moments:
+        _check_moment(r, "occurred_at", moments["occurred_at"], rules)
+    author = _officer(r, "author", "author's collar number")
+    device = r.text("device_id", "device identifier", max_len=64)
+    if device and not _DEVICE.match(device):
+        r.problem("device_id", "The device identifier is not valid.")
+    payload: Payload | None = None
+    if event_type is not None:
+        payload = _PARSERS[event_type](Reader(r.data.get("payload"), problems, "payload."), rules)
+    if problems or payload is None or event_type is None:
+        raise InvalidEvent(problems or [Problem("", "The record could not be read.")])
+    event = Event(
+        id=event_id,
+        type=event_type,
+        aggregate_id=aggregate_id,
+        occurred_at=moments["occurred_at"],
+        recorded_at=moments["recorded_at"],
+        author=author,
+        device_id=device,
+        payload=payload,
+        schema_version=version,
+    )
+    text = canonical_json(event.to_dict())
+    if len(text.encode()) > MAX_EVENT_BYTES:
+        raise InvalidEvent([Problem("", "This record is too large to save.")])
+    return dataclasses.replace(event, canonical=text)
+
+
+def make_event(
+    *,
+    event_id: str,
+    event_type: EventType,
+    aggregate_id: str,
+    payload: Mapping[str, Any],
+    occurred_at: datetime,
+    recorded_at: datetime,
+    author: str,
+    device_id: str,
+    rules: Rules,
+) -> Event:
+    """Build a new event from a form's fields; raises InvalidEvent with every problem."""
+    return parse_event(
+        {
+            "id": event_id,
+            "type": event_type.value,
+            "schema_version": SCHEMA_VERSIONS[event_type],
+            "aggregate_id": aggregate_id,
+            "occurred_at": format_utc(occurred_at) if occurred_at.tzinfo else "",
+            "recorded_at": format_utc(recorded_at),
+            "author": author,
+            "device_id": device_id,
+            "payload": dict(payload),
+        },
+        rules,
+    )
+
+
+def event_from_json(text: str) -> Event:
+    """Re-read an event that was validated when it was stored (trusted, so no clock check)."""
+    data = json.loads(text)
+    event_type = EventType(data["type"])
+    payload = _payload_from_dict(event_type, data["payload"])
+    return Event(
+        id=data["id"],
+        type=event_type,
+        aggregate_id=data["aggregate_id"],
+        occurred_at=_must_utc(data["occurred_at"]),
+        recorded_at=_must_utc(data["recorded_at"]),
+        author=data["author"],
+        device_id=data["device_id"],
+        payload=payload,
+        schema_version=int(data["schema_version"]),
+        canonical=text,
+    )
+
+
+def _must_utc(text: str) -> datetime:
+    moment = parse_utc(text)
+    if moment is None:
+        raise ValueError(f"not an instant: {text!r}")
+    return moment
+
+
+def _payload_from_dict(event_type: EventType, data: Mapping[str, Any]) -> Payload:
+    cls = PAYLOAD_TYPES[event_type]
+    values = dict(data)
+    if event_type is EventType.HOUSEHOLD_RECORDED:
+        values["members"] = tuple(Member(**m) for m in values["members"])
+    for name in ("offence_types", "leaflets", "risk_indicators"):
+        if name in values:
+            values[name] = tuple(values[name])
+    payload: Payload = cls(**values)
+    return payload
+
+
+def corrected_payload(correction: EventCorrected) -> Payload:
+    return _payload_from_dict(EventType(correction.target_type), correction.payload)

@@ -1,0 +1,406 @@
+"""State as a pure function of the event set.
+
+`project(events, policy)` gives the same `State` for the same set of events in any order, with
+duplicates or not: events are de-duplicated by id and folded in a canonical order, and every
+tie is broken by (occurred_at, id). Corrections and entered-in-error are applied by target id
+before anything else, and merges join households into one record named by the smallest id.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from fieldapp.domain.events import (
+    CallbackAttempt,
+    ConflictConfirmed,
+    EnteredInError,
+    Event,
+    EventCorrected,
+    EventType,
+    HouseholdRecorded,
+    HouseholdsMerged,
+    LeafletIssue,
+    Member,
+    OccurrenceRecorded,
+    TaskReassigned,
+    VcasOffer,
+    corrected_payload,
+)
+from fieldapp.domain.policy import SchedulePolicy
+from fieldapp.domain.schedule import CallbackTask, derive_task
+from fieldapp.domain.views import (
+    AttemptView,
+    Conflict,
+    HouseholdView,
+    LeafletIssueView,
+    OccurrenceView,
+    OfferView,
+)
+
+
+def order_key(event: Event) -> tuple[datetime, str]:
+    return (event.occurred_at, event.id)
+
+
+@dataclass(frozen=True)
+class State:
+    occurrences: Mapping[str, OccurrenceView] = field(default_factory=dict)
+    households: Mapping[str, HouseholdView] = field(default_factory=dict)
+    conflicts: Mapping[str, Conflict] = field(default_factory=dict)
+
+    @property
+    def tasks(self) -> list[CallbackTask]:
+        return [h.task for h in self.households.values() if h.task is not None]
+
+    def household_of(self, household_id: str) -> HouseholdView | None:
+        direct = self.households.get(household_id)
+        if direct is not None:
+            return direct
+        for view in self.households.values():
+            if household_id in view.merged_ids:
+                return view
+        return None
+
+
+def related_keys(event: Event) -> frozenset[str]:
+    """Ids that tie this event to others: projecting a connected set of events is exact."""
+    keys = {event.aggregate_id}
+    if isinstance(event.payload, HouseholdRecorded):
+        keys.add(event.payload.occurrence_id)
+    elif isinstance(event.payload, HouseholdsMerged):
+        keys.add(event.payload.merged_id)
+    return frozenset(keys)
+
+
+def _dedupe(events: Iterable[Event]) -> dict[str, Event]:
+    # The same id twice with different content is refused by the store and the endpoint; if it
+    # ever happens, keep the smaller digest so that every replica keeps the same one.
+    chosen: dict[str, Event] = {}
+    for event in events:
+        held = chosen.get(event.id)
+        if held is None or event.digest < held.digest:
+            chosen[event.id] = event
+    return chosen
+
+
+def _effective(events: Mapping[str, Event]) -> tuple[list[Event], list[Conflict]]:
+    """Events as they now stand: voided ones dropped, corrected ones replaced."""
+    # Retractions and corrections count only within their target's own record, so that a
+    # household's state never depends on events filed under another one.
+    voided = {
+        e.payload.target_id
+        for e in events.values()
+        if isinstance(e.payload, EnteredInError)
+        and (target := events.get(e.payload.target_id)) is not None
+        and target.aggregate_id == e.aggregate_id
+        and target.type is not EventType.ENTERED_IN_ERROR
+    }
+    corrections: dict[str, list[Event]] = defaultdict(list)
+    for e in events.values():
+        if isinstance(e.payload, EventCorrected) and e.id not in voided:
+            corrections[e.payload.target_id].append(e)
+    conflicts: list[Conflict] = []
+    result: list[Event] = []
+    for e in events.values():
+        if e.id in voided or e.type in (EventType.EVENT_CORRECTED, EventType.ENTERED_IN_ERROR):
+            continue
+        fixes = [
+            c for c in corrections.get(e.id, ())
+            if c.aggregate_id == e.aggregate_id
+            and isinstance(c.payload, EventCorrected)
+            and c.payload.target_type == e.type.value
+        ]
+        if fixes:
+            winner = max(fixes, key=order_key)
+            assert isinstance(winner.payload, EventCorrected)
+            moment = winner.payload.occurred_at
+            e = replace(
+                e,
+                payload=corrected_payload(winner.payload),
+                occurred_at=datetime.fromisoformat(moment) if moment else e.occurred_at,
+                canonical="",
+            )
+            if len(fixes) > 1:
+                conflicts.append(
+                    Conflict.of(
+                        "concurrent_corrections",
+                        e.aggregate_id,
+                        [c.id for c in fixes],
+                        "The most recent correction is shown.",
+                    )
+                )
+        result.append(e)
+    result.sort(key=order_key)
+    return result, conflicts
+
+
+class _Merges:
+    """Union-find over household ids; a merged household is named by its smallest id."""
+
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, key: str) -> str:
+        root = key
+        while self.parent.get(root, root) != root:
+            root = self.parent[root]
+        self.parent[key] = root
+        return root
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            low, high = sorted((ra, rb))
+            self.parent[high] = low
+
+
+def project(events: Iterable[Event], policy: SchedulePolicy) -> State:
+    effective, conflicts = _effective(_dedupe(events))
+    merges = _Merges()
+    for e in effective:
+        if isinstance(e.payload, HouseholdsMerged):
+            merges.union(e.aggregate_id, e.payload.merged_id)
+
+    occurrence_records: dict[str, list[Event]] = defaultdict(list)
+    leaflets: dict[str, list[LeafletIssueView]] = defaultdict(list)
+    by_household: dict[str, list[Event]] = defaultdict(list)
+    for e in effective:
+        p = e.payload
+        if isinstance(p, OccurrenceRecorded):
+            occurrence_records[e.aggregate_id].append(e)
+        elif isinstance(p, LeafletIssue):
+            leaflets[e.aggregate_id].append(LeafletIssueView.of(e, p))
+        elif e.type is not EventType.OCCURRENCE_RECORDED:
+            by_household[merges.find(e.aggregate_id)].append(e)
+            if isinstance(p, HouseholdsMerged):
+                by_household[merges.find(p.merged_id)]  # a merge names both households
+
+    occurrences: dict[str, OccurrenceView] = {}
+    for occurrence_id in set(occurrence_records) | set(leaflets):
+        records = occurrence_records.get(occurrence_id, [])
+        latest = records[-1].payload if records else None
+        assert latest is None or isinstance(latest, OccurrenceRecorded)
+        occurrences[occurrence_id] = OccurrenceView(
+            id=occurrence_id,
+            reference=latest.reference if latest else "",
+            offence_types=latest.offence_types if latest else (),
+            oic=latest.oic if latest else "",
+            district=latest.district if latest else "",
+            recorded_at=records[0].occurred_at if records else None,
+            leaflet_issues=tuple(leaflets.get(occurrence_id, ())),
+        )
+        if len({r.payload for r in records}) > 1:
+            conflicts.append(
+                Conflict.of(
+                    "occurrence_details_differ",
+                    occurrence_id,
+                    [r.id for r in records],
+                    "The most recent details are shown.",
+                )
+            )
+
+    households: dict[str, HouseholdView] = {}
+    for root, group in by_household.items():
+        view, found = _household(root, group, merges, occurrences, policy)
+        households[root] = view
+        conflicts.extend(found)
+    conflicts.extend(_duplicates(households.values()))
+    confirmed = {
+        e.payload.conflict_key: e
+        for e in effective
+        if isinstance(e.payload, ConflictConfirmed)
+    }
+    result: dict[str, Conflict] = {}
+    for conflict in conflicts:
+        confirmation = confirmed.get(conflict.key)
+        if confirmation is not None:
+            assert isinstance(confirmation.payload, ConflictConfirmed)
+            conflict = replace(conflict, confirmed_by=confirmation.author,
+                               note=confirmation.payload.note)
+        result[conflict.key] = conflict
+    return State(occurrences, households, result)
+
+
+def _household(
+    root: str,
+    group: list[Event],
+    merges: _Merges,
+    occurrences: Mapping[str, OccurrenceView],
+    policy: SchedulePolicy,
+) -> tuple[HouseholdView, list[Conflict]]:
+    records = [e for e in group if isinstance(e.payload, HouseholdRecorded)]
+    merged_ids = sorted({k for k, _ in merges.parent.items() if merges.find(k) == root} | {root})
+    offers = [OfferView.of(e, e.payload) for e in group if isinstance(e.payload, VcasOffer)]
+    attempts = [
+        AttemptView.of(e, e.payload) for e in group if isinstance(e.payload, CallbackAttempt)
+    ]
+    reassignments = [e for e in group if isinstance(e.payload, TaskReassigned)]
+    latest = records[-1].payload if records else None
+    assert latest is None or isinstance(latest, HouseholdRecorded)
+    occurrence = occurrences.get(latest.occurrence_id) if latest else None
+    assignee = occurrence.oic if occurrence else ""
+    if reassignments:
+        moved = reassignments[-1].payload
+        assert isinstance(moved, TaskReassigned)
+        assignee = moved.to_officer
+    task, conflicts = derive_task(root, offers, attempts, assignee, policy)
+    view = HouseholdView(
+        id=root,
+        merged_ids=tuple(merged_ids),
+        occurrence_id=latest.occurrence_id if latest else "",
+        address=latest.address if latest else "",
+        postcode=latest.postcode if latest else "",
+        members=latest.members if latest else (),
+        recorded_by=records[0].author if records else "",
+        offers=tuple(offers),
+        attempts=tuple(attempts),
+        task=replace(task, occurrence_id=latest.occurrence_id) if task and latest else task,
+    )
+    return view, conflicts
+
+
+def _address_key(view: HouseholdView) -> tuple[str, str, str]:
+    return (view.occurrence_id, view.postcode, " ".join(view.address.casefold().split()))
+
+
+def _duplicates(households: Iterable[HouseholdView]) -> list[Conflict]:
+    """Two records of one address on one occurrence are probably one household."""
+    groups: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    for view in households:
+        if view.occurrence_id and view.postcode:
+            groups[_address_key(view)].append(view.id)
+    return [
+        Conflict.of(
+            "possible_duplicate_household",
+            min(ids),
+            sorted(ids),
+            "Two records of the same address on this occurrence: merge them if they are one "
+            "household.",
+        )
+        for ids in groups.values()
+        if len(ids) > 1
+    ]
+
+
+# --------------------------------------------------------------------------- incremental
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What a batch of new events changed, for views to redraw and for the sync summary."""
+
+    households: frozenset[str] = frozenset()
+    occurrences: frozenset[str] = frozenset()
+    tasks_created: tuple[str, ...] = ()
+    tasks_closed: tuple[str, ...] = ()
+    conflicts_new: tuple[str, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not (self.households or self.occurrences)
+
+
+def component(seeds: Iterable[str], lookup: EventLookup) -> list[Event]:
+    """Every event connected to the seed keys through `related_keys`.
+
+    A connected set projects exactly as it does inside the whole log, which is what makes
+    recomputing only the touched households equal to recomputing everything.
+    """
+    seen_keys: set[str] = set()
+    seen_events: dict[str, Event] = {}
+    frontier = list(seeds)
+    while frontier:
+        key = frontier.pop()
+        if key in seen_keys:
+            continue
+        seen_keys.add(key)
+        for event in lookup(key):
+            if event.id not in seen_events:
+                seen_events[event.id] = event
+                frontier.extend(related_keys(event) - seen_keys)
+    return list(seen_events.values())
+
+
+class EventLookup:
+    """Events by related key; the store's SQL index plays this part for a real database."""
+
+    def __init__(self, events: Iterable[Event] = ()) -> None:
+        self.by_key: dict[str, dict[str, Event]] = defaultdict(dict)
+        self.add(events)
+
+    def add(self, events: Iterable[Event]) -> None:
+        for event in events:
+            for key in related_keys(event):
+                self.by_key[key][event.id] = event
+
+    def __call__(self, key: str) -> list[Event]:
+        return list(self.by_key.get(key, {}).values())
+
+
+def recompute(
+    state: State,
+    new_events: Iterable[Event],
+    lookup: EventLookup,
+    policy: SchedulePolicy,
+    viewer_device: str = "",
+) -> tuple[State, Changes]:
+    """Fold new events into `state` by re-projecting only the component they touch.
+
+    `lookup` must already hold the new events (the store appends first, then recomputes).
+    """
+    batch = list(new_events)
+    part = project(component({k for e in batch for k in related_keys(e)}, lookup), policy)
+    return splice(state, part, viewer_device)
+
+
+def splice(state: State, part: State, viewer_device: str = "") -> tuple[State, Changes]:
+    """Replace whatever `part` covers in `state` by `part`, and say what changed."""
+    keys = set(part.occurrences)
+    for view in part.households.values():
+        keys.update(view.merged_ids)
+    households = {
+        k: v for k, v in state.households.items() if k not in keys and not keys & set(v.merged_ids)
+    }
+    old_households = {k: v for k, v in state.households.items() if k not in households}
+    households.update(part.households)
+    occurrences = {k: v for k, v in state.occurrences.items() if k not in keys}
+    occurrences.update(part.occurrences)
+    conflicts = {k: v for k, v in state.conflicts.items() if v.scope not in keys}
+    old_conflicts = set(state.conflicts) - set(conflicts)
+    conflicts.update(part.conflicts)
+
+    created, closed = [], []
+    old_tasks = {t.household_id: t for v in old_households.values() if (t := v.task)}
+    for view in part.households.values():
+        task = view.task
+        if task is None:
+            continue
+        before = next((old_tasks[m] for m in view.merged_ids if m in old_tasks), None)
+        if before is None and task.is_open:
+            created.append(task.household_id)
+        if task.is_closed and (before is None or before.is_open):
+            closed.append(task.household_id)
+    changes = Changes(
+        households=frozenset(set(part.households) | set(old_households)),
+        occurrences=frozenset(part.occurrences),
+        tasks_created=tuple(sorted(created)),
+        tasks_closed=tuple(sorted(closed)),
+        conflicts_new=tuple(sorted(set(part.conflicts) - old_conflicts)),
+    )
+    return State(occurrences, households, conflicts), changes
+
+
+__all__ = [
+    "Changes",
+    "EventLookup",
+    "Member",
+    "State",
+    "component",
+    "project",
+    "recompute",
+    "related_keys",
+    "splice",
+]

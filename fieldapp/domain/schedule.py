@@ -1,0 +1,167 @@
+"""The call-back task of a household, derived from its offers and attempts, never typed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from enum import StrEnum
+
+from fieldapp.domain.policy import SchedulePolicy, london_date
+from fieldapp.domain.views import AttemptView, Conflict, OfferView
+
+
+class TaskState(StrEnum):
+    OPEN = "open"
+    DONE = "done"  # VCAS accepted
+    CLOSED = "closed"  # ended without acceptance, with a reason
+
+
+class TaskStatus(StrEnum):
+    UPCOMING = "upcoming"
+    DUE = "due"
+    OVERDUE = "overdue"
+    DONE = "done"
+    DONE_ELSEWHERE = "done_elsewhere"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class CallbackTask:
+    household_id: str
+    occurrence_id: str
+    assignee: str
+    trigger_event_id: str
+    due: date
+    attempts_made: int
+    state: TaskState
+    reason: str
+    rule: str
+    policy_version: str
+    closed_by_event: str = ""
+    closed_by_author: str = ""
+    closed_by_device: str = ""
+
+    @property
+    def is_open(self) -> bool:
+        return self.state is TaskState.OPEN
+
+    @property
+    def is_closed(self) -> bool:
+        return not self.is_open
+
+    def status(self, today: date, viewer_device: str = "") -> TaskStatus:
+        if self.state is not TaskState.OPEN:
+            if viewer_device and self.closed_by_device and self.closed_by_device != viewer_device:
+                return TaskStatus.DONE_ELSEWHERE
+            return TaskStatus.DONE if self.state is TaskState.DONE else TaskStatus.CLOSED
+        if self.due > today:
+            return TaskStatus.UPCOMING
+        return TaskStatus.DUE if self.due == today else TaskStatus.OVERDUE
+
+
+def _d(day: date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def derive_task(
+    household_id: str,
+    offers: Sequence[OfferView],
+    attempts: Sequence[AttemptView],
+    assignee: str,
+    policy: SchedulePolicy,
+) -> tuple[CallbackTask | None, list[Conflict]]:
+    """Offers and attempts must be sorted by (occurred_at, event id)."""
+    conflicts: list[Conflict] = []
+    if len({o.outcome for o in offers}) > 1:
+        accepted = any(o.outcome == "accepted" for o in offers)
+        conflicts.append(
+            Conflict.of(
+                "offer_outcomes_differ",
+                household_id,
+                [o.event_id for o in offers],
+                "VCAS was accepted, so no call-back is needed."
+                if accepted
+                else "The most recent offer decides the call-back.",
+            )
+        )
+    if not offers:
+        return None, conflicts
+    triggers = [o for o in offers if o.outcome in policy.triggered_by]
+    if not triggers:
+        return None, conflicts
+    governing = offers[-1]
+    accepted_offer = next((o for o in offers if o.outcome == "accepted"), None)
+    if governing.outcome not in policy.triggered_by and accepted_offer is None:
+        return None, conflicts
+    trigger = triggers[-1]
+    due = policy.first_due(trigger.occurred_at)
+    task = CallbackTask(
+        household_id=household_id,
+        occurrence_id="",
+        assignee=assignee,
+        trigger_event_id=trigger.event_id,
+        due=due,
+        attempts_made=0,
+        state=TaskState.OPEN,
+        reason="",
+        rule=f"{policy.after_days} days after the offer was {trigger.outcome.replace('_', ' ')} "
+        f"on {_d(london_date(trigger.occurred_at))}",
+        policy_version=policy.version,
+    )
+    if accepted_offer is not None:
+        return _close(task, TaskState.DONE, "Accepted at arrest", accepted_offer), conflicts
+
+    accepted_call = next((a for a in attempts if a.outcome == "accepted"), None)
+    closing = [a for a in attempts if a.outcome in ("declined", "wrong_number")]
+    outcomes = {a.outcome for a in attempts if a.outcome != "no_answer"}
+    if len(outcomes) > 1 or (closing and len({a.outcome for a in closing}) > 1):
+        conflicts.append(
+            Conflict.of(
+                "callback_outcomes_differ",
+                household_id,
+                [a.event_id for a in attempts if a.outcome != "no_answer"],
+                "An acceptance closes the call-back; otherwise the most recent outcome counts.",
+            )
+        )
+    if accepted_call is not None:
+        reason = policy.closes_task.get("accepted", "Accepted at the call-back")
+        return _close(task, TaskState.DONE, reason, accepted_call, len(attempts)), conflicts
+    if closing:
+        last = closing[-1]
+        reason = policy.closes_task.get(last.outcome, last.outcome)
+        return _close(task, TaskState.CLOSED, reason, last, len(attempts)), conflicts
+
+    unanswered = [a for a in attempts if a.outcome == "no_answer"]
+    if not unanswered:
+        return task, conflicts
+    count = len(unanswered)
+    last = unanswered[-1]
+    if count >= policy.max_attempts:
+        reason = f"No answer after {count} attempts"
+        return _close(task, TaskState.CLOSED, reason, last, count), conflicts
+    retry = policy.retry_due(last.occurred_at, count)
+    spacing = policy.retry_after_days[min(count, len(policy.retry_after_days)) - 1]
+    rule = (
+        f"try again {spacing} days after no answer on {_d(london_date(last.occurred_at))} "
+        f"(attempt {count + 1} of {policy.max_attempts})"
+    )
+    return replace(task, due=retry, attempts_made=count, rule=rule), conflicts
+
+
+def _close(
+    task: CallbackTask,
+    state: TaskState,
+    reason: str,
+    by: OfferView | AttemptView,
+    attempts: int = 0,
+) -> CallbackTask:
+    return replace(
+        task,
+        state=state,
+        reason=reason,
+        attempts_made=attempts,
+        closed_by_event=by.event_id,
+        closed_by_author=by.author,
+        closed_by_device=by.device_id,
+    )

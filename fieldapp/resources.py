@@ -1,0 +1,30 @@
+"""Loads the versioned data in resources/: the schedule policy and the leaflet catalogue."""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import cache
+from pathlib import Path
+
+from fieldapp.domain.catalogue import LeafletCatalogue
+from fieldapp.domain.policy import SchedulePolicy
+
+
+def resources_dir() -> Path:
+    override = os.environ.get("FIELDAPP_RESOURCES")
+    if override:
+        return Path(override)
+    return Path(__file__).resolve().parent.parent / "resources"
+
+
+@cache
+def load_policy() -> SchedulePolicy:
+    text = (resources_dir() / "schedule_policy.json").read_text(encoding="utf-8")
+    return SchedulePolicy.from_dict(json.loads(text))
+
+
+@cache
+def load_catalogue() -> LeafletCatalogue:
+    text = (resources_dir() / "leaflets.json").read_text(encoding="utf-8")
+    return LeafletCatalogue.from_dict(json.loads(text))
