@@ -314,7 +314,7 @@ def _parse_corrected(r: Reader, rules: Rules) -> EventCorrected:
             occurred_at = format_utc(moment)
     payload: Mapping[str, Any] = {}
     if target_type in _PARSERS:
-        nested = Reader(r.data.get("payload"), r.problems, "payload.")
+        nested = Reader(r.data.get("payload"), r.problems, f"{r.name('payload')}.")
         parsed = _PARSERS[EventType(target_type)](nested, rules)
         payload = payload_to_dict(parsed)
     return EventCorrected(target_id, target_type, payload, reason, occurred_at)

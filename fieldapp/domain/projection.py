@@ -296,6 +296,7 @@ class Changes:
     occurrences: frozenset[str] = frozenset()
     tasks_created: tuple[str, ...] = ()
     tasks_closed: tuple[str, ...] = ()
+    tasks_done_elsewhere: tuple[str, ...] = ()
     conflicts_new: tuple[str, ...] = ()
 
     @property
@@ -351,16 +352,19 @@ def recompute(
 
     `lookup` must already hold the new events (the store appends first, then recomputes).
     """
-    batch = list(new_events)
-    part = project(component({k for e in batch for k in related_keys(e)}, lookup), policy)
-    return splice(state, part, viewer_device)
+    connected = component({k for e in new_events for k in related_keys(e)}, lookup)
+    keys = {k for e in connected for k in related_keys(e)}
+    return splice(state, project(connected, policy), keys, viewer_device)
 
 
-def splice(state: State, part: State, viewer_device: str = "") -> tuple[State, Changes]:
-    """Replace whatever `part` covers in `state` by `part`, and say what changed."""
-    keys = set(part.occurrences)
-    for view in part.households.values():
-        keys.update(view.merged_ids)
+def splice(
+    state: State, part: State, keys: set[str], viewer_device: str = ""
+) -> tuple[State, Changes]:
+    """Replace everything `keys` covers in `state` by `part`, and say what changed.
+
+    `keys` are all the ids the re-projected events relate to: a household whose only record
+    was retracted is in `keys` but no longer in `part`, and must go.
+    """
     households = {
         k: v for k, v in state.households.items() if k not in keys and not keys & set(v.merged_ids)
     }
@@ -372,7 +376,7 @@ def splice(state: State, part: State, viewer_device: str = "") -> tuple[State, C
     old_conflicts = set(state.conflicts) - set(conflicts)
     conflicts.update(part.conflicts)
 
-    created, closed = [], []
+    created, closed, elsewhere = [], [], []
     old_tasks = {t.household_id: t for v in old_households.values() if (t := v.task)}
     for view in part.households.values():
         task = view.task
@@ -383,11 +387,14 @@ def splice(state: State, part: State, viewer_device: str = "") -> tuple[State, C
             created.append(task.household_id)
         if task.is_closed and (before is None or before.is_open):
             closed.append(task.household_id)
+            if viewer_device and task.closed_by_device != viewer_device:
+                elsewhere.append(task.household_id)
     changes = Changes(
         households=frozenset(set(part.households) | set(old_households)),
-        occurrences=frozenset(part.occurrences),
+        occurrences=frozenset(keys & (set(state.occurrences) | set(part.occurrences))),
         tasks_created=tuple(sorted(created)),
         tasks_closed=tuple(sorted(closed)),
+        tasks_done_elsewhere=tuple(sorted(elsewhere)),
         conflicts_new=tuple(sorted(set(part.conflicts) - old_conflicts)),
     )
     return State(occurrences, households, conflicts), changes

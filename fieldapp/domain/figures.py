@@ -1,0 +1,120 @@
+"""The figures the practices are judged by, computed from projected state.
+
+Uptake counts households, not individuals (as the practice reports it): a household is
+offered when its first offer at arrest is made, and counts in the period of that offer.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from fieldapp.domain.policy import london_date
+from fieldapp.domain.projection import State
+from fieldapp.domain.views import HouseholdView
+
+
+@dataclass(frozen=True)
+class Uptake:
+    label: str
+    offered: int
+    accepted_at_arrest: int
+    accepted_at_callback: int
+
+    @property
+    def accepted(self) -> int:
+        return self.accepted_at_arrest + self.accepted_at_callback
+
+    @property
+    def percent(self) -> int:
+        """Whole per cent, half rounded up, as the practice reports it (15 of 33 is 45%)."""
+        if not self.offered:
+            return 0
+        exact = Decimal(100 * self.accepted) / Decimal(self.offered)
+        return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _offered_in(state: State, start: date, end: date) -> list[tuple[date, HouseholdView]]:
+    result = []
+    for view in state.households.values():
+        first = view.first_offer
+        if first is None:
+            continue
+        day = london_date(first.occurred_at)
+        if start <= day <= end:
+            result.append((day, view))
+    return result
+
+
+def _count(label: str, views: Iterable[HouseholdView]) -> Uptake:
+    views = list(views)
+    return Uptake(
+        label=label,
+        offered=len(views),
+        accepted_at_arrest=sum(v.accepted_at_arrest for v in views),
+        accepted_at_callback=sum(v.accepted_at_callback for v in views),
+    )
+
+
+def uptake(state: State, start: date, end: date, label: str = "") -> Uptake:
+    """Households first offered VCAS from `start` to `end` inclusive (London dates)."""
+    chosen = _offered_in(state, start, end)
+    return _count(label or f"{start:%d/%m/%Y} to {end:%d/%m/%Y}", (v for _, v in chosen))
+
+
+PERIODS: dict[str, Callable[[date], str]] = {
+    "year": lambda d: f"{d.year}",
+    "quarter": lambda d: f"{d.year} Q{(d.month - 1) // 3 + 1}",
+    "month": lambda d: f"{d.year}-{d.month:02d}",
+}
+
+
+def uptake_by(
+    state: State,
+    start: date,
+    end: date,
+    period: str,
+    district_of: Callable[[HouseholdView], str] | None = None,
+) -> list[Uptake]:
+    """Uptake per period (and per district when `district_of` is given), in label order."""
+    label_of = PERIODS[period]
+    groups: dict[str, list[HouseholdView]] = {}
+    for day, view in _offered_in(state, start, end):
+        label = label_of(day)
+        if district_of is not None:
+            label = f"{label} · {district_of(view) or 'Unknown district'}"
+        groups.setdefault(label, []).append(view)
+    return [_count(label, groups[label]) for label in sorted(groups)]
+
+
+def district_of(state: State) -> Callable[[HouseholdView], str]:
+    def lookup(view: HouseholdView) -> str:
+        occurrence = state.occurrences.get(view.occurrence_id)
+        return occurrence.district if occurrence else ""
+
+    return lookup
+
+
+@dataclass(frozen=True)
+class LeafletCount:
+    month: str
+    offence_type: str
+    district: str
+    issues: int
+
+
+def leaflet_issues(state: State, start: date, end: date) -> list[LeafletCount]:
+    """Leaflet issues per month, offence type and district; an occurrence with two offence
+    types counts under each."""
+    counts: Counter[tuple[str, str, str]] = Counter()
+    for occurrence in state.occurrences.values():
+        for issue in occurrence.leaflet_issues:
+            day = london_date(issue.occurred_at)
+            if not start <= day <= end:
+                continue
+            for offence in occurrence.offence_types or ("unknown",):
+                counts[(f"{day.year}-{day.month:02d}", offence, occurrence.district)] += 1
+    return [LeafletCount(m, o, d, n) for (m, o, d), n in sorted(counts.items())]

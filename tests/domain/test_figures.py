@@ -1,0 +1,103 @@
+"""The seed's table, reproduced exactly from a generated event set."""
+
+import random
+from datetime import UTC, date, datetime, timedelta
+
+from factories import callback, household, leaflets, new_id, occurrence, offer
+
+from fieldapp.domain.events import Event
+from fieldapp.domain.figures import district_of, leaflet_issues, uptake, uptake_by
+from fieldapp.domain.projection import project
+from fieldapp.resources import load_policy
+
+
+def households_between(
+    start: date, end: date, at_arrest: int, at_callback: int, refused: int, rng: random.Random
+) -> list[Event]:
+    events: list[Event] = []
+    span = (end - start).days
+    outcomes = ["arrest"] * at_arrest + ["callback"] * at_callback + ["refused"] * refused
+    for kind in outcomes:
+        day = start + timedelta(days=rng.randrange(span + 1))
+        at = datetime(day.year, day.month, day.day, 9, tzinfo=UTC)
+        o, h = new_id(), new_id()
+        events += [occurrence(o, at, district=rng.choice(["Leeds", "Bradford"])),
+                   household(h, o, at)]
+        if kind == "arrest":
+            events.append(offer(h, "accepted", at))
+            continue
+        events.append(offer(h, rng.choice(["declined", "not_present"]), at))
+        later = at + timedelta(days=21)
+        if kind == "callback":
+            events.append(callback(h, "no_answer", later))
+            events.append(callback(h, "accepted", later + timedelta(days=2)))
+        else:
+            events.append(callback(h, rng.choice(["declined", "wrong_number"]), later))
+    return events
+
+
+def test_seed_table_reproduces_exactly() -> None:
+    rng = random.Random(2024)
+    events = households_between(date(2022, 1, 1), date(2022, 12, 31), 12, 3, 18, rng)
+    events += households_between(date(2023, 1, 1), date(2024, 3, 31), 16, 9, 62, rng)
+    # A household where VCAS was not appropriate is not an offer.
+    o, h = new_id(), new_id()
+    at = datetime(2022, 6, 1, tzinfo=UTC)
+    events += [occurrence(o, at), household(h, o, at), offer(h, "not_appropriate", at)]
+    rng.shuffle(events)
+    state = project(events, load_policy())
+
+    y2022 = uptake(state, date(2022, 1, 1), date(2022, 12, 31))
+    assert (y2022.offered, y2022.accepted_at_arrest, y2022.accepted_at_callback) == (33, 12, 3)
+    assert (y2022.accepted, y2022.percent) == (15, 45)
+
+    later = uptake(state, date(2023, 1, 1), date(2024, 3, 31))
+    assert (later.offered, later.accepted_at_arrest, later.accepted_at_callback) == (87, 16, 9)
+    assert (later.accepted, later.percent) == (25, 29)
+
+    overall = uptake(state, date(2022, 1, 1), date(2024, 3, 31))
+    assert (overall.offered, overall.accepted, overall.percent) == (120, 40, 33)
+
+    by_year = uptake_by(state, date(2022, 1, 1), date(2024, 3, 31), "year")
+    assert [u.label for u in by_year] == ["2022", "2023", "2024"]
+    assert sum(u.offered for u in by_year) == 120
+    by_district = uptake_by(state, date(2022, 1, 1), date(2022, 12, 31), "quarter",
+                            district_of(state))
+    assert sum(u.accepted for u in by_district) == 15
+    assert all(" · " in u.label for u in by_district)
+
+
+def test_half_per_cent_rounds_up() -> None:
+    from fieldapp.domain.figures import Uptake
+
+    assert Uptake("", 8, 1, 0).percent == 13  # 12.5
+    assert Uptake("", 0, 0, 0).percent == 0
+
+
+def test_a_household_counts_once_whoever_recorded_offers() -> None:
+    o, h = new_id(), new_id()
+    at = datetime(2025, 5, 1, 9, tzinfo=UTC)
+    events = [occurrence(o, at), household(h, o, at), offer(h, "declined", at, device="a"),
+              offer(h, "declined", at + timedelta(minutes=5), device="b"),
+              callback(h, "accepted", at + timedelta(days=21))]
+    figures = uptake(project(events, load_policy()), date(2025, 1, 1), date(2025, 12, 31))
+    assert (figures.offered, figures.accepted_at_callback) == (1, 1)
+
+
+def test_leaflet_issues_by_month_offence_and_district() -> None:
+    o1, o2 = new_id(), new_id()
+    at = datetime(2025, 1, 31, 23, 30, tzinfo=UTC)  # still January in London (GMT)
+    bst = datetime(2025, 6, 30, 23, 30, tzinfo=UTC)  # 1 July in London (BST)
+    events = [
+        occurrence(o1, at, offences=("iioc", "voyeurism"), district="Leeds"),
+        leaflets(o1, at),
+        occurrence(o2, bst, offences=("indecent_exposure",), district="Wakefield"),
+        leaflets(o2, bst),
+        leaflets(o2, bst + timedelta(hours=1)),
+    ]
+    rows = leaflet_issues(project(events, load_policy()), date(2025, 1, 1), date(2025, 12, 31))
+    assert [(r.month, r.offence_type, r.district, r.issues) for r in rows] == [
+        ("2025-01", "iioc", "Leeds", 1),
+        ("2025-01", "voyeurism", "Leeds", 1),
+        ("2025-07", "indecent_exposure", "Wakefield", 2),
+    ]
