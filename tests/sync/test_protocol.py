@@ -1,0 +1,138 @@
+"""The sync protocol's pure half, tested with no sockets."""
+
+import json
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from factories import new_id, offer, rules
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fieldapp.sync.protocol import (
+    MAX_BATCH_BYTES,
+    MAX_BATCH_EVENTS,
+    DeviceRevoked,
+    DeviceStatus,
+    DeviceWipe,
+    Retry,
+    SyncError,
+    classify,
+    clock_skew,
+    plan_push,
+    push_body,
+    read_pull_response,
+    read_push_response,
+    retry_after_seconds,
+)
+
+AT = datetime(2026, 5, 1, 10, tzinfo=UTC)
+
+
+def events(n: int) -> list:
+    return [offer(new_id(), "declined", AT) for _ in range(n)]
+
+
+def test_batches_respect_count_and_bytes() -> None:
+    many = events(MAX_BATCH_EVENTS + 20)
+    assert plan_push(many) == many[:MAX_BATCH_EVENTS]
+    assert plan_push([]) == []
+    size = len(many[0].to_json()) + 1
+    fits = MAX_BATCH_BYTES // size
+    assert len(plan_push(many * 20)) == min(MAX_BATCH_EVENTS, fits)
+
+
+def test_push_body_is_the_canonical_json() -> None:
+    batch = events(3)
+    assert json.loads(push_body(batch)) == {"events": [e.to_dict() for e in batch]}
+
+
+def test_only_acknowledged_ids_we_sent_count() -> None:
+    batch = events(3)
+    stranger = new_id()
+    body = {
+        "accepted": [{"id": batch[0].id, "seq": 7}, {"id": stranger, "seq": 8},
+                     {"id": batch[1].id, "seq": True}],
+        "rejected": [{"id": batch[2].id, "problems": [{"field": "payload", "message": "No"}]},
+                     {"id": batch[0].id, "problems": []}],
+        "server_time": "2026-05-01T10:00:00Z",
+        "device_status": "wipe",
+    }
+    outcome = read_push_response(batch, body)
+    assert outcome.acks == {batch[0].id: 7}
+    assert list(outcome.rejections) == [batch[2].id]
+    assert outcome.unanswered == (batch[1].id,)
+    assert outcome.device_status is DeviceStatus.WIPE
+    assert outcome.server_time == AT
+
+
+def test_pulled_events_are_validated_and_bad_ones_reported() -> None:
+    good = offer(new_id(), "accepted", AT)
+    bad = dict(good.to_dict(), id="not-an-id")
+    page = read_pull_response(
+        {"items": [{"event": good.to_dict()}, {"event": bad}, "junk"], "cursor": "c1",
+         "more": True},
+        rules(AT + timedelta(days=1)),
+    )
+    assert page.events == (good,)
+    assert [ident for ident, _ in page.invalid] == ["not-an-id", "?"]
+    assert (page.cursor, page.more) == ("c1", True)
+
+
+@settings(max_examples=200)
+@given(st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+        st.sampled_from(["accepted", "rejected", "items", "cursor", "id", "seq", "event",
+                         "problems", "server_time", "device_status", "more"]), inner, max_size=4),
+    max_leaves=12,
+))
+def test_any_answer_is_read_or_refused_cleanly(body: Any) -> None:
+    batch = events(1)
+    for read in (lambda: read_push_response(batch, body),
+                 lambda: read_pull_response(body, rules(AT))):
+        try:
+            read()
+        except SyncError as refused:
+            assert refused.retryable
+
+
+def test_status_meanings() -> None:
+    assert classify(200, {}) is None
+    assert isinstance(classify(401, {"error": "device_revoked"}), DeviceRevoked)
+    assert isinstance(classify(403, {"error": "device_wipe"}), DeviceWipe)
+    for status in (429, 500, 502, 503):
+        error = classify(status, None)
+        assert error is not None
+        assert error.retryable
+    for status in (400, 401, 403, 413, 422):
+        error = classify(status, {})
+        assert error is not None
+        assert not error.retryable
+
+
+def test_backoff_is_jittered_capped_and_honours_retry_after() -> None:
+    retry = Retry(base=0.5, cap=8, rng=random.Random(1))
+    delays = [retry.delay(n) for n in range(10)]
+    assert all(0 <= d <= 8 for d in delays)
+    assert len(set(delays)) == len(delays)
+    assert retry.delay(0, retry_after=20) == 20
+    assert retry_after_seconds("3") == 3
+    assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT") is None
+    assert retry_after_seconds("-1") is None
+    assert retry_after_seconds(None) is None
+
+
+def test_clock_skew_uses_the_midpoint() -> None:
+    sent = AT
+    received = AT + timedelta(seconds=2)
+    assert clock_skew(sent, received, AT + timedelta(seconds=601)) == timedelta(seconds=600)
+    assert clock_skew(sent, received, AT - timedelta(seconds=299)) == timedelta(seconds=-300)
+
+
+def test_unhashable_ids_in_an_answer_are_ignored() -> None:
+    batch = events(1)
+    body = {"accepted": [{"id": [batch[0].id], "seq": 1}],
+            "rejected": [{"id": {"x": 1}, "problems": []}]}
+    outcome = read_push_response(batch, body)
+    assert outcome.unanswered == (batch[0].id,)
