@@ -135,6 +135,13 @@ class SyncClient:
         )
         return cls(store, transport, policy=policy, catalogue=catalogue)
 
+    def probe(self) -> bool:
+        """Whether the endpoint answers now (for automatic sync when it becomes reachable)."""
+        try:
+            return self.transport.request("GET", "/v1/health").status == 200
+        except requests.RequestException:
+            return False
+
     # ----------------------------------------------------------------- one run
 
     def run_once(

@@ -94,7 +94,8 @@ def test_any_answer_is_read_or_refused_cleanly(body: Any) -> None:
         try:
             read()
         except SyncError as refused:
-            assert refused.retryable
+            retryable = refused.retryable
+            assert retryable
 
 
 def test_status_meanings() -> None:
