@@ -118,3 +118,60 @@ def leaflet_issues(state: State, start: date, end: date) -> list[LeafletCount]:
             for offence in occurrence.offence_types or ("unknown",):
                 counts[(f"{day.year}-{day.month:02d}", offence, occurrence.district)] += 1
     return [LeafletCount(m, o, d, n) for (m, o, d), n in sorted(counts.items())]
+
+
+@dataclass(frozen=True)
+class OverdueCount:
+    assignee: str
+    overdue: int
+    oldest_due: date
+
+
+def overdue_by_oic(state: State, today: date) -> list[OverdueCount]:
+    """Open call-backs past their due date, per officer they are assigned to, worst first."""
+    by_officer: dict[str, list[date]] = {}
+    for task in state.tasks:
+        if task.is_open and task.due < today:
+            by_officer.setdefault(task.assignee or "Unassigned", []).append(task.due)
+    rows = [OverdueCount(who, len(days), min(days)) for who, days in by_officer.items()]
+    return sorted(rows, key=lambda r: (-r.overdue, r.oldest_due, r.assignee))
+
+
+@dataclass(frozen=True)
+class Spread:
+    count: int
+    median: float | None
+    lower_quartile: float | None
+    upper_quartile: float | None
+    shortest: int | None
+    longest: int | None
+
+
+def _quantile(ordered: list[int], q: float) -> float:
+    # Linear interpolation between closest ranks (the same as statistics' "inclusive").
+    position = q * (len(ordered) - 1)
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def offer_to_callback_days(state: State, start: date, end: date) -> Spread:
+    """Days from the offer that set a call-back to the first call-back attempt (London days),
+    for households first offered in the period."""
+    days: list[int] = []
+    for _, view in _offered_in(state, start, end):
+        task = view.task
+        if task is None or not view.attempts:
+            continue
+        trigger = next((o for o in view.offers if o.event_id == task.trigger_event_id), None)
+        if trigger is None:
+            continue
+        first_call = min(view.attempts, key=lambda a: (a.occurred_at, a.event_id))
+        days.append((london_date(first_call.occurred_at) - london_date(trigger.occurred_at)).days)
+    if not days:
+        return Spread(0, None, None, None, None, None)
+    days.sort()
+    return Spread(
+        len(days), _quantile(days, 0.5), _quantile(days, 0.25), _quantile(days, 0.75),
+        days[0], days[-1],
+    )

@@ -101,3 +101,30 @@ def test_leaflet_issues_by_month_offence_and_district() -> None:
         ("2025-01", "voyeurism", "Leeds", 1),
         ("2025-07", "indecent_exposure", "Wakefield", 2),
     ]
+
+
+def test_overdue_by_oic_and_days_to_call_back() -> None:
+    from fieldapp.domain.figures import offer_to_callback_days, overdue_by_oic
+
+    events: list[Event] = []
+    at = datetime(2025, 3, 3, 10, tzinfo=UTC)  # Monday; call-backs due Monday 24 March
+    for oic, gap in (("100", 21), ("100", 24), ("200", 30), ("300", None)):
+        o, h = new_id(), new_id()
+        events += [occurrence(o, at, oic=oic), household(h, o, at), offer(h, "declined", at)]
+        if gap is not None and oic != "100":
+            events.append(callback(h, "no_answer", at + timedelta(days=gap)))
+        elif gap is not None:
+            events.append(callback(h, "declined", at + timedelta(days=gap)))
+    state = project(events, load_policy())
+    rows = overdue_by_oic(state, date(2025, 4, 30))
+    # 100's tasks are closed; 200's retry (2 days after 2 April = 4 April) and 300's are open.
+    assert [(r.assignee, r.overdue, r.oldest_due) for r in rows] == [
+        ("300", 1, date(2025, 3, 24)),
+        ("200", 1, date(2025, 4, 4)),
+    ]
+    spread = offer_to_callback_days(state, date(2025, 1, 1), date(2025, 12, 31))
+    assert (spread.count, spread.median, spread.shortest, spread.longest) == (3, 24, 21, 30)
+    assert (spread.lower_quartile, spread.upper_quartile) == (22.5, 27)
+    empty = offer_to_callback_days(state, date(2020, 1, 1), date(2020, 12, 31))
+    assert empty.count == 0
+    assert empty.median is None
