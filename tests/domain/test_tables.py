@@ -1,0 +1,35 @@
+import csv
+import io
+import json
+from datetime import UTC, date, datetime
+
+from fieldapp.domain.figures import LeafletCount, Uptake
+from fieldapp.domain.tables import leaflet_table, uptake_table
+
+MADE = datetime(2026, 7, 1, 8, 5, tzinfo=UTC)
+
+
+def test_csv_carries_period_policy_and_time_and_defuses_formulas() -> None:
+    table = uptake_table(
+        [Uptake("2022", 33, 12, 3), Uptake("=cmd|' /C calc'!A0", 1, 0, 0)],
+        date(2022, 1, 1), date(2022, 12, 31), "2026.1", MADE, (("District", "Leeds"),),
+    )
+    rows = list(csv.reader(io.StringIO(table.to_csv())))
+    assert rows[:5] == [
+        ["# Report", "VCAS uptake by household"],
+        ["# Period", "01/01/2022 to 31/12/2022"],
+        ["# Schedule policy", "2026.1"],
+        ["# Generated", "01/07/2026 09:05 (UK time)"],
+        ["# Filter: District", "Leeds"],
+    ]
+    assert rows[6] == ["2022", "33", "12", "3", "15", "45"]
+    assert rows[7][0].startswith("'=")
+
+
+def test_json_export() -> None:
+    table = leaflet_table([LeafletCount("2025-01", "iioc", "Leeds", 4)],
+                          date(2025, 1, 1), date(2025, 1, 31), "2026.1", MADE)
+    data = json.loads(table.to_json())
+    assert data["rows"] == [["2025-01", "iioc", "Leeds", 4]]
+    assert data["generated_at"] == "2026-07-01T08:05:00.000000Z"
+    assert data["columns"][-1] == "Leaflet issues"
