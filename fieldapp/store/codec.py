@@ -1,0 +1,140 @@
+"""JSON for the domain's read models, as kept in the projection tables.
+
+Conversion follows each dataclass's type hints, so a view that gains a field with a default
+still reads rows written before it (the tables are rebuilt from the log anyway whenever the
+projection changes: see projections.PROJECTION_FORMAT), and a row of the wrong shape is an
+error, never a guess.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import types
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import Enum
+from typing import Any, TypeVar
+
+from fieldapp.domain.events import Member
+from fieldapp.domain.problems import format_utc, parse_utc
+from fieldapp.domain.schedule import CallbackTask, TaskState
+from fieldapp.domain.views import (
+    AttemptView,
+    Conflict,
+    HouseholdView,
+    LeafletIssueView,
+    OccurrenceView,
+    OfferView,
+)
+
+T = TypeVar("T")
+
+# Names the views' string annotations refer to (some are imported only for type checking).
+_NAMES: dict[str, Any] = {
+    cls.__name__: cls
+    for cls in (
+        AttemptView, CallbackTask, Conflict, HouseholdView, LeafletIssueView, Member,
+        OccurrenceView, OfferView, TaskState,
+    )
+}
+
+
+Convert = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class _Codec:
+    encode: Convert
+    decode: Convert
+
+
+# Built once per type from its hints: each row is then converted without looking hints up.
+_CODECS: dict[Any, _Codec] = {}
+
+
+def _codec(hint: Any) -> _Codec:
+    codec = _CODECS.get(hint)
+    if codec is None:
+        codec = _CODECS[hint] = _build(hint)
+    return codec
+
+
+def _exactly(kind: type) -> Convert:
+    def check(value: Any) -> Any:
+        if type(value) is not kind:  # a bool is not an int here
+            raise TypeError(f"expected {kind.__name__}")
+        return value
+
+    return check
+
+
+def _instant(value: Any) -> datetime:
+    moment = parse_utc(value)
+    if moment is None:
+        raise TypeError("expected an instant")
+    return moment
+
+
+def _items(value: Any) -> list[Any]:
+    if not isinstance(value, list):
+        raise TypeError("expected a list")
+    return value
+
+
+def _build(hint: Any) -> _Codec:
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in typing.get_args(hint) if a is not type(None)]
+        if len(options) != 1:
+            raise TypeError(f"cannot convert {hint}")
+        inner = _codec(options[0])
+        return _Codec(
+            lambda v: None if v is None else inner.encode(v),
+            lambda v: None if v is None else inner.decode(v),
+        )
+    if origin is tuple:
+        item = _codec(typing.get_args(hint)[0])
+        return _Codec(
+            lambda v: [item.encode(x) for x in v],
+            lambda v: tuple(item.decode(x) for x in _items(v)),
+        )
+    if dataclasses.is_dataclass(hint) and isinstance(hint, type):
+        return _dataclass(hint)
+    if hint is datetime:
+        return _Codec(format_utc, _instant)
+    if hint is date:
+        return _Codec(date.isoformat, lambda v: date.fromisoformat(_exactly(str)(v)))
+    if isinstance(hint, type) and issubclass(hint, Enum):
+        return _Codec(lambda v: v.value, hint)
+    if hint in (str, int, bool):
+        return _Codec(lambda v: v, _exactly(hint))
+    raise TypeError(f"cannot convert {hint}")
+
+
+def _dataclass(cls: type) -> _Codec:
+    hints = typing.get_type_hints(cls, localns=_NAMES)
+    fields = [(f.name, _codec(hints[f.name])) for f in dataclasses.fields(cls)]
+
+    def encode(value: Any) -> dict[str, Any]:
+        return {name: codec.encode(getattr(value, name)) for name, codec in fields}
+
+    def decode(data: Any) -> Any:
+        if not isinstance(data, dict):
+            raise TypeError(f"{cls.__name__} is not an object")
+        # A field missing from an older row takes the dataclass's default.
+        return cls(**{name: codec.decode(data[name]) for name, codec in fields if name in data})
+
+    return _Codec(encode, decode)
+
+
+def encode(view: object) -> str:
+    plain = _codec(type(view)).encode(view)
+    return json.dumps(plain, separators=(",", ":"), ensure_ascii=False)
+
+
+def decode(cls: type[T], text: str) -> T:
+    value: T = _codec(cls).decode(json.loads(text))
+    return value

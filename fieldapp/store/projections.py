@@ -1,0 +1,229 @@
+"""Projection tables, kept in step with the log inside the same transaction.
+
+After new events are inserted, the domain re-projects only the connected component they
+touch (`component` over the SQL index of related keys, then `project`), and the rows that
+component covers are replaced, exactly as `splice` replaces them in memory. Each row stores
+the view's JSON plus the columns the read queries filter on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from typing import TypeVar
+
+from fieldapp.domain.events import Event, event_from_json
+from fieldapp.domain.policy import SchedulePolicy
+from fieldapp.domain.projection import (
+    Changes,
+    EventLookup,
+    State,
+    component,
+    project,
+    related_keys,
+    splice,
+)
+from fieldapp.domain.schedule import CallbackTask
+from fieldapp.domain.views import Conflict, HouseholdView, OccurrenceView
+from fieldapp.store import codec
+from fieldapp.store.db import Connection, Database
+
+T = TypeVar("T")
+
+# Bump when what is stored in the projection tables changes shape or meaning: every profile
+# then rebuilds its projections from the log on its next unlock.
+PROJECTION_FORMAT = "1"
+
+
+class SqlLookup(EventLookup):
+    """`component`'s lookup, answered from the `related` index instead of memory."""
+
+    def __init__(self, conn: Connection) -> None:
+        super().__init__()
+        self._conn = conn
+        self._parsed: dict[int, Event] = {}
+
+    def __call__(self, key: str) -> list[Event]:
+        rows = self._conn.execute(
+            "SELECT e.seq, e.body FROM related r JOIN events e ON e.seq = r.event_seq "
+            "WHERE r.key = ?",
+            (key,),
+        ).fetchall()
+        found = []
+        for seq, body in rows:
+            event = self._parsed.get(seq)
+            if event is None:
+                event = self._parsed[seq] = event_from_json(body)
+            found.append(event)
+        return found
+
+
+def _ids(values: Iterable[str]) -> str:
+    return json.dumps(sorted(set(values)))
+
+
+def postcode_key(postcode: str) -> str:
+    return "".join(postcode.split()).upper()
+
+
+def load_state(conn: Connection, keys: Collection[str] | None = None) -> State:
+    """Projected state from the tables: all of it, or what `keys` cover (as in `splice`)."""
+    if keys is None:
+        occ = conn.execute("SELECT body FROM occurrences").fetchall()
+        hh = conn.execute("SELECT body FROM households").fetchall()
+        con = conn.execute("SELECT body FROM conflicts").fetchall()
+    else:
+        # CROSS JOIN keeps the key list as the outer loop, so each key is one index probe
+        # whatever the planner thinks of the tables' sizes.
+        wanted = _ids(keys)
+        occ = conn.execute(
+            "SELECT o.body FROM json_each(?) AS k CROSS JOIN occurrences o ON o.id = k.value",
+            (wanted,),
+        ).fetchall()
+        hh = conn.execute(
+            "SELECT h.body FROM json_each(?) AS k "
+            "CROSS JOIN household_aliases a ON a.alias = k.value "
+            "CROSS JOIN households h ON h.id = a.household_id",
+            (wanted,),
+        ).fetchall()
+        con = conn.execute(
+            "SELECT c.body FROM json_each(?) AS k CROSS JOIN conflicts c ON c.scope = k.value",
+            (wanted,),
+        ).fetchall()
+    occurrences = (codec.decode(OccurrenceView, body) for (body,) in occ)
+    households = (codec.decode(HouseholdView, body) for (body,) in hh)
+    conflicts = (codec.decode(Conflict, body) for (body,) in con)
+    return State(
+        {v.id: v for v in occurrences},
+        {v.id: v for v in households},
+        {c.key: c for c in conflicts},
+    )
+
+
+def _sync(
+    conn: Connection,
+    old: Mapping[str, T],
+    new: Mapping[str, T],
+    delete: str,
+    upsert: str,
+    row: Callable[[str, T], tuple[object, ...]],
+) -> None:
+    """Delete the rows `new` no longer has; write only the rows whose content changed."""
+    gone = [(key,) for key in sorted(set(old) - set(new))]
+    changed = [row(key, value) for key, value in new.items() if old.get(key) != value]
+    if gone:
+        conn.executemany(delete, gone)
+    if changed:
+        conn.executemany(upsert, changed)
+
+
+def _aliases(state: State) -> dict[str, str]:
+    return {alias: v.id for v in state.households.values() for alias in v.merged_ids}
+
+
+_TaskRow = tuple[str, str, str, str, str, CallbackTask]
+
+
+def _tasks(state: State) -> dict[str, _TaskRow]:
+    # A household is in the same component as its occurrence, so a task's occurrence
+    # columns come from the same state and stay in step when the occurrence is corrected.
+    rows = {}
+    for view in state.households.values():
+        task = view.task
+        if task is not None:
+            occurrence = state.occurrences.get(task.occurrence_id)
+            rows[view.id] = (
+                task.occurrence_id, occurrence.reference if occurrence else "",
+                occurrence.district if occurrence else "", view.postcode, task.assignee, task,
+            )
+    return rows
+
+
+def _write(conn: Connection, old: State, new: State) -> None:
+    """Turn the rows that held `old` into rows holding `new`."""
+    _sync(
+        conn, old.occurrences, new.occurrences,
+        "DELETE FROM occurrences WHERE id = ?",
+        "INSERT INTO occurrences (id, reference, district, body) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (id) DO UPDATE SET reference = excluded.reference, "
+        "district = excluded.district, body = excluded.body",
+        lambda key, v: (key, v.reference, v.district, codec.encode(v)),
+    )
+    _sync(
+        conn, old.households, new.households,
+        "DELETE FROM households WHERE id = ?",
+        "INSERT INTO households (id, occurrence_id, postcode_key, body) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (id) DO UPDATE SET occurrence_id = excluded.occurrence_id, "
+        "postcode_key = excluded.postcode_key, body = excluded.body",
+        lambda key, v: (key, v.occurrence_id, postcode_key(v.postcode), codec.encode(v)),
+    )
+    _sync(
+        conn, _aliases(old), _aliases(new),
+        "DELETE FROM household_aliases WHERE alias = ?",
+        "INSERT INTO household_aliases (alias, household_id) VALUES (?, ?) "
+        "ON CONFLICT (alias) DO UPDATE SET household_id = excluded.household_id",
+        lambda key, household: (key, household),
+    )
+    _sync(
+        conn, _tasks(old), _tasks(new),
+        "DELETE FROM tasks WHERE household_id = ?",
+        "INSERT INTO tasks (household_id, occurrence_id, occurrence_reference, district, "
+        "postcode, assignee, due, state, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (household_id) DO UPDATE SET occurrence_id = excluded.occurrence_id, "
+        "occurrence_reference = excluded.occurrence_reference, district = excluded.district, "
+        "postcode = excluded.postcode, assignee = excluded.assignee, due = excluded.due, "
+        "state = excluded.state, body = excluded.body",
+        lambda key, r: (key, *r[:5], r[5].due.isoformat(), r[5].state.value, codec.encode(r[5])),
+    )
+    _sync(
+        conn, old.conflicts, new.conflicts,
+        "DELETE FROM conflicts WHERE key = ?",
+        "INSERT INTO conflicts (key, scope, confirmed, body) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET scope = excluded.scope, "
+        "confirmed = excluded.confirmed, body = excluded.body",
+        lambda key, c: (key, c.scope, int(bool(c.confirmed_by)), codec.encode(c)),
+    )
+
+
+def recompute(
+    conn: Connection, fresh: Sequence[Event], policy: SchedulePolicy, viewer_device: str = ""
+) -> Changes:
+    """Re-project the component `fresh` touches (already inserted) and replace its rows."""
+    if not fresh:
+        return Changes()
+    connected = component({k for e in fresh for k in related_keys(e)}, SqlLookup(conn))
+    keys = {k for e in connected for k in related_keys(e)}
+    part = project(connected, policy)
+    old = load_state(conn, keys)
+    _, changes = splice(old, part, keys, viewer_device)
+    # What splice replaces is exactly `old` (the rows `keys` cover), so `old` becomes `part`.
+    _write(conn, old, part)
+    return changes
+
+
+def _stamp(policy: SchedulePolicy) -> str:
+    return f"{PROJECTION_FORMAT}|{policy.version}"
+
+
+def rebuild(conn: Connection, policy: SchedulePolicy) -> None:
+    """Recompute every projection row from the whole log (inside the caller's transaction)."""
+    for table in ("occurrences", "households", "household_aliases", "tasks", "conflicts"):
+        conn.execute(f"DELETE FROM {table}")  # noqa: S608
+    events = [event_from_json(body) for (body,) in conn.execute("SELECT body FROM events")]
+    _write(conn, State(), project(events, policy))
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES ('projection', ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (_stamp(policy),),
+    )
+
+
+def ensure_current(db: Database, policy: SchedulePolicy) -> bool:
+    """Rebuild if the tables were computed under another policy or format; True if it did."""
+    with db.reading() as conn:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'projection'").fetchone()
+    if row is not None and row[0] == _stamp(policy):
+        return False
+    with db.transaction() as conn:
+        rebuild(conn, policy)
+    return True

@@ -1,0 +1,291 @@
+"""What the app reads: tasks for a London day, households, search, conflicts, totals.
+
+Every query here is served by an index (tests/store/test_query_plans.py checks each plan).
+There is no clock in the store: the caller passes `today` (a Europe/London calendar day).
+Reads do not write, except `search` (logged as a consultation, as an officer asked for it);
+the UI logs a record it shows in detail with `note_consultation`, since the same reads also
+serve lists and refreshes that nobody opened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import ClassVar
+
+from fieldapp.domain.events import Event, event_from_json, normalise_postcode
+from fieldapp.domain.problems import format_utc, parse_utc
+from fieldapp.domain.projection import State, related_keys
+from fieldapp.domain.schedule import CallbackTask, TaskStatus
+from fieldapp.domain.views import Conflict, HouseholdView, OccurrenceView
+from fieldapp.store import access, codec
+from fieldapp.store.access import AccessEntry, Action
+from fieldapp.store.db import Database
+from fieldapp.store.projections import load_state, postcode_key
+from fieldapp.store.throttle import Clock
+
+_OPEN = (TaskStatus.OVERDUE, TaskStatus.DUE, TaskStatus.UPCOMING)
+_CLOSED_STATE = {
+    TaskStatus.DONE: "done",
+    TaskStatus.DONE_ELSEWHERE: "done",
+    TaskStatus.CLOSED: "closed",
+}
+# Which open tasks a set of statuses selects, as a condition on `due` against today.
+_DUE_RANGE = {
+    frozenset(_OPEN): "",
+    frozenset({TaskStatus.OVERDUE, TaskStatus.DUE}): "due <= :today",
+    frozenset({TaskStatus.DUE, TaskStatus.UPCOMING}): "due >= :today",
+    frozenset({TaskStatus.OVERDUE, TaskStatus.UPCOMING}): "due <> :today",
+    frozenset({TaskStatus.OVERDUE}): "due < :today",
+    frozenset({TaskStatus.DUE}): "due = :today",
+    frozenset({TaskStatus.UPCOMING}): "due > :today",
+}
+_TOP = "\U0010ffff"  # sorts after any text, so [prefix, prefix + _TOP) is a prefix range
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    occurrences: tuple[OccurrenceView, ...]
+    households: tuple[HouseholdView, ...]
+
+
+@dataclass(frozen=True)
+class Totals:
+    events: int
+    occurrences: int
+    households: int
+    tasks_overdue: int
+    tasks_due: int
+    tasks_upcoming: int
+    conflicts_open: int
+    outbox_pending: int
+    outbox_rejected: int
+
+
+def _task_where(
+    today: date,
+    statuses: Collection[TaskStatus],
+    filters: dict[str, str],
+) -> tuple[str, dict[str, str]]:
+    params = {"today": today.isoformat(), **filters}
+    terms = []
+    wanted_open = frozenset(statuses) & frozenset(_OPEN)
+    if wanted_open:
+        due = _DUE_RANGE[wanted_open]
+        terms.append(f"(state = 'open' AND {due})" if due else "state = 'open'")
+    closed = sorted({_CLOSED_STATE[s] for s in statuses if s in _CLOSED_STATE})
+    for i, state in enumerate(closed):
+        params[f"state{i}"] = state
+        terms.append(f"state = :state{i}")
+    if not terms:
+        raise ValueError("choose at least one task status")
+    where = " OR ".join(terms)
+    if filters:
+        where = " AND ".join([*(f"{column} = :{column}" for column in filters), f"({where})"])
+    return where, params
+
+
+class StoreReads:
+    _db: Database
+    _clock: Clock
+    actor: str
+
+    _LIMIT: ClassVar[int] = 500
+
+    def note_consultation(self, kind: str, subject_id: str, detail: str = "opened") -> None:
+        """Log that the officer looked at a record (the UI calls this when a detail opens)."""
+        at = format_utc(self._clock())
+        with self._db.transaction() as conn:
+            access.write(
+                conn, [(at, self.actor, Action.CONSULTATION.value, kind, subject_id, detail)]
+            )
+
+    # ----------------------------------------------------------------- events
+
+    def event(self, event_id: str) -> Event | None:
+        with self._db.reading() as conn:
+            row = conn.execute("SELECT body FROM events WHERE id = ?", (event_id,)).fetchone()
+        return event_from_json(row[0]) if row else None
+
+    def iter_events(self, batch: int = 1000) -> Iterator[Event]:
+        """The whole log in local order, read in batches."""
+        after = 0
+        while True:
+            with self._db.reading() as conn:
+                rows = conn.execute(
+                    "SELECT seq, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+                    (after, batch),
+                ).fetchall()
+            if not rows:
+                return
+            after = rows[-1][0]
+            yield from (event_from_json(body) for _, body in rows)
+
+    def skewed_ids(self) -> list[str]:
+        with self._db.reading() as conn:
+            rows = conn.execute("SELECT id FROM events WHERE skewed = 1 ORDER BY seq").fetchall()
+        return [r[0] for r in rows]
+
+    # ----------------------------------------------------------------- projections
+
+    def state(self) -> State:
+        """The whole projected state (for the figures)."""
+        with self._db.reading() as conn:
+            return load_state(conn)
+
+    def state_for(self, events: Iterable[Event]) -> State:
+        """What the records these events relate to look like now: enough for check_against."""
+        keys = {key for event in events for key in related_keys(event)}
+        with self._db.reading() as conn:
+            return load_state(conn, keys)
+
+    def household(self, household_id: str) -> HouseholdView | None:
+        """One household, also by the id of a household merged into it."""
+        with self._db.reading() as conn:
+            row = conn.execute(
+                "SELECT h.body FROM household_aliases a JOIN households h "
+                "ON h.id = a.household_id WHERE a.alias = ?",
+                (household_id,),
+            ).fetchone()
+        return codec.decode(HouseholdView, row[0]) if row else None
+
+    def occurrence(self, occurrence_id: str) -> OccurrenceView | None:
+        with self._db.reading() as conn:
+            row = conn.execute(
+                "SELECT body FROM occurrences WHERE id = ?", (occurrence_id,)
+            ).fetchone()
+        return codec.decode(OccurrenceView, row[0]) if row else None
+
+    def households(self, occurrence_id: str) -> list[HouseholdView]:
+        """The households recorded on one occurrence."""
+        with self._db.reading() as conn:
+            rows = conn.execute(
+                "SELECT body FROM households WHERE occurrence_id = ? ORDER BY id",
+                (occurrence_id,),
+            ).fetchall()
+        return [codec.decode(HouseholdView, body) for (body,) in rows]
+
+    def tasks(
+        self,
+        today: date,
+        statuses: Collection[TaskStatus] = (TaskStatus.OVERDUE, TaskStatus.DUE),
+        *,
+        assignee: str | None = None,
+        district: str | None = None,
+        occurrence_reference: str | None = None,
+        postcode: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[CallbackTask]:
+        """Call-back tasks with these statuses on `today`, soonest due first."""
+        filters = {
+            column: value
+            for column, value in (
+                ("assignee", assignee),
+                ("district", district),
+                ("occurrence_reference", occurrence_reference.upper() if occurrence_reference
+                 else None),
+                ("postcode", normalise_postcode(postcode) if postcode else None),
+            )
+            if value is not None
+        }
+        where, params = _task_where(today, statuses, filters)
+        with self._db.reading() as conn:
+            rows = conn.execute(
+                f"SELECT body FROM tasks WHERE {where} "  # noqa: S608 (fixed column names)
+                "ORDER BY due, household_id LIMIT :limit OFFSET :offset",
+                {**params, "limit": limit or self._LIMIT, "offset": offset},
+            ).fetchall()
+        return [codec.decode(CallbackTask, body) for (body,) in rows]
+
+    def search(self, text: str, limit: int = 50) -> SearchResults:
+        """Occurrences whose reference, and households whose postcode, start with `text`."""
+        term = " ".join(text.split()).upper()
+        if len(term) < 2:
+            return SearchResults((), ())
+        compact = postcode_key(term)
+        with self._db.reading() as conn:
+            occ = conn.execute(
+                "SELECT body FROM occurrences WHERE reference >= ? AND reference < ? "
+                "ORDER BY reference LIMIT ?",
+                (term, term + _TOP, limit),
+            ).fetchall()
+            hh = conn.execute(
+                "SELECT body FROM households WHERE postcode_key >= ? AND postcode_key < ? "
+                "ORDER BY postcode_key LIMIT ?",
+                (compact, compact + _TOP, limit),
+            ).fetchall()
+        results = SearchResults(
+            tuple(codec.decode(OccurrenceView, body) for (body,) in occ),
+            tuple(codec.decode(HouseholdView, body) for (body,) in hh),
+        )
+        # The search term may itself be personal data (a postcode): the log says only how many.
+        self.note_consultation(
+            "search", "", f"{len(results.occurrences)} occurrences, "
+            f"{len(results.households)} households found",
+        )
+        return results
+
+    def conflicts(self, *, include_confirmed: bool = False) -> list[Conflict]:
+        with self._db.reading() as conn:
+            if include_confirmed:
+                rows = conn.execute("SELECT body FROM conflicts ORDER BY key").fetchall()
+            else:
+                rows = conn.execute(
+                    "SELECT body FROM conflicts WHERE confirmed = 0 ORDER BY key"
+                ).fetchall()
+        return [codec.decode(Conflict, body) for (body,) in rows]
+
+    def totals(self, today: date) -> Totals:
+        with self._db.reading() as conn:
+            counts = [
+                conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
+                for table in ("events", "occurrences", "households")
+            ]
+            overdue, due, upcoming = conn.execute(
+                "SELECT count(*) FILTER (WHERE due < :d), count(*) FILTER (WHERE due = :d), "
+                "count(*) FILTER (WHERE due > :d) FROM tasks WHERE state = 'open'",
+                {"d": today.isoformat()},
+            ).fetchone()
+            conflicts = conn.execute(
+                "SELECT count(*) FROM conflicts WHERE confirmed = 0"
+            ).fetchone()[0]
+            outbox = dict(
+                conn.execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall()
+            )
+        events, occurrences, households = counts
+        return Totals(
+            events=events,
+            occurrences=occurrences,
+            households=households,
+            tasks_overdue=overdue,
+            tasks_due=due,
+            tasks_upcoming=upcoming,
+            conflicts_open=conflicts,
+            outbox_pending=outbox.get("pending", 0),
+            outbox_rejected=outbox.get("rejected", 0),
+        )
+
+    def access_log(self, limit: int = 200, subject_id: str | None = None) -> list[AccessEntry]:
+        """The most recent entries first; all of them or those about one record."""
+        sql = "SELECT at, actor, action, subject_kind, subject_id, detail FROM access_log"
+        with self._db.reading() as conn:
+            if subject_id is None:
+                rows = conn.execute(f"{sql} ORDER BY seq DESC LIMIT ?", (limit,)).fetchall()
+            else:
+                rows = conn.execute(
+                    f"{sql} WHERE subject_id = ? ORDER BY seq DESC LIMIT ?", (subject_id, limit)
+                ).fetchall()
+        return [
+            AccessEntry(_instant(at), actor, Action(action), kind, subject, detail)
+            for at, actor, action, kind, subject, detail in rows
+        ]
+
+
+def _instant(text: str) -> datetime:
+    moment = parse_utc(text)
+    if moment is None:
+        raise ValueError("not an instant")
+    return moment
+

@@ -1,0 +1,208 @@
+"""The numbered migration ladder (`PRAGMA user_version`), one transaction per step.
+
+Before an existing database is upgraded, a byte copy of it (still encrypted) is kept in the
+profile's backups/ folder. A step never edits the event log's content: the projection tables
+can always be rebuilt from the log, the log itself cannot be rebuilt from anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from fieldapp.domain.events import EventType
+from fieldapp.store import access
+from fieldapp.store.db import Connection, Database
+from fieldapp.store.errors import NewerDatabase, ProfileBusy
+from fieldapp.store.files import copy_private, private_dir
+
+_V1 = (
+    # The log: local insertion order is `seq`; `body` is the event's canonical JSON.
+    """CREATE TABLE events (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        type TEXT NOT NULL,
+        aggregate_id TEXT NOT NULL,
+        occurred_at TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        body TEXT NOT NULL,
+        origin TEXT NOT NULL CHECK (origin IN ('local', 'pulled'))
+    )""",
+    """CREATE TRIGGER events_no_update
+        BEFORE UPDATE OF seq, id, type, aggregate_id, occurred_at, recorded_at, body, origin
+        ON events BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END""",
+    """CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END""",
+    # projection.related_keys, so that projection.component can walk the log in SQL.
+    """CREATE TABLE related (
+        key TEXT NOT NULL,
+        event_seq INTEGER NOT NULL REFERENCES events (seq),
+        PRIMARY KEY (key, event_seq)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE outbox (
+        event_seq INTEGER PRIMARY KEY REFERENCES events (seq),
+        state TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'rejected')),
+        server_seq INTEGER,
+        problems TEXT
+    )""",
+    "CREATE INDEX outbox_by_state ON outbox (state, event_seq)",
+    """CREATE TABLE sync_cursor (
+        only_row INTEGER PRIMARY KEY CHECK (only_row = 1),
+        cursor TEXT NOT NULL
+    )""",
+    "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    # The store's own bookkeeping (which policy the projections were computed under).
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """CREATE TABLE occurrences (
+        id TEXT PRIMARY KEY,
+        reference TEXT NOT NULL,
+        district TEXT NOT NULL,
+        body TEXT NOT NULL
+    )""",
+    "CREATE INDEX occurrences_by_reference ON occurrences (reference)",
+    """CREATE TABLE households (
+        id TEXT PRIMARY KEY,
+        occurrence_id TEXT NOT NULL,
+        postcode_key TEXT NOT NULL,
+        body TEXT NOT NULL
+    )""",
+    "CREATE INDEX households_by_postcode ON households (postcode_key)",
+    "CREATE INDEX households_by_occurrence ON households (occurrence_id)",
+    # Every id a (possibly merged) household is known by, its own included.
+    """CREATE TABLE household_aliases (
+        alias TEXT PRIMARY KEY,
+        household_id TEXT NOT NULL
+    ) WITHOUT ROWID""",
+    "CREATE INDEX household_aliases_by_household ON household_aliases (household_id)",
+    """CREATE TABLE tasks (
+        household_id TEXT PRIMARY KEY,
+        occurrence_id TEXT NOT NULL,
+        occurrence_reference TEXT NOT NULL,
+        district TEXT NOT NULL,
+        postcode TEXT NOT NULL,
+        assignee TEXT NOT NULL,
+        due TEXT NOT NULL,
+        state TEXT NOT NULL,
+        body TEXT NOT NULL
+    )""",
+    "CREATE INDEX tasks_by_state ON tasks (state, due, household_id)",
+    # Every task, soonest first, a page at a time.
+    "CREATE INDEX tasks_by_due ON tasks (due, household_id)",
+    "CREATE INDEX tasks_by_assignee ON tasks (assignee, state, due, household_id)",
+    "CREATE INDEX tasks_by_district ON tasks (district, state, due, household_id)",
+    "CREATE INDEX tasks_by_reference ON tasks (occurrence_reference, state, due, household_id)",
+    "CREATE INDEX tasks_by_postcode ON tasks (postcode, state, due, household_id)",
+    """CREATE TABLE conflicts (
+        key TEXT PRIMARY KEY,
+        scope TEXT NOT NULL,
+        confirmed INTEGER NOT NULL,
+        body TEXT NOT NULL
+    )""",
+    "CREATE INDEX conflicts_by_scope ON conflicts (scope)",
+    "CREATE INDEX conflicts_by_confirmed ON conflicts (confirmed, key)",
+)
+
+_V2 = (
+    # Set by the sync client for events recorded while the device clock was off.
+    "ALTER TABLE events ADD COLUMN skewed INTEGER NOT NULL DEFAULT 0",
+    "CREATE INDEX events_skewed ON events (seq) WHERE skewed = 1",
+    """CREATE TABLE drafts (
+        form TEXT PRIMARY KEY,
+        body TEXT NOT NULL,
+        saved_at TEXT NOT NULL
+    )""",
+    """CREATE TABLE access_log (
+        seq INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL CHECK (action IN
+            ('collection', 'alteration', 'consultation', 'disclosure', 'erasure')),
+        subject_kind TEXT NOT NULL,
+        subject_id TEXT NOT NULL,
+        detail TEXT NOT NULL
+    )""",
+    "CREATE INDEX access_log_by_subject ON access_log (subject_id, seq)",
+    """CREATE TRIGGER access_log_no_update BEFORE UPDATE ON access_log
+        BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END""",
+    """CREATE TRIGGER access_log_no_delete BEFORE DELETE ON access_log
+        BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END""",
+)
+
+
+def _statements(sql: Sequence[str]) -> Callable[[Connection], None]:
+    def run(conn: Connection) -> None:
+        for statement in sql:
+            conn.execute(statement)
+
+    return run
+
+
+def _v2(conn: Connection) -> None:
+    _statements(_V2)(conn)
+    # Records made before the access log existed were collected too: say so, by whom, when.
+    rows = conn.execute(
+        "SELECT recorded_at, json_extract(body, '$.author'), type, aggregate_id, id "
+        "FROM events ORDER BY seq"
+    ).fetchall()
+    access.write(
+        conn,
+        (
+            (
+                at, author, access.action_of(EventType(kind)).value,
+                access.subject_kind(EventType(kind)), aggregate,
+                f"{kind} {event_id} before the access log existed",
+            )
+            for at, author, kind, aggregate, event_id in rows
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    summary: str
+    apply: Callable[[Connection], None]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "event log, outbox, sync cursor, settings, projections", _statements(_V1)),
+    Migration(2, "access log (DPA 2018 s.62), drafts, clock-skew flag", _v2),
+)
+LATEST = MIGRATIONS[-1].version
+
+
+def version_of(db: Database) -> int:
+    with db.reading() as conn:
+        version: int = conn.execute("PRAGMA user_version").fetchone()[0]
+    return version
+
+
+def backup(db: Database, backup_dir: Path, version: int) -> Path:
+    """A byte copy of the encrypted file, taken while no one can write to it."""
+    with db.reading() as conn:
+        busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+    if busy:
+        raise ProfileBusy()
+    private_dir(backup_dir)
+    n = 1
+    while (target := backup_dir / f"store-v{version}-{n}.db").exists():
+        n += 1
+    # Holding the write lock keeps the file (and its now-empty WAL) still while it is copied.
+    with db.transaction():
+        copy_private(db.path, target)
+    return target
+
+
+def migrate(db: Database, backup_dir: Path, target: int = LATEST) -> int:
+    """Bring the database up to `target`; returns the version it was at."""
+    current = version_of(db)
+    if current > LATEST:
+        raise NewerDatabase()
+    if 0 < current < target:
+        backup(db, backup_dir, current)
+    for step in MIGRATIONS[current:target]:
+        with db.transaction() as conn:
+            step.apply(conn)
+            conn.execute(f"PRAGMA user_version = {step.version}")
+    return current

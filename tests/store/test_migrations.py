@@ -1,0 +1,115 @@
+"""Upgrades from real old database files (tests/store/fixtures/, made by make_fixtures.py)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from store_helpers import FakeClock, integrity, projected_matches_log
+
+from fieldapp.store import Action, NewerDatabase, Profiles, StoreError
+from fieldapp.store.db import Database
+from fieldapp.store.keys import WrappedKey
+from fieldapp.store.schema import LATEST, MIGRATIONS
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+PASSPHRASE = "otter-pylon-harbour-83"  # the fixtures' own, written in make_fixtures.py
+VERSIONS = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir() and p.name.startswith("v"))
+
+
+def test_there_is_a_fixture_for_every_earlier_schema_version() -> None:
+    assert [f"v{m.version}" for m in MIGRATIONS[:-1]] == VERSIONS
+
+
+def copy_fixture(version: str, tmp_path: Path) -> tuple[Profiles, dict]:
+    home = tmp_path / "home"
+    shutil.copytree(FIXTURES / version, home)
+    expected = json.loads((home / "expected.json").read_text())
+    return Profiles(FakeClock(), home), expected
+
+
+def raw_database(profiles: Profiles, path: Path) -> Database:
+    key = WrappedKey.from_json((profiles.path("legacy") / "key.json").read_bytes()).open(
+        PASSPHRASE
+    )
+    try:
+        return Database.open(path, key)
+    finally:
+        key.wipe()
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_an_old_profile_upgrades_with_everything_in_it(version: str, tmp_path: Path) -> None:
+    profiles, expected = copy_fixture(version, tmp_path)
+    old = int(version[1:])
+    folder = profiles.path("legacy")
+    original = (folder / "store.db").read_bytes()
+    with profiles.unlock("legacy", PASSPHRASE) as store:
+        assert store._db.conn.execute("PRAGMA user_version").fetchone()[0] == LATEST
+        events = list(store.iter_events())
+        assert [e.id for e in events] == expected["events"]
+        local = [i for i, origin in expected["origins"].items() if origin == "local"]
+        pending = [i for i in local if expected["outbox"][i][0] == "pending"]
+        assert [e.id for e in store.outbox(1000)] == pending
+        [(rejected, problems)] = store.rejected()
+        assert expected["outbox"][rejected.id][0] == "rejected"
+        assert problems[0].message == "Choose one."
+        assert store.cursor() == expected["cursor"]
+        for key, value in expected["settings"].items():
+            assert store.get_setting(key) == value
+        assert integrity(store) == "ok"
+        assert projected_matches_log(store)
+        # What later versions added works on the old data.
+        assert store.skewed_ids() == []
+        store.mark_skewed([events[0].id])
+        assert store.skewed_ids() == [events[0].id]
+        store.save_draft("vcas:x", "{}")
+        assert store.drafts() == ["vcas:x"]
+        backfilled = [a for a in store.access_log(limit=10_000)
+                      if a.detail.endswith("before the access log existed")]
+        assert len(backfilled) == len(events)
+        assert {a.action for a in backfilled} >= {Action.COLLECTION}
+        assert all(a.actor for a in backfilled)
+    # A byte copy of the old file was kept before the upgrade, still encrypted, still old.
+    backup = folder / "backups" / f"store-v{old}-1.db"
+    assert backup.read_bytes() == original
+    database = raw_database(profiles, backup)
+    assert database.conn.execute("PRAGMA user_version").fetchone()[0] == old
+    database.close()
+    # A second unlock finds nothing to do and takes no second copy.
+    profiles.unlock("legacy", PASSPHRASE).close()
+    assert [p.name for p in (folder / "backups").iterdir()] == [backup.name]
+
+
+def test_a_failing_step_leaves_the_old_version_whole(tmp_path: Path) -> None:
+    profiles, expected = copy_fixture(VERSIONS[-1], tmp_path)
+    database_path = profiles.path("legacy") / "store.db"
+    database = raw_database(profiles, database_path)
+    # Something in the way of the next step's CREATE TABLE: the step must fail as a whole.
+    database.conn.execute("CREATE TABLE drafts (x)")
+    database.close()
+    with pytest.raises(StoreError, match="Nothing has been lost"):
+        profiles.unlock("legacy", PASSPHRASE)
+    database = raw_database(profiles, database_path)
+    conn = database.conn
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == int(VERSIONS[-1][1:])
+    columns = [r[1] for r in conn.execute("PRAGMA table_info(events)")]
+    assert "skewed" not in columns  # the ALTER before the failure was rolled back too
+    assert [r[0] for r in conn.execute("SELECT id FROM events ORDER BY seq")] == expected["events"]
+    database.close()
+
+
+def test_a_database_from_a_newer_version_is_refused_untouched(tmp_path: Path) -> None:
+    profiles, _ = copy_fixture(VERSIONS[-1], tmp_path)
+    path = profiles.path("legacy") / "store.db"
+    database = raw_database(profiles, path)
+    database.conn.execute(f"PRAGMA user_version = {LATEST + 1}")
+    database.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    database.close()
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    with pytest.raises(NewerDatabase, match="newer version of fieldapp"):
+        profiles.unlock("legacy", PASSPHRASE)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
