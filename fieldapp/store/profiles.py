@@ -125,6 +125,22 @@ class Profiles:
         throttle.succeeded()
         return wrapped, key
 
+    def wipe(self, name: str) -> None:
+        """Destroy a profile (the endpoint's remote-wipe order, or IT retiring a laptop).
+
+        The wrapped key is overwritten first and flushed: without it the database and its
+        backups are unreadable even if a deleted file's blocks survive on the disk.
+        """
+        path = self._existing(name)
+        key_file = path / "key.json"
+        size = key_file.stat().st_size
+        with key_file.open("r+b") as handle:
+            handle.write(secrets.token_bytes(size))
+            handle.flush()
+            os.fsync(handle.fileno())
+        shutil.rmtree(path)
+        fsync_dir(self.root)
+
     # ----------------------------------------------------------------- create, unlock
 
     def create(

@@ -232,6 +232,18 @@ class Store(StoreReads):
                 ],
             )
 
+    def send_again(self, ids: Iterable[str]) -> int:
+        """Put refused events back in the outbox (e.g. once the endpoint has been upgraded to
+        read them); an officer's correction is a new event instead. Returns how many moved."""
+        with self._db.transaction() as conn:
+            moved = conn.execute(
+                "UPDATE outbox SET state = 'pending', problems = NULL WHERE state = 'rejected' "
+                "AND event_seq IN (SELECT e.seq FROM json_each(?) AS k "
+                "JOIN events e ON e.id = k.value)",
+                (_ids(ids),),
+            ).rowcount
+        return int(moved)
+
     def rejected(self) -> list[tuple[Event, tuple[Problem, ...]]]:
         with self._db.reading() as conn:
             rows = conn.execute(
