@@ -232,6 +232,11 @@ class Store(StoreReads):
                 ],
             )
 
+    def rebuild_projections(self) -> None:
+        """Recompute every projection row from the whole log, in one transaction."""
+        with self._db.transaction() as conn:
+            projections.rebuild(conn, self._policy)
+
     def send_again(self, ids: Iterable[str]) -> int:
         """Put refused events back in the outbox (e.g. once the endpoint has been upgraded to
         read them); an officer's correction is a new event instead. Returns how many moved."""
