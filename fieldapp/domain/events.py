@@ -305,7 +305,8 @@ def _parse_corrected(r: Reader, rules: Rules) -> EventCorrected:
     target_type = r.choice("target_type", "kind of record being corrected", _CORRECTABLE)
     reason = r.text("reason", "reason for the correction", max_len=500, multiline=True)
     occurred_at = ""
-    if r.data.get("occurred_at") is not None:
+    # "" is how a correction that keeps the original time is written (see to_dict).
+    if r.data.get("occurred_at") not in (None, ""):
         moment = parse_utc(r.data["occurred_at"])
         if moment is None:
             r.problem("occurred_at", "The corrected date and time is not a date and time.")

@@ -173,7 +173,7 @@ def project(events: Iterable[Event], policy: SchedulePolicy) -> State:
             occurrence_records[e.aggregate_id].append(e)
         elif isinstance(p, LeafletIssue):
             leaflets[e.aggregate_id].append(LeafletIssueView.of(e, p))
-        elif e.type is not EventType.OCCURRENCE_RECORDED:
+        elif not isinstance(p, ConflictConfirmed):  # confirmations are read below
             by_household[merges.find(e.aggregate_id)].append(e)
             if isinstance(p, HouseholdsMerged):
                 by_household[merges.find(p.merged_id)]  # a merge names both households

@@ -193,3 +193,21 @@ def test_postcodes_are_normalised(typed: str, stored: str) -> None:
     assert normalise_postcode(typed) == stored
     e = household(new_id(), new_id(), NOW, postcode=typed)
     assert e.payload.postcode == stored  # type: ignore[union-attr]
+
+
+def test_a_correction_keeping_the_time_round_trips() -> None:
+    target = offer(new_id(), "declined", NOW - timedelta(hours=2))
+    fix = event(
+        EventType.EVENT_CORRECTED, target.aggregate_id,
+        {"target_id": target.id, "target_type": "vcas_offered",
+         "payload": {"outcome": "not_present"}, "reason": "Wrong outcome"},
+        NOW - timedelta(hours=1),
+    )
+    assert parse_event(json.loads(fix.to_json()), rules(NOW)).to_json() == fix.to_json()
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+def test_instants_outside_the_calendar_are_refused_not_crashed(moment: str) -> None:
+    good = offer(new_id(), "declined", NOW - timedelta(hours=1)).to_dict()
+    with pytest.raises(InvalidEvent, match="date and time"):
+        parse_event({**good, "occurred_at": moment}, rules(NOW))

@@ -187,3 +187,16 @@ def test_recompute_reports_what_changed_for_the_sync_summary() -> None:
     fresh = EventLookup([*events, declined])
     _, first = recompute(State(), [*events, declined], fresh, load_policy())
     assert first.tasks_created == (h,)
+
+
+def test_confirming_an_occurrence_conflict_makes_no_household() -> None:
+    o = new_id()
+    events = [occurrence(o, AT, oic="1"), occurrence(o, AT + timedelta(hours=1), oic="2")]
+    [conflict] = project(events, load_policy()).conflicts.values()
+    assert conflict.scope == o
+    ok = event(EventType.CONFLICT_CONFIRMED, o, {"conflict_key": conflict.key, "note": ""},
+               AT + timedelta(days=1))
+    state = project([*events, ok], load_policy())
+    assert state.households == {}
+    [after] = state.conflicts.values()
+    assert after.confirmed_by == "1234"

@@ -1,0 +1,366 @@
+"""The /v1 routes: enrol, push, pull, time, health."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from central import cursor as cursors
+from central import security
+from central.clock import Clock
+from central.config import Settings
+from central.errors import ApiError
+from central.jsonbody import parse_json, read_body
+from central.ratelimit import RateLimiter
+from central.schemas import (
+    MAX_PUSH_EVENTS,
+    AcceptedOut,
+    EnrolRequest,
+    EnrolResponse,
+    ErrorResponse,
+    HealthResponse,
+    OfficerOut,
+    ProblemOut,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+    RejectedOut,
+    TimeResponse,
+)
+from central.storage.base import Caller, Storage
+from central.validation import validate_body
+from fieldapp.domain.catalogue import LeafletCatalogue
+from fieldapp.domain.events import Event, Rules, parse_event
+from fieldapp.domain.policy import SchedulePolicy
+from fieldapp.domain.problems import InvalidEvent, Problem, format_utc
+
+log = logging.getLogger("central")
+
+
+@dataclass(frozen=True)
+class Context:
+    storage: Storage
+    settings: Settings
+    clock: Clock
+    catalogue: LeafletCatalogue
+    policy: SchedulePolicy
+    device_limiter: RateLimiter
+    enrol_limiter: RateLimiter
+
+
+def known_parameters_only(request: Request) -> None:
+    """A misspelt parameter (?curser=...) silently ignored would restart a sync from zero."""
+    route = request.scope.get("route")
+    declared = {p.alias for p in route.dependant.query_params} if route else set()
+    unknown = sorted(set(request.query_params) - declared)
+    if unknown:
+        raise ApiError(
+            422, "invalid_request", "The request has parameters this server does not know.",
+            problems=[Problem(name[:40], "Unknown parameter: leave it out.") for name in unknown],
+        )
+
+
+router = APIRouter(prefix="/v1", dependencies=[Depends(known_parameters_only)])
+bearer = HTTPBearer(
+    auto_error=False, description="The device token returned once by POST /v1/enrol."
+)
+
+_STATUS_TEXT = {
+    400: "The body or a parameter could not be read (malformed JSON, bad cursor).",
+    401: "No token, an unknown token, or a revoked device (error: device_revoked).",
+    403: "Not allowed: a device marked for wiping may not pull (error: device_wipe); "
+    "an enrolment code that is unknown, used or expired; figures for a non-supervisor.",
+    413: "More than 2 MiB, or more than 500 events, in one request.",
+    415: "The body is not sent as application/json.",
+    422: "Well-formed JSON, or parameters, not in the expected form.",
+    429: "Too many requests from this device; see Retry-After.",
+    503: "The database is busy or down; see Retry-After.",
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {s: {"model": ErrorResponse, "description": _STATUS_TEXT[s]} for s in statuses}
+
+
+def _body(model: str) -> dict[str, Any]:
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model}"}}},
+        }
+    }
+
+
+def ctx_of(request: Request) -> Context:
+    ctx: Context = request.app.state.ctx
+    return ctx
+
+
+def now_of(request: Request) -> datetime:
+    now: datetime = request.state.server_time
+    return now
+
+
+def address_of(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def json_response(model: BaseModel) -> Response:
+    return Response(model.model_dump_json(by_alias=True), media_type="application/json")
+
+
+def _throttle(limiter: RateLimiter, key: str, who: str) -> None:
+    wait = limiter.acquire(key)
+    if wait:
+        seconds = int(wait)
+        raise ApiError(
+            429,
+            "rate_limited",
+            f"Too many requests from {who}: wait {seconds} seconds and try again.",
+            headers={"Retry-After": str(seconds)},
+        )
+
+
+async def authenticated(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Caller:
+    challenge = {"WWW-Authenticate": "Bearer"}
+    if credentials is None or not credentials.credentials:
+        raise ApiError(
+            401, "unauthenticated",
+            "This request needs the laptop's device token (Authorization: Bearer ...). "
+            "If the laptop is not enrolled, enrol it first.",
+            headers=challenge,
+        )
+    token = credentials.credentials
+    ctx = ctx_of(request)
+    # Tokens are 43 URL-safe characters; anything far from that is not worth a query.
+    caller = (
+        await run_in_threadpool(ctx.storage.caller, security.digest(token))
+        if len(token) <= 128
+        else None
+    )
+    if caller is None:
+        raise ApiError(
+            401, "unknown_token",
+            "This laptop's token is not known to the server. Enrol the laptop again.",
+            headers=challenge,
+        )
+    if caller.device.status == "revoked":
+        raise ApiError(
+            401, "device_revoked",
+            "This laptop's access has been revoked. Contact your force's IT team.",
+            headers=challenge,
+        )
+    request.state.device_status = caller.device.status
+    _throttle(ctx.device_limiter, caller.device.device_id, "this laptop")
+    return caller
+
+
+# ---------------------------------------------------------------------- routes
+
+
+@router.get("/time", response_model=TimeResponse, summary="The server's clock")
+async def get_time(request: Request) -> Response:
+    return json_response(TimeResponse(server_time=format_utc(now_of(request))))
+
+
+@router.get(
+    "/health", response_model=HealthResponse, responses=error_responses(503), summary="Liveness"
+)
+async def get_health(request: Request) -> Response:
+    await run_in_threadpool(ctx_of(request).storage.check)
+    return json_response(HealthResponse(status="ok", server_time=format_utc(now_of(request))))
+
+
+@router.post(
+    "/enrol",
+    response_model=EnrolResponse,
+    responses=error_responses(400, 403, 413, 415, 422, 429, 503),
+    openapi_extra=_body("EnrolRequest"),
+    summary="Enrol a laptop with a one-time code",
+)
+async def enrol(request: Request) -> Response:
+    ctx = ctx_of(request)
+    address = address_of(request)
+    _throttle(ctx.enrol_limiter, address or "unknown", "this address")
+    body = validate_body(
+        EnrolRequest, parse_json(await read_body(request, ctx.settings.max_enrol_bytes))
+    )
+    token = security.new_token()
+    device_id = security.new_device_id()
+    now = now_of(request)
+    officer = await run_in_threadpool(
+        lambda: ctx.storage.enrol(
+            security.code_digest(body.code),
+            device_id=device_id,
+            device_name=body.device_name.strip(),
+            token_hash=security.digest(token),
+            now=now,
+            address=address,
+        )
+    )
+    if officer is None:
+        raise ApiError(
+            403, "invalid_enrolment_code",
+            "This enrolment code is not known, has already been used, or has expired. "
+            "Ask your force's IT team for a new one.",
+        )
+    return json_response(
+        EnrolResponse(
+            device_id=device_id,
+            token=token,
+            officer=OfficerOut(
+                collar=officer.collar, name=officer.name, role=officer.role,
+                team=officer.team, district=officer.district,
+            ),
+            server_time=format_utc(now),
+        )
+    )
+
+
+@router.post(
+    "/push",
+    response_model=PushResponse,
+    responses=error_responses(400, 401, 413, 415, 422, 429, 503),
+    openapi_extra=_body("PushRequest"),
+    summary="Send events; each is accepted (with its seq) or rejected (with problems)",
+)
+async def push(request: Request, caller: Annotated[Caller, Depends(authenticated)]) -> Response:
+    ctx = ctx_of(request)
+    data = parse_json(await read_body(request, ctx.settings.max_push_bytes))
+    limit = MAX_PUSH_EVENTS
+    events = data.get("events") if isinstance(data, dict) else None
+    if isinstance(events, list) and len(events) > limit:
+        raise ApiError(
+            413, "too_many_events",
+            f"Send at most {limit} records per request (this one had {len(events)}); "
+            "send the rest in further requests.",
+        )
+    body = validate_body(PushRequest, data)
+    now = now_of(request)
+    address = address_of(request)
+    result = await run_in_threadpool(_push, ctx, caller, body.events, now, address)
+    return json_response(result)
+
+
+def refuse_wipe(caller: Caller) -> None:
+    if caller.device.status == "wipe":
+        raise ApiError(
+            403, "device_wipe",
+            "This laptop has been marked for wiping: it may send what it holds but not "
+            "receive more. Contact your force's IT team.",
+        )
+
+
+def _claimed_id(item: Any) -> str | None:
+    value = item.get("id") if isinstance(item, dict) else None
+    return value if isinstance(value, str) and 0 < len(value) <= 64 else None
+
+
+def _push(
+    ctx: Context, caller: Caller, items: list[Any], now: datetime, address: str | None
+) -> PushResponse:
+    rules = Rules(ctx.catalogue, now=now, future_tolerance=ctx.settings.future_tolerance)
+    valid: list[tuple[int, Event]] = []
+    rejected: dict[int, RejectedOut] = {}
+    for index, item in enumerate(items):
+        problems: tuple[Problem, ...]
+        try:
+            event = parse_event(item, rules)
+        except InvalidEvent as exc:
+            problems = exc.problems
+        except Exception as exc:
+            # The event reader is shared with the laptop and not ours to change here; any
+            # failure inside it on untrusted input is that event's rejection, not a 500.
+            log.warning("event reader failed with %s; event rejected", type(exc).__name__)
+            problems = (Problem("", "The record could not be read."),)
+        else:
+            if event.author == caller.officer.collar:
+                valid.append((index, event))
+                continue
+            problems = (
+                Problem(
+                    "author",
+                    f"This record was recorded under another officer ({event.author}); only "
+                    "a laptop enrolled to that officer can send it.",
+                ),
+            )
+        rejected[index] = RejectedOut(
+            id=_claimed_id(item), problems=[ProblemOut(field=p.field, message=p.message)
+                                            for p in problems]
+        )
+    outcomes = ctx.storage.push(
+        caller, [event for _, event in valid], received_at=now, address=address,
+        rejected=len(rejected),
+    )
+    accepted: list[AcceptedOut] = []
+    for (index, event), outcome in zip(valid, outcomes, strict=True):
+        if outcome.seq is not None:
+            accepted.append(AcceptedOut(id=event.id, seq=outcome.seq))
+        else:
+            rejected[index] = RejectedOut(
+                id=event.id,
+                problems=[
+                    ProblemOut(
+                        field="id",
+                        message="A different record with this identifier is already stored; "
+                        "this one was not saved. Record it again as a new entry.",
+                    )
+                ],
+            )
+    return PushResponse(
+        accepted=accepted,
+        rejected=[rejected[i] for i in sorted(rejected)],
+        server_time=format_utc(now),
+        device_status="wipe" if caller.device.status == "wipe" else "active",
+    )
+
+
+@router.get(
+    "/pull",
+    response_model=PullResponse,
+    responses=error_responses(400, 401, 403, 422, 429, 503),
+    summary="Fetch events this officer may see, after a cursor",
+)
+async def pull(
+    request: Request,
+    caller: Annotated[Caller, Depends(authenticated)],
+    cursor: Annotated[
+        str | None,
+        Query(
+            description="The cursor from the last pull; leave out to start at the beginning.",
+            json_schema_extra={"pattern": cursors.PATTERN},
+        ),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=1000, description="At most this many events.")] = 500,
+) -> Response:
+    refuse_wipe(caller)
+    after = cursors.decode(cursor) if cursor is not None else 0
+    ctx = ctx_of(request)
+    now = now_of(request)
+    address = address_of(request)
+    page = await run_in_threadpool(
+        lambda: ctx.storage.pull(caller, after=after, limit=limit, now=now, address=address)
+    )
+    # Events are stored as canonical JSON: splice them in rather than parse and re-encode.
+    items = ",".join(
+        f'{{"event":{item.body},"seq":{item.seq},"received_at":{json.dumps(item.received_at)}}}'
+        for item in page.items
+    )
+    text = (
+        f'{{"items":[{items}],"cursor":"{cursors.encode(page.position)}",'
+        f'"more":{"true" if page.more else "false"},'
+        f'"server_time":"{format_utc(now)}","device_status":"active"}}'
+    )
+    return Response(text, media_type="application/json")

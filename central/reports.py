@@ -1,0 +1,100 @@
+"""Figures for supervisors, computed by fieldapp.domain.figures from the events they may see."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from central.api import (
+    Context,
+    address_of,
+    authenticated,
+    ctx_of,
+    error_responses,
+    json_response,
+    known_parameters_only,
+    now_of,
+    refuse_wipe,
+)
+from central.errors import ApiError
+from central.schemas import UptakeResponse
+from central.storage.base import Caller
+from fieldapp.domain.events import event_from_json
+from fieldapp.domain.figures import uptake
+from fieldapp.domain.problems import Problem, format_utc
+from fieldapp.domain.projection import project
+
+router = APIRouter(prefix="/v1/figures", dependencies=[Depends(known_parameters_only)])
+
+_DAY = r"^\d{4}-\d{2}-\d{2}$"
+SCOPE = (
+    "Households in the records you may see: your district's occurrences, your team's "
+    "records, and anything you are OIC of or were reassigned."
+)
+
+
+def _day(text: str, name: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ApiError(
+            422, "invalid_request", "A date is not a real day: see problems.",
+            problems=[Problem(name, "Give a real date as YYYY-MM-DD.")],
+        ) from None
+
+
+@router.get(
+    "/uptake",
+    response_model=UptakeResponse,
+    responses=error_responses(401, 403, 422, 429, 503),
+    summary="VCAS uptake per household for a period (supervisors)",
+)
+async def get_uptake(
+    request: Request,
+    caller: Annotated[Caller, Depends(authenticated)],
+    start: Annotated[str, Query(alias="from", pattern=_DAY, description="YYYY-MM-DD")],
+    end: Annotated[str, Query(alias="to", pattern=_DAY, description="YYYY-MM-DD")],
+) -> Response:
+    refuse_wipe(caller)
+    if caller.officer.role != "supervisor":
+        raise ApiError(403, "supervisors_only", "Figures are for supervisors.")
+    first, last = _day(start, "from"), _day(end, "to")
+    if first > last:
+        raise ApiError(
+            422, "invalid_request", "The period ends before it starts.",
+            problems=[Problem("to", "Give a last day on or after the first.")],
+        )
+    ctx = ctx_of(request)
+    now = now_of(request)
+    address = address_of(request)
+    figures = await run_in_threadpool(_uptake, ctx, caller, first, last, now, address)
+    return json_response(figures)
+
+
+def _uptake(
+    ctx: Context, caller: Caller, first: date, last: date, now: datetime, address: str | None
+) -> UptakeResponse:
+    bodies = ctx.storage.consult(
+        caller, now=now, address=address,
+        purpose={"figures": "uptake", "from": first.isoformat(), "to": last.isoformat()},
+    )
+    state = project((event_from_json(body) for body in bodies), ctx.policy)
+    result = uptake(state, first, last)
+    return UptakeResponse.model_validate(
+        {
+            "from": first.isoformat(),
+            "to": last.isoformat(),
+            "offered": result.offered,
+            "accepted_at_arrest": result.accepted_at_arrest,
+            "accepted_at_callback": result.accepted_at_callback,
+            "accepted": result.accepted,
+            "percent": result.percent,
+            "scope": SCOPE,
+            "server_time": format_utc(now),
+            "device_status": "active",
+        }
+    )

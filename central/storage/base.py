@@ -1,0 +1,152 @@
+"""The storage interface the HTTP layer and the CLI use, and the records it deals in."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+from fieldapp.domain.events import Event
+
+Role = Literal["officer", "oic", "supervisor", "admin"]
+ROLES: tuple[Role, ...] = ("officer", "oic", "supervisor", "admin")
+DeviceStatus = Literal["active", "wipe", "revoked"]
+
+
+class StorageError(Exception):
+    """A request the database cannot carry out as asked (unknown officer, duplicate...)."""
+
+
+class StorageUnavailable(StorageError):
+    """The database is not answering (down, or locked past the busy timeout): try later."""
+
+
+@dataclass(frozen=True)
+class Officer:
+    collar: str
+    name: str
+    role: Role
+    team: str
+    district: str
+
+
+@dataclass(frozen=True)
+class Device:
+    device_id: str
+    collar: str
+    name: str
+    status: DeviceStatus
+    enrolled_at: str
+    last_seen_at: str | None
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated party of a request: an enrolled device and its officer."""
+
+    device: Device
+    officer: Officer
+
+
+@dataclass(frozen=True)
+class PushOutcome:
+    event_id: str
+    # None: an event with this id but other content is already stored; this one was not.
+    seq: int | None
+
+
+@dataclass(frozen=True)
+class PulledEvent:
+    seq: int
+    body: str  # the canonical JSON the event was stored as
+    received_at: str
+    aggregate_id: str
+
+
+@dataclass(frozen=True)
+class PullPage:
+    items: list[PulledEvent]
+    position: int  # where the next pull starts in the caller's feed
+    more: bool
+
+
+@dataclass(frozen=True)
+class AccessEntry:
+    at: str
+    action: str
+    category: str  # DPA 2018 s.62: collection, alteration, consultation, disclosure, erasure
+    officer: str | None
+    device_id: str | None
+    address: str | None
+    detail: dict[str, Any]
+
+
+class Storage(Protocol):
+    def migrate(self, now: datetime) -> int:
+        """Apply any pending numbered migrations; return the schema version now in place."""
+        ...
+
+    def close(self) -> None: ...
+
+    def check(self) -> None:
+        """Raise StorageUnavailable if the database does not answer."""
+        ...
+
+    def add_officer(self, officer: Officer, *, now: datetime, actor: str) -> None:
+        """Register an officer and give them everything already stored that they may see."""
+        ...
+
+    def officer(self, collar: str) -> Officer | None: ...
+
+    def add_enrolment_code(
+        self, collar: str, code_hash: str, *, now: datetime, expires_at: datetime, actor: str
+    ) -> None: ...
+
+    def enrol(
+        self,
+        code_hash: str,
+        *,
+        device_id: str,
+        device_name: str,
+        token_hash: str,
+        now: datetime,
+        address: str | None,
+    ) -> Officer | None:
+        """Spend a one-time code on a new device; None if the code is unknown, used or expired."""
+        ...
+
+    def caller(self, token_hash: str) -> Caller | None: ...
+
+    def set_device_status(
+        self, device_id: str, status: DeviceStatus, *, now: datetime, actor: str
+    ) -> Device | None: ...
+
+    def devices(self, *, now: datetime, actor: str) -> list[Device]: ...
+
+    def push(
+        self,
+        caller: Caller,
+        events: Sequence[Event],
+        *,
+        received_at: datetime,
+        address: str | None,
+        rejected: int,
+    ) -> list[PushOutcome]:
+        """Store each new event once, in one transaction; one outcome per event, in order."""
+        ...
+
+    def pull(
+        self, caller: Caller, *, after: int, limit: int, now: datetime, address: str | None
+    ) -> PullPage:
+        """The caller's feed after a position, less events their own device pushed."""
+        ...
+
+    def consult(
+        self, caller: Caller, *, now: datetime, address: str | None, purpose: dict[str, Any]
+    ) -> list[str]:
+        """Every event the caller may see (canonical JSON), to compute figures from; logged
+        as a consultation, with the purpose."""
+        ...
+
+    def access_log(self, *, after_id: int = 0) -> list[AccessEntry]: ...

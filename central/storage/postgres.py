@@ -1,0 +1,57 @@
+"""PostgreSQL back end (psycopg 3) for a force-wide deployment."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import psycopg
+
+from central.storage.database import Backend, Dialect
+
+# Every transaction that appends events or feed rows holds this advisory lock until it commits.
+# Identity values are handed out when a row is inserted, not when it becomes visible: without
+# the lock, a pull could see feed row 11 committed while row 10 is still in flight, move its
+# cursor past 10 and never see it. With writers serialised, commit order is number order.
+WRITE_LOCK_KEY = 0x6669656C64  # "field"
+
+DIALECT = Dialect(
+    name="postgresql",
+    placeholder="%s",
+    ddl_tokens={
+        "serial": "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+        "bigint": "BIGINT",
+    },
+    begin={
+        # One snapshot for the page and the "last position" read that follows it.
+        "read": ("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",),
+        "write": ("BEGIN", f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})"),
+        "log": ("BEGIN",),
+    },
+)
+
+
+class PostgresBackend(Backend):
+    dialect = DIALECT
+
+    def __init__(self, url: str, pool_size: int = 8) -> None:
+        super().__init__(pool_size)
+        self.url = url
+
+    def connect(self) -> Any:
+        return psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+
+    def unavailable(self, exc: BaseException) -> bool:
+        return isinstance(exc, psycopg.OperationalError)
+
+    def insert_returning(self, cursor: Any, sql: str, rows: Sequence[Sequence[Any]]) -> list[int]:
+        # One pipelined round trip for the whole batch instead of one per row.
+        if not rows:
+            return []
+        cursor.executemany(sql, [tuple(row) for row in rows], returning=True)
+        out = []
+        while True:
+            out.append(int(cursor.fetchone()[0]))
+            if not cursor.nextset():
+                break
+        return out

@@ -1,0 +1,394 @@
+"""The storage interface implemented once, in SQL both back ends accept."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from central.storage import feed
+from central.storage.base import (
+    AccessEntry,
+    Caller,
+    Device,
+    DeviceStatus,
+    Officer,
+    PulledEvent,
+    PullPage,
+    PushOutcome,
+    Role,
+    StorageError,
+)
+from central.storage.database import Backend, Tx
+from central.storage.migrations import migrate
+from fieldapp.domain.events import Event
+from fieldapp.domain.problems import format_utc
+
+
+def _device(row: Sequence[Any]) -> Device:
+    return Device(row[0], row[1], row[2], cast(DeviceStatus, row[3]), row[4], row[5])
+
+
+def _officer(row: Sequence[Any]) -> Officer:
+    return Officer(row[0], row[1], cast(Role, row[2]), row[3], row[4])
+
+
+def _log(
+    tx: Tx,
+    *,
+    at: datetime,
+    action: str,
+    category: str,
+    officer: str | None,
+    device_id: str | None,
+    address: str | None,
+    detail: dict[str, Any],
+) -> None:
+    tx.execute(
+        "INSERT INTO access_log (at, action, category, officer, device_id, address, detail) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            format_utc(at),
+            action,
+            category,
+            officer,
+            device_id,
+            address,
+            json.dumps(detail, sort_keys=True, separators=(",", ":")),
+        ),
+    )
+
+
+class SqlStorage:
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+
+    @property
+    def dialect(self) -> str:
+        return self.backend.dialect.name
+
+    def migrate(self, now: datetime) -> int:
+        return migrate(self.backend, now)
+
+    def close(self) -> None:
+        self.backend.close()
+
+    def check(self) -> None:
+        with self.backend.transaction("read") as tx:
+            tx.query("SELECT 1")
+
+    # ------------------------------------------------------------------ officers and devices
+
+    def add_officer(self, officer: Officer, *, now: datetime, actor: str) -> None:
+        with self.backend.transaction("write") as tx:
+            if tx.one("SELECT 1 FROM officers WHERE collar = ?", (officer.collar,)):
+                raise StorageError(f"Officer {officer.collar} is already registered.")
+            tx.execute(
+                "INSERT INTO officers (collar, name, role, team, district, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    officer.collar,
+                    officer.name,
+                    officer.role,
+                    officer.team,
+                    officer.district,
+                    format_utc(now),
+                ),
+            )
+            feed.backfill(tx, officer)
+            _log(
+                tx,
+                at=now,
+                action="add_officer",
+                category="alteration",
+                officer=None,
+                device_id=None,
+                address=actor,
+                detail={"collar": officer.collar, "role": officer.role, "team": officer.team,
+                        "district": officer.district},
+            )
+
+    def officer(self, collar: str) -> Officer | None:
+        with self.backend.transaction("read") as tx:
+            row = tx.one(
+                "SELECT collar, name, role, team, district FROM officers WHERE collar = ?",
+                (collar,),
+            )
+        return _officer(row) if row else None
+
+    def add_enrolment_code(
+        self, collar: str, code_hash: str, *, now: datetime, expires_at: datetime, actor: str
+    ) -> None:
+        with self.backend.transaction("log") as tx:
+            if not tx.one("SELECT 1 FROM officers WHERE collar = ?", (collar,)):
+                raise StorageError(f"No officer {collar} is registered: add the officer first.")
+            tx.execute(
+                "INSERT INTO enrolment_codes (code_hash, collar, created_at, expires_at) "
+                "VALUES (?, ?, ?, ?)",
+                (code_hash, collar, format_utc(now), format_utc(expires_at)),
+            )
+            _log(
+                tx,
+                at=now,
+                action="enrolment_code",
+                category="alteration",
+                officer=collar,
+                device_id=None,
+                address=actor,
+                detail={"expires_at": format_utc(expires_at)},
+            )
+
+    def enrol(
+        self,
+        code_hash: str,
+        *,
+        device_id: str,
+        device_name: str,
+        token_hash: str,
+        now: datetime,
+        address: str | None,
+    ) -> Officer | None:
+        stamp = format_utc(now)
+        with self.backend.transaction("log") as tx:
+            # The conditional update is what makes the code one-time under concurrency.
+            row = tx.one(
+                "SELECT collar FROM enrolment_codes "
+                "WHERE code_hash = ? AND used_at IS NULL AND expires_at > ?",
+                (code_hash, stamp),
+            )
+            if row is None or not tx.execute(
+                "UPDATE enrolment_codes SET used_at = ?, device_id = ? "
+                "WHERE code_hash = ? AND used_at IS NULL",
+                (stamp, device_id, code_hash),
+            ):
+                return None
+            tx.execute(
+                "INSERT INTO devices "
+                "(device_id, collar, name, token_hash, status, enrolled_at, last_seen_at) "
+                "VALUES (?, ?, ?, ?, 'active', ?, ?)",
+                (device_id, row[0], device_name, token_hash, stamp, stamp),
+            )
+            found = tx.one(
+                "SELECT collar, name, role, team, district FROM officers WHERE collar = ?",
+                (row[0],),
+            )
+            _log(
+                tx,
+                at=now,
+                action="enrol",
+                category="alteration",
+                officer=row[0],
+                device_id=device_id,
+                address=address,
+                detail={"device_name": device_name},
+            )
+        return _officer(found) if found else None
+
+    def caller(self, token_hash: str) -> Caller | None:
+        with self.backend.transaction("read") as tx:
+            row = tx.one(
+                "SELECT d.device_id, d.collar, d.name, d.status, d.enrolled_at, d.last_seen_at, "
+                "o.collar, o.name, o.role, o.team, o.district FROM devices d "
+                "JOIN officers o ON o.collar = d.collar WHERE d.token_hash = ?",
+                (token_hash,),
+            )
+        return Caller(_device(row[:6]), _officer(row[6:])) if row else None
+
+    def set_device_status(
+        self, device_id: str, status: DeviceStatus, *, now: datetime, actor: str
+    ) -> Device | None:
+        with self.backend.transaction("log") as tx:
+            row = tx.one(
+                "SELECT device_id, collar, name, status, enrolled_at, last_seen_at "
+                "FROM devices WHERE device_id = ?",
+                (device_id,),
+            )
+            if row is None:
+                return None
+            device = _device(row)
+            if device.status == "revoked" and status != "revoked":
+                raise StorageError(f"Device {device_id} is revoked; enrol the laptop again.")
+            tx.execute("UPDATE devices SET status = ? WHERE device_id = ?", (status, device_id))
+            _log(
+                tx,
+                at=now,
+                action="revoke_device" if status == "revoked" else "mark_wipe",
+                category="alteration",
+                officer=device.collar,
+                device_id=device_id,
+                address=actor,
+                detail={"from": device.status, "to": status},
+            )
+        return Device(device.device_id, device.collar, device.name, status,
+                      device.enrolled_at, device.last_seen_at)
+
+    def devices(self, *, now: datetime, actor: str) -> list[Device]:
+        with self.backend.transaction("log") as tx:
+            rows = tx.query(
+                "SELECT device_id, collar, name, status, enrolled_at, last_seen_at "
+                "FROM devices ORDER BY collar, enrolled_at"
+            )
+            _log(
+                tx,
+                at=now,
+                action="list_devices",
+                category="consultation",
+                officer=None,
+                device_id=None,
+                address=actor,
+                detail={"devices": len(rows)},
+            )
+        return [_device(row) for row in rows]
+
+    # ------------------------------------------------------------------ events
+
+    def push(
+        self,
+        caller: Caller,
+        events: Sequence[Event],
+        *,
+        received_at: datetime,
+        address: str | None,
+        rejected: int,
+    ) -> list[PushOutcome]:
+        stamp = format_utc(received_at)
+        with self.backend.transaction("write") as tx:
+            known: dict[str, tuple[int, str]] = {
+                row[0]: (int(row[1]), row[2])
+                for row in tx.query_in(
+                    "SELECT id, seq, digest FROM events WHERE id IN ({in})",
+                    {event.id for event in events},
+                )
+            }
+            fresh: list[Event] = []
+            for event in events:
+                if event.id not in known:
+                    known[event.id] = (-1, event.digest)  # a repeat later in this batch
+                    fresh.append(event)
+            seqs = tx.insert_returning(
+                "INSERT INTO events (id, type, aggregate_id, author, target_id, pushed_by, "
+                "digest, body, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
+                [
+                    (
+                        event.id,
+                        event.type.value,
+                        event.aggregate_id,
+                        event.author,
+                        getattr(event.payload, "target_id", None),
+                        caller.device.device_id,
+                        event.digest,
+                        event.to_json(),
+                        stamp,
+                    )
+                    for event in fresh
+                ],
+            )
+            for event, seq in zip(fresh, seqs, strict=True):
+                known[event.id] = (seq, event.digest)
+            feed.record_arrivals(tx, list(zip(seqs, fresh, strict=True)))
+
+            outcomes = [
+                PushOutcome(event.id, known[event.id][0])
+                if known[event.id][1] == event.digest
+                else PushOutcome(event.id, None)
+                for event in events
+            ]
+            new_ids = {event.id for event in fresh}
+            _log(
+                tx,
+                at=received_at,
+                action="push",
+                category="collection",
+                officer=caller.officer.collar,
+                device_id=caller.device.device_id,
+                address=address,
+                detail={
+                    "stored": sorted(new_ids),
+                    "repeated": sorted(
+                        {o.event_id for o in outcomes if o.seq is not None} - new_ids
+                    ),
+                    "conflicting": sorted({o.event_id for o in outcomes if o.seq is None}),
+                    "rejected": rejected,
+                },
+            )
+            tx.execute(
+                "UPDATE devices SET last_seen_at = ? WHERE device_id = ?",
+                (stamp, caller.device.device_id),
+            )
+        return outcomes
+
+    def pull(
+        self, caller: Caller, *, after: int, limit: int, now: datetime, address: str | None
+    ) -> PullPage:
+        collar = caller.officer.collar
+        with self.backend.transaction("read") as tx:
+            rows = tx.query(
+                "SELECT f.feed_seq, e.seq, e.body, e.received_at, e.aggregate_id "
+                "FROM feed f JOIN events e ON e.seq = f.event_seq "
+                "WHERE f.officer = ? AND f.feed_seq > ? AND e.pushed_by <> ? "
+                "ORDER BY f.feed_seq LIMIT ?",
+                (collar, after, caller.device.device_id, limit + 1),
+            )
+            more = len(rows) > limit
+            rows = rows[:limit]
+            if more:
+                position = int(rows[-1][0])
+            else:
+                # Skip past the caller's own events at the end too, in the same snapshot.
+                top = tx.one("SELECT MAX(feed_seq) FROM feed WHERE officer = ?", (collar,))
+                position = max(after, int(top[0]) if top and top[0] is not None else 0)
+        items = [PulledEvent(int(r[1]), r[2], r[3], r[4]) for r in rows]
+        # Logged before the caller gets the page: if the log cannot be written, nothing leaves.
+        with self.backend.transaction("log") as tx:
+            _log(
+                tx,
+                at=now,
+                action="pull",
+                category="disclosure",
+                officer=collar,
+                device_id=caller.device.device_id,
+                address=address,
+                detail={
+                    "events": len(items),
+                    "aggregates": sorted({item.aggregate_id for item in items}),
+                    "feed_from": after,
+                    "feed_to": position,
+                },
+            )
+            tx.execute(
+                "UPDATE devices SET last_seen_at = ? WHERE device_id = ?",
+                (format_utc(now), caller.device.device_id),
+            )
+        return PullPage(items, position, more)
+
+    def consult(
+        self, caller: Caller, *, now: datetime, address: str | None, purpose: dict[str, Any]
+    ) -> list[str]:
+        with self.backend.transaction("read") as tx:
+            rows = tx.query(
+                "SELECT e.body FROM feed f JOIN events e ON e.seq = f.event_seq "
+                "WHERE f.officer = ? ORDER BY f.feed_seq",
+                (caller.officer.collar,),
+            )
+        with self.backend.transaction("log") as tx:
+            _log(
+                tx,
+                at=now,
+                action="figures",
+                category="consultation",
+                officer=caller.officer.collar,
+                device_id=caller.device.device_id,
+                address=address,
+                detail={**purpose, "events": len(rows)},
+            )
+        return [row[0] for row in rows]
+
+    def access_log(self, *, after_id: int = 0) -> list[AccessEntry]:
+        with self.backend.transaction("read") as tx:
+            rows = tx.query(
+                "SELECT at, action, category, officer, device_id, address, detail "
+                "FROM access_log WHERE id > ? ORDER BY id",
+                (after_id,),
+            )
+        return [AccessEntry(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6])) for r in rows]

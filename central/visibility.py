@@ -1,0 +1,102 @@
+"""Who may see which events: the rules, as facts read off single events.
+
+An officer may pull an event if any of these holds (admins pull nothing):
+
+(a) they authored it;
+(b) its aggregate lies in the scope of an occurrence where they are OIC;
+(c) its aggregate lies in the scope of a household reassigned to them;
+(d) its author is in their team;
+(e) they are a supervisor and its aggregate lies in the scope of an occurrence in their district.
+
+"Scope" is a graph of aggregates. Each event may state facts:
+
+- occurrence_recorded on O: grant(O, oic), district(O, district)
+- household_recorded on H naming occurrence O: edge(O → H)
+- households_merged on H absorbing M: edge(H → M)
+- task_reassigned on H: grant(H, to_officer)
+- event_corrected of an occurrence_recorded or household_recorded: the same facts as the
+  corrected payload, once its target is stored and is of that type in the same aggregate
+  (a correction is about its target, so a mismatch grants nothing).
+
+An aggregate's readers are the grants, and the supervisors of the districts, of every aggregate
+from which it can be reached by edges (itself included). Facts only accumulate: an OIC replaced
+by a correction keeps what they could see. That makes visibility a function of the set of
+events, whatever order they arrive in, as everything else in fieldapp is; and an officer who
+was OIC has already pulled the occurrence onto their laptop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from fieldapp.domain.events import (
+    Event,
+    EventCorrected,
+    EventType,
+    HouseholdRecorded,
+    HouseholdsMerged,
+    OccurrenceRecorded,
+    Payload,
+    TaskReassigned,
+    corrected_payload,
+)
+
+_SCOPING_CORRECTIONS = frozenset(
+    {EventType.OCCURRENCE_RECORDED.value, EventType.HOUSEHOLD_RECORDED.value}
+)
+
+
+@dataclass(frozen=True)
+class TargetRef:
+    """What a correction needs to know about the event it corrects."""
+
+    type: str
+    aggregate_id: str
+
+
+@dataclass
+class Facts:
+    grants: set[tuple[str, str]] = field(default_factory=set)  # (aggregate, officer)
+    districts: set[tuple[str, str]] = field(default_factory=set)  # (aggregate, district)
+    edges: set[tuple[str, str]] = field(default_factory=set)  # (parent, child)
+
+    def update(self, other: Facts) -> None:
+        self.grants |= other.grants
+        self.districts |= other.districts
+        self.edges |= other.edges
+
+
+def target_of(event: Event) -> str | None:
+    """The id of the event whose facts this one restates, if it is a scoping correction."""
+    payload = event.payload
+    if isinstance(payload, EventCorrected) and payload.target_type in _SCOPING_CORRECTIONS:
+        return payload.target_id
+    return None
+
+
+def facts_of(event: Event, target: TargetRef | None = None) -> Facts:
+    payload = event.payload
+    if isinstance(payload, EventCorrected):
+        if (
+            target is None
+            or payload.target_type not in _SCOPING_CORRECTIONS
+            or target.type != payload.target_type
+            or target.aggregate_id != event.aggregate_id
+        ):
+            return Facts()
+        return _payload_facts(event.aggregate_id, corrected_payload(payload))
+    return _payload_facts(event.aggregate_id, payload)
+
+
+def _payload_facts(aggregate: str, payload: Payload) -> Facts:
+    facts = Facts()
+    if isinstance(payload, OccurrenceRecorded):
+        facts.grants.add((aggregate, payload.oic))
+        facts.districts.add((aggregate, payload.district))
+    elif isinstance(payload, HouseholdRecorded):
+        facts.edges.add((payload.occurrence_id, aggregate))
+    elif isinstance(payload, HouseholdsMerged):
+        facts.edges.add((aggregate, payload.merged_id))
+    elif isinstance(payload, TaskReassigned):
+        facts.grants.add((aggregate, payload.to_officer))
+    return facts

@@ -1,0 +1,17 @@
+"""The desktop app (PySide6). Widgets hold no store and no business rules: they send ops to
+the database worker (`ops.DbWorker`) through the unlocked `session.Session`, and redraw from
+the `Changes` those ops return.
+
+    app.py               entry point: Qt set-up (UK English, high-DPI), then the controller
+    controller.py        start, unlock, lock (idle, Ctrl+L, suspend), remote wipe, quit
+    start.py, enrol.py   profiles, passphrase, first-run enrolment or offline-only
+    ops.py, session.py   the database worker; who records; save = make_event + check + append
+    main_window.py       pages, shortcuts, due-today banner, status bar
+    capture_page.py      the doorstep: find or start an occurrence, then its records
+    forms/               one dialog per event type; messages beside fields; drafts
+    launcher.py          opens forms by draft key, closes them all on lock
+    followups_model.py   the call-back table model (filter and sort on the model side)
+    followups_page.py    the OIC's follow-ups and conflicts
+    sync_view.py         automatic sync on the worker, status bar, summary, refused records
+    lock.py, tray.py, text.py, widgets.py, style.py
+"""

@@ -1,0 +1,425 @@
+"""The OIC's follow-ups: pending, due today, overdue and upcoming call-backs, and conflicts."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QTabBar,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fieldapp.domain.events import EventType
+from fieldapp.domain.projection import Changes, State
+from fieldapp.domain.schedule import TaskStatus
+from fieldapp.domain.views import Conflict
+from fieldapp.store import Store
+from fieldapp.ui.followups_model import (
+    FINISHED,
+    PENDING,
+    Column,
+    FollowUp,
+    FollowUpFilter,
+    FollowUpModel,
+    Prepared,
+    prepare,
+)
+from fieldapp.ui.ops import describe
+from fieldapp.ui.session import Capture, Session
+from fieldapp.ui.text import day
+
+FILTER_DELAY_MS = 150
+
+TABS: tuple[tuple[str, frozenset[TaskStatus]], ...] = (
+    ("All pending", PENDING),
+    ("Overdue", frozenset({TaskStatus.OVERDUE})),
+    ("Due today", frozenset({TaskStatus.DUE})),
+    ("Upcoming", frozenset({TaskStatus.UPCOMING})),
+    ("Done or closed", FINISHED),
+)
+
+CONFLICT_KINDS = {
+    "offer_outcomes_differ": "Offers to one household were recorded with different outcomes",
+    "callback_outcomes_differ": "Call-backs to one household were recorded with different "
+    "outcomes",
+    "concurrent_corrections": "One record was corrected twice",
+    "occurrence_details_differ": "An occurrence was recorded twice with different details",
+    "possible_duplicate_household": "One address may have been recorded twice",
+}
+
+
+@dataclass(frozen=True)
+class Loaded:
+    rows: Prepared
+    conflicts: tuple[Conflict, ...]
+    occurrences: dict[str, tuple[str, str]]  # id -> (reference, district)
+
+
+def rows_of(
+    state: State, today: date, device: str, occurrences: dict[str, tuple[str, str]]
+) -> list[FollowUp]:
+    """Follow-up rows for the households in `state` that have a call-back."""
+    open_conflicts = Counter(c.scope for c in state.conflicts.values() if not c.confirmed_by)
+    rows = []
+    for household in state.households.values():
+        task = household.task
+        if task is None:
+            continue
+        reference, district = occurrences.get(task.occurrence_id, ("", ""))
+        status = task.status(today, device)
+        rows.append(
+            FollowUp(
+                household_id=household.id,
+                occurrence_id=task.occurrence_id,
+                due=task.due,
+                status=status,
+                reference=reference,
+                postcode=household.postcode,
+                district=district,
+                assignee=task.assignee,
+                attempts=task.attempts_made,
+                note=task.reason if task.is_closed else task.rule,
+                closed_by=task.closed_by_author,
+                conflicts=open_conflicts[household.id],
+            )
+        )
+    return rows
+
+
+def load_all(store: Store, today: date, device: str) -> Loaded:
+    state = store.state()
+    occurrences = {o.id: (o.reference, o.district) for o in state.occurrences.values()}
+    return Loaded(
+        prepare(rows_of(state, today, device, occurrences)),
+        tuple(store.conflicts()),
+        occurrences,
+    )
+
+
+def load_changed(
+    store: Store,
+    changes: Changes,
+    today: date,
+    device: str,
+    known: dict[str, tuple[str, str]],
+) -> Loaded:
+    """Only what a change touched: its occurrences' households, read without a full load."""
+    households = {h.id: h for o in changes.occurrences for h in store.households(o)}
+    occurrences = dict(known)
+    for occurrence_id in changes.occurrences:
+        if occurrence_id not in occurrences and any(
+            h.task for h in households.values() if h.occurrence_id == occurrence_id
+        ):
+            view = store.occurrence(occurrence_id)
+            if view is not None:
+                occurrences[occurrence_id] = (view.reference, view.district)
+    conflicts = store.conflicts()
+    state = State({}, households, {c.key: c for c in conflicts})
+    return Loaded(prepare(rows_of(state, today, device, occurrences)), tuple(conflicts),
+                  occurrences)
+
+
+class FollowUpsPage(QWidget):
+    record_callback = Signal(str, str)  # household id, what the form should say it is for
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.setAccessibleName("Follow-ups")
+        self.model = FollowUpModel(self)
+        self._occurrences: dict[str, tuple[str, str]] = {}
+        self._loaded = False
+        self._loading = False
+        self._stale = False
+
+        self.tabs = QTabBar(self)
+        self.tabs.setAccessibleName("Which call-backs to show")
+        for label, _ in TABS:
+            self.tabs.addTab(label)
+        self.tabs.currentChanged.connect(self._schedule_filter)
+
+        self.oic = self._filter_line("OIC collar number")
+        self.mine = QCheckBox("Only mine", self)
+        self.mine.setAccessibleName("Only my call-backs")
+        self.mine.toggled.connect(self._mine_toggled)
+        self.district = self._filter_line("District")
+        self.reference = self._filter_line("Occurrence reference")
+        self.postcode = self._filter_line("Postcode")
+        filters = QGridLayout()
+        for column, (label, widget) in enumerate(
+            (
+                ("&OIC", self.oic),
+                ("&District", self.district),
+                ("Occurrence &ref.", self.reference),
+                ("&Postcode", self.postcode),
+            )
+        ):
+            caption = QLabel(label, self)
+            caption.setBuddy(widget)
+            filters.addWidget(caption, 0, column)
+            filters.addWidget(widget, 1, column)
+        filters.addWidget(self.mine, 1, 4)
+
+        self.table = QTableView(self)
+        self.table.setAccessibleName("Call-backs")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(Column.DUE, Qt.SortOrder.AscendingOrder)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(True)
+        for column, width in ((Column.DUE, 110), (Column.STATUS, 130), (Column.REFERENCE, 140),
+                              (Column.POSTCODE, 100), (Column.DISTRICT, 120), (Column.OIC, 80),
+                              (Column.ATTEMPTS, 80)):
+            header.resizeSection(column, width)
+        self.table.doubleClicked.connect(self._record_selected)
+
+        self.record_button = QPushButton("&Record call-back outcome…", self)
+        self.record_button.setAccessibleName("Record call-back outcome")
+        self.record_button.clicked.connect(self._record_selected)
+        self.refresh_button = QPushButton("Re&fresh", self)
+        self.refresh_button.setAccessibleName("Refresh the list")
+        self.refresh_button.clicked.connect(self.reload)
+        self.summary = QLabel(self)
+        self.summary.setAccessibleName("How many are shown")
+        actions = QHBoxLayout()
+        actions.addWidget(self.record_button)
+        actions.addWidget(self.refresh_button)
+        actions.addStretch(1)
+        actions.addWidget(self.summary)
+        enter = QShortcut(QKeySequence(Qt.Key.Key_Return), self.table, self._record_selected)
+        enter.setContext(Qt.ShortcutContext.WidgetShortcut)  # not while typing in a filter
+
+        self.conflicts = QListWidget(self)
+        self.conflicts.setAccessibleName("Conflicts to check")
+        self.conflicts.setWordWrap(True)
+        self.confirm_button = QPushButton("&Confirm the decision…", self)
+        self.confirm_button.setAccessibleName("Confirm the decision on the conflict")
+        self.confirm_button.clicked.connect(self._confirm_conflict)
+        conflict_box = QWidget(self)
+        conflict_column = QVBoxLayout(conflict_box)
+        conflict_column.setContentsMargins(0, 0, 0, 0)
+        conflict_column.addWidget(QLabel("<b>Conflicts to check</b>", self))
+        conflict_column.addWidget(self.conflicts)
+        confirm_row = QHBoxLayout()
+        confirm_row.addWidget(self.confirm_button)
+        confirm_row.addStretch(1)
+        conflict_column.addLayout(confirm_row)
+
+        top = QWidget(self)
+        top_column = QVBoxLayout(top)
+        top_column.setContentsMargins(0, 0, 0, 0)
+        top_column.addWidget(self.tabs)
+        top_column.addLayout(filters)
+        top_column.addWidget(self.table, 1)
+        top_column.addLayout(actions)
+        split = QSplitter(Qt.Orientation.Vertical, self)
+        split.addWidget(top)
+        split.addWidget(conflict_box)
+        split.setStretchFactor(0, 4)
+        split.setStretchFactor(1, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(split)
+
+        self._filter_timer = QTimer(self)
+        self._filter_timer.setSingleShot(True)
+        self._filter_timer.setInterval(FILTER_DELAY_MS)
+        self._filter_timer.timeout.connect(self.apply_filter)
+        self.model.counts_changed.connect(self._update_tab_labels)
+        self.model.modelReset.connect(self._update_summary)
+        self.setTabOrder(self.tabs, self.oic)
+        self.setTabOrder(self.oic, self.district)
+        self.setTabOrder(self.district, self.reference)
+        self.setTabOrder(self.reference, self.postcode)
+        self.setTabOrder(self.postcode, self.mine)
+        self.setTabOrder(self.mine, self.table)
+        self.setTabOrder(self.table, self.record_button)
+        self.session.worker.changed.connect(self.on_changes)
+
+    def _filter_line(self, name: str) -> QLineEdit:
+        line = QLineEdit(self)
+        line.setAccessibleName(f"Filter by {name.lower()}")
+        line.setClearButtonEnabled(True)
+        line.textChanged.connect(self._schedule_filter)
+        return line
+
+    # ----------------------------------------------------------------- loading
+
+    def reload(self) -> None:
+        if self._loading:
+            self._stale = True
+            return
+        self._loading, self._stale = True, False
+        today, device = self.session.today(), self.session.identity.device_id
+        self.session.run(
+            lambda store: load_all(store, today, device), self._loaded_all, self._load_failed
+        )
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the list holds what the profile had when last read, with no read pending."""
+        return self._loaded and not self._loading
+
+    def _load_failed(self, error: BaseException) -> None:
+        self._loading = False
+        self.session.notify(describe(error))
+
+    def _loaded_all(self, loaded: Loaded) -> None:
+        self._loading = False
+        if self._stale:
+            self.reload()  # something changed while the list was being read
+            return
+        self._loaded = True
+        self._occurrences = loaded.occurrences
+        self._keep_selection(lambda: self.model.set_rows(loaded.rows))
+        self._show_conflicts(loaded.conflicts)
+
+    def on_changes(self, changes: Changes) -> None:
+        if self._loading:
+            self._stale = True
+            return
+        if not self._loaded or not changes.households:
+            return
+        today, device = self.session.today(), self.session.identity.device_id
+        known = dict(self._occurrences)
+
+        def done(loaded: Loaded) -> None:
+            self._occurrences = loaded.occurrences
+            self._keep_selection(
+                lambda: self.model.replace_households(changes.households, loaded.rows)
+            )
+            self._show_conflicts(loaded.conflicts)
+
+        self.session.run(lambda store: load_changed(store, changes, today, device, known), done)
+
+    def clear(self) -> None:
+        self._loaded = self._loading = self._stale = False
+        self._occurrences = {}
+        self.model.clear()
+        self.conflicts.clear()
+        for line in (self.oic, self.district, self.reference, self.postcode):
+            line.clear()
+
+    # ----------------------------------------------------------------- filtering
+
+    def _mine_toggled(self, mine: bool) -> None:
+        self.oic.setText(self.session.identity.author if mine else "")
+        self.oic.setReadOnly(mine)
+
+    def _schedule_filter(self) -> None:
+        self._filter_timer.start()
+
+    def apply_filter(self) -> None:
+        self._filter_timer.stop()
+        _, statuses = TABS[max(self.tabs.currentIndex(), 0)]
+        wanted = FollowUpFilter(
+            statuses=statuses,
+            oic=self.oic.text(),
+            district=self.district.text(),
+            reference=self.reference.text(),
+            postcode=self.postcode.text(),
+        )
+        self._keep_selection(lambda: self.model.set_filter(wanted))
+
+    def _update_tab_labels(self) -> None:
+        for n, (label, statuses) in enumerate(TABS):
+            self.tabs.setTabText(n, f"{label} ({self.model.counts.of(statuses):,})")
+
+    def _update_summary(self) -> None:
+        self.summary.setText(f"{self.model.rowCount():,} shown of {self.model.total:,}")
+
+    # ----------------------------------------------------------------- selection
+
+    def selected(self) -> FollowUp | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.row_at(rows[0].row()) if rows else None
+
+    def select(self, household_id: str) -> None:
+        row = self.model.row_of(household_id)
+        if row >= 0:
+            self.table.selectionModel().select(
+                self.model.index(row, 0),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows,
+            )
+            self.table.scrollTo(self.model.index(row, 0))
+
+    def _keep_selection(self, change: Callable[[], None]) -> None:
+        chosen = self.selected()
+        change()
+        if chosen is not None:
+            self.select(chosen.household_id)
+
+    def _record_selected(self) -> None:
+        row = self.selected()
+        if row is None:
+            self.session.notify("Choose a call-back in the list first.")
+            return
+        if row.status in FINISHED:
+            self.session.notify("That call-back is already finished.")
+            return
+        about = f"Occurrence {row.reference}, {row.postcode}: call-back due {day(row.due)}."
+        self.record_callback.emit(row.household_id, about)
+
+    # ----------------------------------------------------------------- conflicts
+
+    def _show_conflicts(self, conflicts: Iterable[Conflict]) -> None:
+        self.conflicts.clear()
+        for conflict in conflicts:
+            text = f"{CONFLICT_KINDS.get(conflict.kind, conflict.kind)}. {conflict.resolution}"
+            where = self.model.find(conflict.scope)
+            if where is not None:
+                text = f"{where.reference}, {where.postcode}: {text}"
+            elif conflict.scope in self._occurrences:
+                text = f"{self._occurrences[conflict.scope][0]}: {text}"
+            item = QListWidgetItem(text, self.conflicts)
+            item.setData(Qt.ItemDataRole.UserRole, conflict)
+
+    def _confirm_conflict(self) -> None:
+        item = self.conflicts.currentItem()
+        if item is None:
+            self.session.notify("Choose a conflict in the list first.")
+            return
+        note, ok = QInputDialog.getText(
+            self, "Confirm the decision", "Note on the decision (optional):"
+        )
+        if ok:
+            self.confirm_conflict(item.data(Qt.ItemDataRole.UserRole), note)
+
+    def confirm_conflict(self, conflict: Conflict, note: str) -> None:
+        """The OIC accepts what the rules decided; recorded as an event like any other."""
+        capture = Capture(
+            event_type=EventType.CONFLICT_CONFIRMED,
+            aggregate_id=conflict.scope,
+            payload={"conflict_key": conflict.key, "note": note},
+            occurred_at=self.session.clock(),
+        )
+        self.session.record(
+            capture,
+            lambda _: self.session.notify("Decision confirmed."),
+            lambda error: self.session.notify(describe(error)),
+        )

@@ -1,0 +1,125 @@
+"""Leaflets given to the person under investigation, and any risk seen at the address."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFrame,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fieldapp.domain.catalogue import ESCALATING_RISKS, LEAFLET_OUTCOMES, RISK_INDICATORS
+from fieldapp.domain.events import EventType
+from fieldapp.resources import load_catalogue
+from fieldapp.ui.forms.base import CaptureForm
+from fieldapp.ui.session import Session
+from fieldapp.ui.widgets import CheckGroup, ChoiceGroup
+
+ESCALATION_GUIDANCE = (
+    "<b>Risk of self-harm or suicide: act now.</b><br>"
+    "Do not leave the person alone if you think they are at immediate risk. "
+    "If life is at risk, call an ambulance on 999. "
+    "Tell your supervisor now and ask for the mental health triage or crisis team. "
+    "Give the Samaritans (116 123) and crisis line leaflets. "
+    "Then confirm below that you have escalated it."
+)
+
+
+class LeafletForm(CaptureForm):
+    event_type = EventType.LEAFLET_ISSUED
+    heading = "Leaflets issued"
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        aggregate_id: str,
+        draft_key: str,
+        context: str = "",
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(
+            session, aggregate_id=aggregate_id, draft_key=draft_key, context=context,
+            parent=parent,
+        )
+        catalogue = load_catalogue()
+        self.person = QLineEdit(self)
+        self.person.setMaxLength(120)
+        self.leaflets = CheckGroup(
+            catalogue.titles,
+            "Leaflets",
+            hints={lf.id: f"{lf.description} ({lf.contact})" for lf in catalogue.leaflets},
+            parent=self,
+        )
+        self.outcome = ChoiceGroup(LEAFLET_OUTCOMES, "What happened to the leaflets", parent=self)
+        self.outcome.set_value("handed")
+        self.risks = CheckGroup(RISK_INDICATORS, "Risk seen", parent=self)
+
+        self.escalation = QFrame(self)
+        self.escalation.setObjectName("escalation")
+        self.escalation.setAccessibleName("Escalation guidance")
+        panel = QVBoxLayout(self.escalation)
+        guidance = QLabel(ESCALATION_GUIDANCE, self.escalation)
+        guidance.setWordWrap(True)
+        guidance.setAccessibleName("Escalation guidance")
+        panel.addWidget(guidance)
+        self.escalation.hide()
+        self.escalated = QCheckBox("I have escalated this risk now", self)
+        self.escalated.setAccessibleName("Escalated")
+        self.notes = QPlainTextEdit(self)
+        self.notes.setTabChangesFocus(True)
+        self.notes.setFixedHeight(90)
+
+        self.add_field("payload.person_name", "Person under investigation", self.person)
+        self.add_field("payload.leaflets", "Leaflets", self.leaflets)
+        self.add_field("payload.outcome", "What happened to them", self.outcome)
+        self.add_field("payload.risk_indicators", "Risk seen", self.risks)
+        self.rows.addRow(self.escalation)
+        self.add_field("payload.escalated", "Escalation", self.escalated)
+        self.add_field("payload.notes", "Notes", self.notes)
+        self.add_when()
+
+        self.person.textEdited.connect(self.touch)
+        self.notes.textChanged.connect(self.touch)
+        self.escalated.toggled.connect(self.touch)
+        for group in (self.leaflets, self.outcome, self.risks):
+            group.changed.connect(self.touch)
+        self.risks.changed.connect(self._risk_changed)
+        self.person.setFocus()
+
+    def _risk_changed(self) -> None:
+        needed = bool(ESCALATING_RISKS.intersection(self.risks.value()))
+        if needed and self.escalation.isHidden():
+            self.escalation.show()
+            self.escalated.setFocus()  # the next thing the officer must do
+        elif not needed:
+            self.escalation.hide()
+
+    @property
+    def escalation_shown(self) -> bool:
+        return not self.escalation.isHidden()
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "person_name": self.person.text(),
+            "leaflets": self.leaflets.value(),
+            "outcome": self.outcome.value(),
+            "risk_indicators": self.risks.value(),
+            "escalated": self.escalated.isChecked(),
+            "notes": self.notes.toPlainText(),
+        }
+
+    def fill(self, payload: Mapping[str, Any]) -> None:
+        self.person.setText(str(payload.get("person_name", "")))
+        self.leaflets.set_value(payload.get("leaflets", []))
+        self.outcome.set_value(str(payload.get("outcome", "")))
+        self.risks.set_value(payload.get("risk_indicators", []))
+        self.escalated.setChecked(bool(payload.get("escalated")))
+        self.notes.setPlainText(str(payload.get("notes", "")))

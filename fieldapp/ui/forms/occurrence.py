@@ -1,0 +1,63 @@
+"""Recording an occurrence: its reference, the offences, the OIC and the district."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from PySide6.QtWidgets import QLineEdit, QWidget
+
+from fieldapp.domain.catalogue import OFFENCE_TYPES
+from fieldapp.domain.events import EventType
+from fieldapp.ui.forms.base import CaptureForm
+from fieldapp.ui.session import Session
+from fieldapp.ui.widgets import CheckGroup
+
+
+class OccurrenceForm(CaptureForm):
+    event_type = EventType.OCCURRENCE_RECORDED
+    heading = "New occurrence"
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        aggregate_id: str,
+        draft_key: str,
+        district: str = "",
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(session, aggregate_id=aggregate_id, draft_key=draft_key, parent=parent)
+        self.reference = QLineEdit(self)
+        self.reference.setPlaceholderText("for example 13/123456/24")
+        self.reference.setMaxLength(30)
+        self.offences = CheckGroup(OFFENCE_TYPES, "Offences", columns=2, parent=self)
+        self.oic = QLineEdit(session.identity.author, self)
+        self.oic.setMaxLength(32)
+        self.district = QLineEdit(district, self)
+        self.district.setMaxLength(60)
+
+        self.add_field("payload.reference", "Occurrence reference", self.reference)
+        self.add_field("payload.offence_types", "Offences", self.offences)
+        self.add_field("payload.oic", "OIC collar number", self.oic)
+        self.add_field("payload.district", "District", self.district)
+        self.add_when()
+
+        for line in (self.reference, self.oic, self.district):
+            line.textEdited.connect(self.touch)
+        self.offences.changed.connect(self.touch)
+        self.reference.setFocus()
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "reference": self.reference.text(),
+            "offence_types": self.offences.value(),
+            "oic": self.oic.text(),
+            "district": self.district.text(),
+        }
+
+    def fill(self, payload: Mapping[str, Any]) -> None:
+        self.reference.setText(str(payload.get("reference", "")))
+        self.offences.set_value(payload.get("offence_types", []))
+        self.oic.setText(str(payload.get("oic", "")))
+        self.district.setText(str(payload.get("district", "")))

@@ -1,0 +1,196 @@
+"""Screenshots of each main screen, taken offscreen, for docs/screenshots/.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py
+
+Builds a throwaway profile with made-up records, drives the real widgets and saves what they
+draw. Nothing here is a real person or case.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import uuid6
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication, QWidget
+
+from fieldapp.domain.events import Event, EventType, Rules, make_event
+from fieldapp.domain.problems import Problem
+from fieldapp.resources import load_catalogue
+from fieldapp.store import Profiles, Store
+from fieldapp.store.keys import KdfParams
+from fieldapp.sync.client import SyncSummary
+from fieldapp.ui.controller import AppController
+from fieldapp.ui.forms.household import HouseholdForm
+from fieldapp.ui.forms.leaflets import LeafletForm
+from fieldapp.ui.forms.vcas import OfferForm
+from fieldapp.ui.launcher import DraftKey
+from fieldapp.ui.style import STYLE_SHEET
+
+OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+NOW = datetime(2026, 3, 31, 9, 15, tzinfo=UTC)  # a Tuesday
+PASSPHRASE = "orange kettle harbour tundra"  # noqa: S105 (a throwaway demo profile)
+
+
+def new_id() -> str:
+    return str(uuid6.uuid7())
+
+
+def event(kind: EventType, aggregate: str, payload: dict[str, Any], at: datetime,
+          author: str = "4521", device: str = "laptop-demo") -> Event:
+    return make_event(
+        event_id=new_id(), event_type=kind, aggregate_id=aggregate, payload=payload,
+        occurred_at=at, recorded_at=at, author=author, device_id=device,
+        rules=Rules(load_catalogue(), NOW + timedelta(days=1)),
+    )
+
+
+def seed(store: Store) -> str:
+    """Made-up occurrences, households and offers whose call-backs fall due around NOW."""
+    first = ""
+    streets = ["Mill Lane", "Church Road", "Park Avenue", "Station Road", "Victoria Street",
+               "Kings Road", "Queens Drive", "Manor Way"]
+    for n, days_ago in enumerate((30, 24, 22, 21, 21, 19, 12, 3)):
+        at = NOW - timedelta(days=days_ago, hours=2)
+        occurrence, household = new_id(), new_id()
+        first = first or occurrence
+        oic = "4521" if n % 3 else "3307"
+        district = ("Leeds", "Bradford", "Wakefield")[n % 3]
+        events = [
+            event(EventType.OCCURRENCE_RECORDED, occurrence, {
+                "reference": f"13/{240117 + n * 37:06d}/26", "offence_types": ["iioc"],
+                "oic": oic, "district": district}, at),
+            event(EventType.LEAFLET_ISSUED, occurrence, {
+                "person_name": "Sample Person", "leaflets": ["safer_lives", "samaritans"],
+                "outcome": "handed", "risk_indicators": [], "escalated": False}, at),
+            event(EventType.HOUSEHOLD_RECORDED, household, {
+                "occurrence_id": occurrence, "address": f"{10 + n} {streets[n]}",
+                "postcode": f"LS{n + 1} {n + 2}AB",
+                "members": [{"relationship": "partner", "name": "Sample Partner"},
+                            {"relationship": "child", "age": 6 + n}]}, at),
+            event(EventType.VCAS_OFFERED, household,
+                  {"outcome": "accepted" if n == 5 else "declined", "consent_to_share": n == 5,
+                   "contact_phone": "07700 900123" if n == 5 else ""}, at),
+        ]
+        if n == 2:
+            events.append(event(EventType.CALLBACK_ATTEMPTED, household,
+                                {"outcome": "accepted", "consent_to_share": True},
+                                NOW - timedelta(hours=20), author="5150", device="laptop-b"))
+        if n == 1:
+            events.append(event(EventType.VCAS_OFFERED, household, {"outcome": "not_present"},
+                                at + timedelta(minutes=5), device="laptop-b"))
+        store.append(events)
+    refused = event(EventType.LEAFLET_ISSUED, first, {
+        "person_name": "Sample Person", "leaflets": ["samaritans"], "outcome": "handed",
+        "risk_indicators": [], "escalated": False}, NOW - timedelta(days=1))
+    store.append([refused])
+    store.mark_rejected({refused.id: [Problem(
+        "payload.leaflets", "Not on the list of leaflets in catalogue 2026-12: samaritans.")]})
+    return first
+
+
+def grab(widget: QWidget, name: str, app: QApplication) -> None:
+    for _ in range(5):
+        app.processEvents()
+    widget.grab().save(str(OUT / name))
+    print(f"saved docs/screenshots/{name}")
+
+
+def settle(app: QApplication, until: Callable[[], bool], seconds: float = 20) -> None:
+    deadline = datetime.now() + timedelta(seconds=seconds)
+    while not until():
+        if datetime.now() > deadline:
+            raise RuntimeError("timed out waiting for the app")
+        app.processEvents()
+
+
+def main() -> int:
+    OUT.mkdir(parents=True, exist_ok=True)
+    app = QApplication(sys.argv[:1])
+    app.setStyleSheet(STYLE_SHEET)
+    home = Path(tempfile.mkdtemp(prefix="fieldapp-shots-"))
+    fast = KdfParams(iterations=1, lanes=1, memory_kib=8)
+    clock = lambda: NOW  # noqa: E731
+    profiles = Profiles(clock, home, insecure_kdf_for_tests=fast)
+    settings = QSettings(str(home / "ui.ini"), QSettings.Format.IniFormat)
+
+    controller = AppController(profiles, settings, clock=clock, idle_minutes=60)
+    start = controller.start_window
+    controller.start()
+    settle(app, lambda: start.pages.currentWidget() is start.new_profile)
+    start.new_profile.name.setText("4521")
+    start.new_profile.passphrase.setText("password1")
+    start.new_profile.repeat.setText("password1")
+    start._check_passphrase()
+    grab(start, "01-new-profile.png", app)
+
+    with profiles.create("4521", PASSPHRASE) as store:
+        store.set_setting("device_id", "laptop-demo")
+        first = seed(store)
+    start.profile = "4521"
+    start.show_start()
+    settle(app, lambda: start.pages.currentWidget() is start.unlock)
+    grab(start, "02-unlock.png", app)
+    start.unlock.passphrase.setText(PASSPHRASE)
+    start.submit_unlock()
+    settle(app, lambda: controller.main is not None and not controller.worker.busy)
+    main = controller.main
+    assert main is not None
+    main.resize(1280, 820)
+
+    main.capture.open(first)
+    settle(app, lambda: main.capture.current is not None and not controller.worker.busy)
+    grab(main, "03-record.png", app)
+
+    leaflets = main.launcher.open(DraftKey("leaflets", first), "Occurrence 13/240117/26.")
+    assert isinstance(leaflets, LeafletForm)
+    leaflets.resize(760, 900)
+    leaflets.person.setText("Sample Person")
+    leaflets.leaflets.set_value(["safer_lives", "samaritans"])
+    leaflets.risks.set_value(["self_harm_thoughts", "distressed"])
+    grab(leaflets, "04-leaflets-escalation.png", app)
+    leaflets.reject()
+
+    household = main.launcher.open(DraftKey("household", first), "Occurrence 13/240117/26.")
+    assert isinstance(household, HouseholdForm)
+    household.postcode.setText("LS99 ZZZ")
+    household.set_members([{"relationship": "partner"}, {"relationship": "child", "age": 19}])
+    household.save()
+    settle(app, lambda: not controller.worker.busy)
+    grab(household, "05-household-problems.png", app)
+    household.reject()
+
+    chosen = main.capture.panel.chosen_household()
+    offer = main.launcher.open(DraftKey("offer", chosen), "Occurrence 13/240117/26.")
+    assert isinstance(offer, OfferForm)
+    offer.outcome.button("declined").click()
+    offer.contact_phone.setText("07700 900456")
+    grab(offer, "06-offer-declined.png", app)
+    offer.reject()
+    settle(app, lambda: not controller.worker.busy)
+
+    main.show_page(1)
+    settle(app, lambda: main.followups.model.total > 0 and not controller.worker.busy)
+    main.followups.apply_filter()
+    grab(main, "07-follow-ups.png", app)
+
+    main.show_page(2)
+    main.sync_page.show_summary(SyncSummary(
+        pushed=12, pulled=5, rejected=(), invalid_from_server=0, tasks_created=("a",),
+        tasks_closed=("b",), tasks_done_elsewhere=("b",), conflicts_new=("c",),
+        clock_skew_seconds=None, skew_flagged=False, device_status="active"))
+    grab(main, "08-sync.png", app)
+    controller.quit()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

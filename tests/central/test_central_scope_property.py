@@ -1,0 +1,247 @@
+"""Property: whatever the officers, teams, districts and events, and whatever order the
+events arrive in, each officer pulls exactly the events in their scope: nothing outside it
+ever leaves the server, and nothing inside it is missed. Through the HTTP API, both back ends.
+
+The expected scope is computed here from the rules as docs/central.md states them, over the
+whole event set, independently of central.visibility and the feed tables.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from central_support import Events, FakeClock, issue_code, new_id
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from central.app import create_app
+from central.config import Settings
+from central.storage.base import ROLES, Officer
+from central.storage.sql import SqlStorage
+from fieldapp.domain.events import Event
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+@dataclass(frozen=True)
+class Person:
+    role: str
+    team: str
+    district: str
+
+
+def expected_scope(people: dict[str, Person], events: list[Event]) -> dict[str, set[str]]:
+    by_id = {e.id: e for e in events}
+    officer_of: set[tuple[str, str]] = set()  # (aggregate, collar): OIC or reassigned to
+    district_of: set[tuple[str, str]] = set()  # (occurrence, district)
+    contains: set[tuple[str, str]] = set()  # (occurrence or household, household)
+    for e in events:
+        data = e.to_dict()
+        kind, agg, p = data["type"], data["aggregate_id"], data["payload"]
+        if kind == "event_corrected":
+            target = by_id.get(p["target_id"])
+            if target is None or target.type.value != p["target_type"]:
+                continue
+            if target.aggregate_id != agg:
+                continue
+            kind, p = p["target_type"], p["payload"]
+        if kind == "occurrence_recorded":
+            officer_of.add((agg, p["oic"]))
+            district_of.add((agg, p["district"]))
+        elif kind == "household_recorded":
+            contains.add((p["occurrence_id"], agg))
+        elif kind == "households_merged":
+            contains.add((agg, p["merged_id"]))
+        elif kind == "task_reassigned":
+            officer_of.add((agg, p["to_officer"]))
+
+    def containers(agg: str) -> set[str]:
+        found = {agg}
+        while True:
+            more = {outer for outer, inner in contains if inner in found} - found
+            if not more:
+                return found
+            found |= more
+
+    scope: dict[str, set[str]] = {}
+    for collar, person in people.items():
+        scope[collar] = set()
+        if person.role == "admin":
+            continue
+        for e in events:
+            around = containers(e.aggregate_id)
+            if (
+                e.author == collar
+                or people[e.author].team == person.team
+                or any((a, collar) in officer_of for a in around)
+                or (
+                    person.role == "supervisor"
+                    and any((a, person.district) in district_of for a in around)
+                )
+            ):
+                scope[collar].add(e.id)
+    return scope
+
+
+@pytest.fixture
+def client(storage: SqlStorage, clock: FakeClock) -> Iterator[TestClient]:
+    relaxed = Settings(rate_burst=1_000_000, enrol_burst=1_000_000)
+    with TestClient(create_app(storage, settings=relaxed, clock=clock)) as test_client:
+        yield test_client
+
+
+class Laptops:
+    def __init__(self, client: TestClient, storage: SqlStorage) -> None:
+        self.client = client
+        self.storage = storage
+        self.tokens: dict[str, dict[str, str]] = {}
+        self.cursors: dict[str, str | None] = {}
+        self.received: dict[str, list[str]] = {}
+
+    def register(self, collar: str, person: Person) -> None:
+        self.storage.add_officer(
+            Officer(collar, collar, person.role, person.team, person.district),  # type: ignore[arg-type]
+            now=FakeClock().now(), actor="test",
+        )
+        self.tokens[collar] = {}
+        for laptop in ("push", "pull"):
+            answer = self.client.post(
+                "/v1/enrol",
+                json={"code": issue_code(self.storage, collar), "device_name": laptop},
+            )
+            assert answer.status_code == 200, answer.text
+            self.tokens[collar][laptop] = answer.json()["token"]
+        self.cursors[collar] = None
+        self.received[collar] = []
+
+    def push(self, author: str, batch: list[Event]) -> None:
+        answer = self.client.post(
+            "/v1/push",
+            json={"events": [e.to_dict() for e in batch]},
+            headers={"Authorization": f"Bearer {self.tokens[author]['push']}"},
+        )
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["rejected"] == []
+
+    def pull(self, collar: str, laptop: str = "pull", cursor: str | None = None) -> list[str]:
+        ids: list[str] = []
+        while True:
+            params = {"limit": 4} | ({"cursor": cursor} if cursor else {})
+            answer = self.client.get(
+                "/v1/pull", params=params,
+                headers={"Authorization": f"Bearer {self.tokens[collar][laptop]}"},
+            )
+            assert answer.status_code == 200, answer.text
+            page = answer.json()
+            ids.extend(item["event"]["id"] for item in page["items"])
+            cursor = page["cursor"]
+            if not page["more"]:
+                break
+        if laptop == "pull":
+            self.cursors[collar] = cursor
+            self.received[collar].extend(ids)
+        return ids
+
+    def catch_up(self, collar: str) -> None:
+        self.pull(collar, cursor=self.cursors[collar])
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_each_officer_pulls_exactly_their_scope(
+    client: TestClient, storage: SqlStorage, data: st.DataObject
+) -> None:
+    ns = uuid.uuid4().hex[:6]  # examples share a database; nothing crosses namespaces
+    teams = [f"{ns}t{i}" for i in range(3)]
+    districts = [f"{ns}d{i}" for i in range(2)]
+    draw = data.draw
+
+    def someone(choices: list[str]) -> str:
+        return draw(st.sampled_from(choices))
+
+    people = {
+        f"{ns}o{i}": Person(draw(st.sampled_from(ROLES)), someone(teams), someone(districts))
+        for i in range(draw(st.integers(2, 5)))
+    }
+    authors = list(people)
+    late = f"{ns}late"
+    people[late] = Person(draw(st.sampled_from(ROLES)), someone(teams), someone(districts))
+    named = [*people, f"{ns}ghost"]  # OICs and reassignments may name anyone, even unknown
+
+    make = Events()
+    occurrences = [
+        make.occurrence(someone(authors), someone(named), someone([*districts, f"{ns}d9"]))
+        for _ in range(draw(st.integers(1, 3)))
+    ]
+    occ_ids = [o.aggregate_id for o in occurrences] + [new_id()]
+    households = [
+        make.household(someone(authors), someone(occ_ids))
+        for _ in range(draw(st.integers(0, 4)))
+    ]
+    hh_ids = [h.aggregate_id for h in households] or [new_id()]
+    for _ in range(draw(st.integers(0, 4))):
+        kind = draw(st.sampled_from(["offer", "callback", "leaflets", "reassign"]))
+        if kind == "offer":
+            make.offer(someone(authors), someone(hh_ids))
+        elif kind == "callback":
+            make.callback(someone(authors), someone(hh_ids))
+        elif kind == "leaflets":
+            make.leaflets(someone(authors), someone(occ_ids))
+        else:
+            make.reassign(someone(authors), someone(hh_ids), someone(named))
+    for _ in range(draw(st.integers(0, 2))):
+        target = draw(st.sampled_from(occurrences))
+        fix = make.correct_occurrence(
+            someone(authors), target, someone(named), someone(districts)
+        )
+        if draw(st.booleans()):  # filed under some other aggregate: must grant nothing
+            make.made.remove(fix)
+            payload = {k: v for k, v in fix.to_dict()["payload"].items() if k != "occurred_at"}
+            make.make(fix.type, someone(occ_ids), payload, fix.author)
+    if households and draw(st.booleans()):
+        make.correct_household(someone(authors), draw(st.sampled_from(households)),
+                               someone(occ_ids))
+    if len(hh_ids) > 1 and draw(st.booleans()):
+        kept, merged = draw(st.permutations(hh_ids))[:2]
+        make.merge(someone(authors), kept, merged)
+
+    everything = list(make.made)
+    laptops = Laptops(client, storage)
+    for collar in authors:
+        laptops.register(collar, people[collar])
+    arrival = draw(st.permutations(everything))
+    late_at = draw(st.integers(0, len(arrival)))
+    index = 0
+    while index < len(arrival):
+        if index >= late_at and late not in laptops.tokens:
+            laptops.register(late, people[late])
+        author = arrival[index].author
+        size = draw(st.integers(1, 4))
+        batch = []
+        for event in arrival[index : index + size]:
+            if event.author != author:
+                break
+            batch.append(event)
+        laptops.push(author, batch)
+        index += len(batch)
+        for collar in draw(st.lists(st.sampled_from(sorted(laptops.tokens)), max_size=3)):
+            laptops.catch_up(collar)
+    if late not in laptops.tokens:
+        laptops.register(late, people[late])
+
+    scope = expected_scope(people, everything)
+    for collar in people:
+        laptops.catch_up(collar)
+        received = laptops.received[collar]
+        assert len(received) == len(set(received)), f"{collar} received an event twice"
+        assert set(received) == scope[collar], collar
+        own = {e.id for e in everything if e.author == collar}
+        assert set(laptops.pull(collar, laptop="push")) == scope[collar] - own, collar

@@ -1,0 +1,163 @@
+"""Two laptops and the real endpoint over HTTPS: a call-back completed on one laptop shows
+on the other as done elsewhere, through the app's own enrolment, sync button and views."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import trustme
+from PySide6.QtCore import QSettings, Qt
+from pytestqt.qtbot import QtBot
+from ui_support import FAST_KDF, NOW, PASSPHRASE, FixedClock, record_a_call_back, wait_idle
+
+from central.app import create_app
+from central.storage import open_storage
+from central.storage.sql import SqlStorage
+from fieldapp.domain.schedule import TaskStatus
+from fieldapp.store import Profiles
+from fieldapp.sync.client import SyncSummary
+from fieldapp.ui.controller import AppController
+from fieldapp.ui.forms.vcas import CallbackForm
+from fieldapp.ui.main_window import MainWindow
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "central"))
+from central_support import LiveServer, add_officer, issue_code
+
+
+@pytest.fixture
+def central(tmp_path: Path) -> Iterator[tuple[str, Path, SqlStorage]]:
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1")
+    certfile, keyfile, ca_file = (tmp_path / n for n in ("cert.pem", "key.pem", "ca.pem"))
+    cert.private_key_pem.write_to_path(str(keyfile))
+    cert.cert_chain_pems[0].write_to_path(str(certfile))
+    ca.cert_pem.write_to_path(str(ca_file))
+    storage = open_storage(f"sqlite:///{tmp_path / 'central.db'}")
+    storage.migrate(datetime.now(UTC))
+    for collar in ("1234", "5678"):
+        add_officer(storage, collar, team="T1", district="Leeds", now=datetime.now(UTC))
+    with LiveServer(create_app(storage), certfile=str(certfile), keyfile=str(keyfile)) as live:
+        yield live.url, ca_file, storage
+    storage.close()
+
+
+def laptop(
+    qtbot: QtBot, tmp_path: Path, name: str, clock: FixedClock
+) -> AppController:
+    home = tmp_path / f"laptop-{name}"
+    settings = QSettings(str(home / "ui.ini"), QSettings.Format.IniFormat)
+    profiles = Profiles(clock, home, insecure_kdf_for_tests=FAST_KDF)
+    controller = AppController(profiles, settings, clock=clock, idle_minutes=30)
+    qtbot.addWidget(controller.start_window)
+    return controller
+
+
+def enrol(
+    qtbot: QtBot, controller: AppController, collar: str, url: str, ca: Path, code: str
+) -> MainWindow:
+    """First run through the start window, enrolling with the code IT issued."""
+    controller.start()
+    start = controller.start_window
+    qtbot.waitUntil(lambda: start.pages.currentWidget() is start.new_profile)
+    start.new_profile.name.setText(collar)
+    start.new_profile.passphrase.setText(PASSPHRASE)
+    start.new_profile.repeat.setText(PASSPHRASE)
+    start.submit_create()
+    qtbot.waitUntil(lambda: start.pages.currentWidget() is start.enrol, timeout=10_000)
+    start.enrol.url.setText(url)
+    start.enrol.code.setText(code)
+    start.enrol.ca_bundle.setText(str(ca))
+    with qtbot.waitSignal(controller.sync.finished, timeout=20_000):  # the first sync
+        qtbot.mouseClick(start.enrol.enrol_button, Qt.MouseButton.LeftButton)
+    assert controller.main is not None
+    assert controller.main.status.connection.text() == "Online"
+    return controller.main
+
+
+def sync(qtbot: QtBot, controller: AppController) -> SyncSummary:
+    main = controller.main
+    assert main is not None
+    with qtbot.waitSignal(controller.sync.finished, timeout=20_000) as done:
+        qtbot.mouseClick(main.status.sync_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, controller.worker)
+    summary: SyncSummary = done.args[0]
+    return summary
+
+
+def test_a_call_back_done_on_another_laptop_shows_as_done_elsewhere(
+    qtbot: QtBot, tmp_path: Path, central: tuple[str, Path, SqlStorage]
+) -> None:
+    url, ca, storage = central
+    now = datetime.now(UTC)
+    code_a, code_b = issue_code(storage, "1234", now), issue_code(storage, "5678", now)
+    a = laptop(qtbot, tmp_path, "a", FixedClock(NOW))
+    b = laptop(qtbot, tmp_path, "b", FixedClock(NOW + timedelta(days=21, hours=1)))
+    try:
+        main_a = enrol(qtbot, a, "1234", url, ca, code_a)
+        record_a_call_back(qtbot, a, "13/700001/26")
+        assert main_a.status.waiting.text() == "3 records waiting to send"
+        pushed = sync(qtbot, a)
+        assert (pushed.pushed, pushed.rejected) == (3, ())
+        qtbot.waitUntil(lambda: main_a.status.waiting.text() == "0 records waiting to send")
+        assert main_a.status.last.text().startswith("Last sync ")
+
+        main_b = enrol(qtbot, b, "5678", url, ca, code_b)
+        page_b = main_b.followups
+        qtbot.waitUntil(lambda: page_b.model.rowCount() == 1)
+        row = page_b.model.row_at(0)
+        assert row is not None and (row.reference, row.status, row.assignee) == (
+            "13/700001/26", TaskStatus.DUE, "1234"
+        )
+        page_b.table.selectRow(0)
+        page_b.record_button.click()
+        [form] = main_b.launcher.open_forms.values()
+        assert isinstance(form, CallbackForm)
+        form.outcome.button("accepted").click()
+        form.consent.setChecked(True)
+        form.contact_phone.setText("07700 900321")
+        with qtbot.waitSignal(form.saved):
+            form.save()
+        assert sync(qtbot, b).pushed == 1
+
+        summary = sync(qtbot, a)
+        assert (summary.pulled, len(summary.tasks_done_elsewhere)) == (1, 1)
+        assert "1 done on another laptop" in main_a.sync_page.summary.text()
+        page_a = main_a.followups
+        page_a.tabs.setCurrentIndex(4)  # done or closed
+        page_a.apply_filter()
+        qtbot.waitUntil(lambda: page_a.model.rowCount() == 1)
+        done = page_a.model.row_at(0)
+        assert done is not None
+        assert (done.status, done.closed_by) == (TaskStatus.DONE_ELSEWHERE, "5678")
+    finally:
+        a.quit()
+        b.quit()
+
+
+def test_a_wipe_ordered_by_the_endpoint_destroys_the_profile(
+    qtbot: QtBot, tmp_path: Path, central: tuple[str, Path, SqlStorage]
+) -> None:
+    url, ca, storage = central
+    a = laptop(qtbot, tmp_path, "a", FixedClock(NOW))
+    try:
+        enrol(qtbot, a, "1234", url, ca, issue_code(storage, "1234", datetime.now(UTC)))
+        record_a_call_back(qtbot, a, "13/700002/26")
+        device: list[str | None] = []
+        a.worker.run(lambda store: store.get_setting("sync.device_id"), device.append)
+        wait_idle(qtbot, a.worker)
+        assert device[0] is not None
+        storage.set_device_status(device[0], "wipe", now=datetime.now(UTC), actor="test")
+        main = a.main
+        assert main is not None
+        main.status.sync_button.click()
+        start = a.start_window
+        qtbot.waitUntil(lambda: "wiped" in start.choose.message.text(), timeout=20_000)
+        assert a.locked and start.pages.currentWidget() is start.choose
+        assert start.choose.profiles.count() == 0
+        assert not (tmp_path / "laptop-a" / "profiles" / "1234").exists()
+    finally:
+        a.quit()
