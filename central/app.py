@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from central.api import Context, router
 from central.clock import Clock, SystemClock
-from central.config import Settings, load_catalogue, load_policy
+from central.config import Settings
 from central.errors import ApiError
 from central.ratelimit import RateLimiter
 from central.reports import router as reports_router
@@ -25,6 +25,7 @@ from central.schemas import EnrolRequest, ErrorResponse, ProblemOut, PushRequest
 from central.storage.base import Storage, StorageUnavailable
 from central.validation import problems_from_errors
 from fieldapp.domain.problems import Problem, format_utc
+from fieldapp.resources import load_catalogue, load_policy
 
 log = logging.getLogger("central")
 

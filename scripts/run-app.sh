@@ -1,8 +1,40 @@
 #!/usr/bin/env bash
-# Runs the desktop app on this machine, offline: profiles live in the user's data folder
-# (or $FIELDAPP_HOME), and nothing is sent anywhere until a profile is enrolled.
-# Sets up .venv first if it is missing. Extra arguments go to the app (--home DIR).
+# Runs the desktop app on this machine, on a local profile: profiles live in the user's data
+# folder (or $FIELDAPP_HOME), and nothing is sent anywhere until a profile is enrolled.
+# Sets up .venv first if it is missing.
+#   --demo   also start a demo central endpoint on https://127.0.0.1:8443 (stopped when the
+#            app closes) and print the enrolment code and certificate file to enrol with.
+# Other arguments go to the app (--home DIR).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || ./scripts/setup-dev.sh
-exec .venv/bin/python -m fieldapp "$@"
+
+if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}${QT_QPA_PLATFORM:-}" ] && [ "$(uname)" = Linux ]; then
+  if command -v xvfb-run >/dev/null 2>&1; then
+    exec xvfb-run -a "$0" "$@"
+  fi
+  echo "No display: run this on a desktop, or install xvfb (apt-get install xvfb) to run it" \
+       "on a virtual screen." >&2
+  exit 1
+fi
+
+args=()
+demo=0
+for arg in "$@"; do
+  if [ "$arg" = --demo ]; then demo=1; else args+=("$arg"); fi
+done
+
+if [ "$demo" = 1 ]; then
+  IFS=$'\t' read -r database cert key ca code < <(.venv/bin/python scripts/demo-central.py)
+  .venv/bin/python -m central serve --database "$database" --host 127.0.0.1 --port 8443 \
+    --certfile "$cert" --keyfile "$key" >.demo/central.log 2>&1 &
+  central_pid=$!
+  trap 'kill "$central_pid" 2>/dev/null || true' EXIT
+  cat <<MSG
+Demo central endpoint: https://127.0.0.1:8443   (log: .demo/central.log)
+To enrol a new profile, use collar number 1234 and
+  enrolment code:    $code
+  certificate file:  $ca
+MSG
+fi
+.venv/bin/python -m fieldapp ${args[@]+"${args[@]}"}

@@ -16,10 +16,10 @@ import uuid6
 import uvicorn
 
 from central import security
-from central.config import load_catalogue
 from central.storage.base import Caller, Officer, Role
 from central.storage.sql import SqlStorage
 from fieldapp.domain.events import Event, EventType, Rules, make_event
+from fieldapp.resources import load_catalogue
 
 CATALOGUE = load_catalogue()
 START = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
