@@ -1,0 +1,52 @@
+"""HTTPS only, verified: against a force CA (or the OS trust store), optionally pinned."""
+
+import hashlib
+import ssl
+from pathlib import Path
+
+import pytest
+import requests
+from sync_support import Central, Certificates
+
+from fieldapp.sync.transport import InsecureEndpoint, Transport
+
+
+def server_fingerprint(certs: Certificates) -> str:
+    pem = Path(certs.cert).read_text()
+    first = pem[pem.index("-----BEGIN CERTIFICATE-----"):]
+    der = ssl.PEM_cert_to_DER_cert(first[: first.index("-----END CERTIFICATE-----") + 25])
+    return hashlib.sha256(der).hexdigest()
+
+
+def test_verified_against_the_force_ca(central: Central, certs: Certificates) -> None:
+    assert Transport(central.url, ca_bundle=certs.ca).request("GET", "/v1/health").status == 200
+
+
+def test_unknown_ca_is_refused_by_the_os_trust_store(central: Central) -> None:
+    with pytest.raises(requests.exceptions.SSLError):
+        Transport(central.url).request("GET", "/v1/health")
+
+
+def test_certificate_pin(central: Central, certs: Certificates) -> None:
+    pin = server_fingerprint(certs)
+    pinned = Transport(central.url, ca_bundle=certs.ca, pin_sha256=pin)
+    assert pinned.request("GET", "/v1/health").status == 200
+    wrong = Transport(central.url, ca_bundle=certs.ca, pin_sha256="00" * 32)
+    with pytest.raises(requests.exceptions.SSLError):
+        wrong.request("GET", "/v1/health")
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8080", "ftp://x", "127.0.0.1:8443", ""])
+def test_only_https_addresses(url: str) -> None:
+    with pytest.raises(InsecureEndpoint):
+        Transport(url)
+
+
+def test_environment_ca_bundle_is_not_trusted(
+    central: Central, monkeypatch: pytest.MonkeyPatch, certs: Certificates
+) -> None:
+    # REQUESTS_CA_BUNDLE would otherwise override what the transport verifies against.
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", certs.ca)
+    monkeypatch.setenv("CURL_CA_BUNDLE", certs.ca)
+    with pytest.raises(requests.exceptions.SSLError):
+        Transport(central.url).request("GET", "/v1/health")
