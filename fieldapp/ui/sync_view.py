@@ -1,7 +1,8 @@
 """Sync in view: online or not, the last sync, records waiting, progress, and what changed.
 
-The lead's `AutoSync` runs on its own thread and probes the endpoint with backoff; each sync
-it starts is sent to the database worker (the store's only thread) and waited for there.
+`AutoSync` runs on its own thread and probes the endpoint with backoff; each sync it starts
+runs there too, its network waits off the database worker, and each store call sent to the
+worker as an op of its own (`WorkerStore`).
 Its callbacks arrive here as Qt signals, queued to the UI thread.
 """
 
@@ -37,11 +38,13 @@ from fieldapp.sync.client import (
     SETTING_URL,
     SyncClient,
     SyncProgress,
+    SyncStore,
     SyncSummary,
 )
 from fieldapp.sync.protocol import DeviceWipe, SyncError
 from fieldapp.sync.transport import Transport
 from fieldapp.ui.ops import DbWorker, Locked, describe, log_safely
+from fieldapp.ui.sync_store import WorkerStore
 from fieldapp.ui.text import EVENT_LABELS, moment, plural
 
 log = logging.getLogger(__name__)
@@ -95,7 +98,7 @@ def read_facts(store: Store) -> SyncFacts:
 
 
 def run_sync(
-    store: Store, progress: Callable[[SyncProgress], None], cancelled: Callable[[], bool]
+    store: SyncStore, progress: Callable[[SyncProgress], None], cancelled: Callable[[], bool]
 ) -> SyncSummary:
     client = SyncClient.from_settings(store, policy=load_policy(), catalogue=load_catalogue())
     try:
@@ -188,10 +191,10 @@ class SyncController(QObject):
     def _run(
         self, progress: Callable[[SyncProgress], None], cancelled: Callable[[], bool]
     ) -> SyncSummary:
-        """Called on AutoSync's thread; the sync itself runs on the database worker."""
+        """Called on AutoSync's thread; store calls go to the database worker one by one."""
         self.running_changed.emit(True)
         try:
-            return self.worker.blocking(lambda store: run_sync(store, progress, cancelled))
+            return run_sync(WorkerStore(self.worker), progress, cancelled)
         except SyncError:
             raise
         except Locked as error:
