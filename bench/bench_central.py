@@ -35,11 +35,11 @@ import requests
 import uuid6
 
 from central import security
-from central.config import load_catalogue
 from central.storage import open_storage
 from central.storage.base import Caller, Officer
 from central.storage.sql import SqlStorage
 from fieldapp.domain.events import Event, EventType, Rules, make_event
+from fieldapp.resources import load_catalogue
 
 BATCH = 500
 PAGE = 1000
@@ -108,7 +108,7 @@ def prepare(url: str, now: datetime) -> tuple[SqlStorage, dict[str, tuple[Caller
         storage.enrol(security.code_digest(code), device_id=security.new_device_id(),
                       device_name="bench", token_hash=security.digest(token), now=now,
                       address=None)
-        caller = storage.caller(security.digest(token))
+        caller = storage.caller(security.digest(token), now=now)
         assert caller is not None
         laptops[collar] = (caller, token)
     return storage, laptops

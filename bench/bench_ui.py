@@ -32,7 +32,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import uuid6
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QEventLoop, QSettings
 from PySide6.QtWidgets import QApplication, QTableView
 
 from fieldapp.domain.events import Event, EventType, Rules, make_event
@@ -179,7 +179,9 @@ def child(mode: str, home: str) -> None:
     start = time.perf_counter()
     main = controller.main
     while not main.followups.loaded or controller.worker.busy:
-        app.processEvents()
+        # Sleep until the worker answers, as the app's event loop does: spinning here would
+        # hold the GIL half the time and slow the database worker it is waiting for.
+        app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
     opened = time.perf_counter() - start
     rows = main.followups.model.total
     rss = _rss_kib()

@@ -1,4 +1,4 @@
-"""fieldapp-central: run the endpoint, and administer officers and laptops."""
+"""fieldapp-central: run the endpoint, administer officers and laptops, and report figures."""
 
 from __future__ import annotations
 
@@ -10,16 +10,18 @@ import os
 import re
 import sys
 from collections.abc import Sequence
+from datetime import timedelta
 
 import uvicorn
 
-from central import security
+from central import backup, report_cli, retention_cli, security
 from central.app import create_app
 from central.clock import SystemClock
 from central.config import Settings
 from central.storage import open_storage
 from central.storage.base import ROLES, DeviceStatus, Officer, StorageError
 from central.storage.sql import SqlStorage
+from fieldapp.resources import load_policy
 
 DATABASE_ENV = "FIELDAPP_CENTRAL_DATABASE"
 DEFAULT_DATABASE = "sqlite:///fieldapp-central.db"
@@ -66,6 +68,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="requests a device may make at once before --rate applies")
     serve.add_argument("--forwarded-allow-ips", default=None,
                        help="addresses of a reverse proxy whose X-Forwarded-For is trusted")
+    serve.add_argument("--token-max-age-days", type=int,
+                       default=Settings.token_max_age.days,
+                       help="ask laptops whose token is older than this to rotate it")
 
     admin = commands.add_parser("admin", help="manage officers and devices")
     tasks = admin.add_subparsers(dest="task", required=True)
@@ -83,6 +88,9 @@ def _parser() -> argparse.ArgumentParser:
         task = tasks.add_parser(name, parents=[common], help=text)
         task.add_argument("--device", required=True)
     tasks.add_parser("list-devices", parents=[common], help="list enrolled laptops")
+    retention_cli.add_parsers(tasks, common)
+    backup.add_parsers(tasks, common)
+    report_cli.add_parser(commands, common)
     return parser
 
 
@@ -124,6 +132,11 @@ def _admin(storage: SqlStorage, args: argparse.Namespace) -> int:
         if device is None:
             raise UsageError(f"No device {args.device} is enrolled (see admin list-devices).")
         print(f"Device {device.device_id} ({device.name}, officer {device.collar}): {status}.")
+    elif args.task in retention_cli.TASKS:
+        try:
+            return retention_cli.run(storage, args, now=now, actor=_actor(), out=sys.stdout)
+        except retention_cli.Mistake as exc:
+            raise UsageError(str(exc)) from exc
     else:
         devices = storage.devices(now=now, actor=_actor())
         print(f"{'device':<26} {'officer':<10} {'status':<8} {'enrolled':<28} "
@@ -143,7 +156,10 @@ def _serve(storage: SqlStorage, args: argparse.Namespace) -> int:
             "Laptops reach this endpoint only over HTTPS: give --certfile and --keyfile, or "
             "listen on 127.0.0.1 behind a reverse proxy that terminates TLS."
         )
-    settings = Settings(rate_per_second=args.rate, rate_burst=args.burst)
+    if args.token_max_age_days < 1:
+        raise UsageError("--token-max-age-days must be at least 1.")
+    settings = Settings(rate_per_second=args.rate, rate_burst=args.burst,
+                        token_max_age=timedelta(days=args.token_max_age_days))
     app = create_app(storage, settings=settings)
     uvicorn.run(
         app,
@@ -161,6 +177,13 @@ def _serve(storage: SqlStorage, args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(storage: SqlStorage, args: argparse.Namespace) -> int:
+    if args.start > args.end:
+        raise UsageError("The period ends before it starts: give --to on or after --from.")
+    return report_cli.run(storage, args, policy=load_policy(), now=SystemClock().now(),
+                          actor=_actor(), out=sys.stdout)
+
+
 def _loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -174,10 +197,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
+        if args.command == "admin" and args.task in backup.TASKS:
+            # Not through the migrate below: a backup copies the database as it is, and a
+            # restore needs an empty one.
+            return backup.run(args, actor=_actor(), out=sys.stdout)
         storage = open_storage(args.database)
         try:
             storage.migrate(SystemClock().now())
-            return _serve(storage, args) if args.command == "serve" else _admin(storage, args)
+            run = {"serve": _serve, "admin": _admin, "report": _report}[args.command]
+            return run(storage, args)
         finally:
             storage.close()
     except (UsageError, StorageError) as exc:

@@ -1,4 +1,4 @@
-"""The /v1 routes: enrol, push, pull, time, health."""
+"""The /v1 routes: enrol, push, pull, rotate, time, health."""
 
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ from central.schemas import (
     PushRequest,
     PushResponse,
     RejectedOut,
+    RotateResponse,
     TimeResponse,
 )
 from central.storage.base import Caller, Storage
@@ -41,7 +42,7 @@ from central.validation import validate_body
 from fieldapp.domain.catalogue import LeafletCatalogue
 from fieldapp.domain.events import Event, Rules, parse_event
 from fieldapp.domain.policy import SchedulePolicy
-from fieldapp.domain.problems import InvalidEvent, Problem, format_utc
+from fieldapp.domain.problems import InvalidEvent, Problem, format_utc, parse_utc
 
 log = logging.getLogger("central")
 
@@ -145,8 +146,11 @@ async def authenticated(
     token = credentials.credentials
     ctx = ctx_of(request)
     # Tokens are 43 URL-safe characters; anything far from that is not worth a query.
+    now, address = now_of(request), address_of(request)
     caller = (
-        await run_in_threadpool(ctx.storage.caller, security.digest(token))
+        await run_in_threadpool(
+            lambda: ctx.storage.caller(security.digest(token), now=now, address=address)
+        )
         if len(token) <= 128
         else None
     )
@@ -165,6 +169,13 @@ async def authenticated(
     request.state.device_status = caller.device.status
     _throttle(ctx.device_limiter, caller.device.device_id, "this laptop")
     return caller
+
+
+def rotate_due(ctx: Context, caller: Caller, now: datetime) -> bool:
+    """Whether to ask the laptop for a token rotation: an administrator asked, or its token
+    is older than the configured maximum."""
+    issued = parse_utc(caller.token_issued_at)
+    return caller.rotate_requested or issued is None or now - issued > ctx.settings.token_max_age
 
 
 # ---------------------------------------------------------------------- routes
@@ -308,6 +319,18 @@ def _push(
     for (index, event), outcome in zip(valid, outcomes, strict=True):
         if outcome.seq is not None:
             accepted.append(AcceptedOut(id=event.id, seq=outcome.seq))
+        elif outcome.erased:
+            rejected[index] = RejectedOut(
+                id=event.id,
+                problems=[
+                    ProblemOut(
+                        field="aggregate_id",
+                        message="This record belongs to a case that has been erased under "
+                        "the force's retention policy, so it was not saved. It will be erased "
+                        "from this laptop at the next sync.",
+                    )
+                ],
+            )
         else:
             rejected[index] = RejectedOut(
                 id=event.id,
@@ -324,6 +347,7 @@ def _push(
         rejected=[rejected[i] for i in sorted(rejected)],
         server_time=format_utc(now),
         device_status="wipe" if caller.device.status == "wipe" else "active",
+        rotate=rotate_due(ctx, caller, now),
     )
 
 
@@ -346,21 +370,60 @@ async def pull(
     limit: Annotated[int, Query(ge=1, le=1000, description="At most this many events.")] = 500,
 ) -> Response:
     refuse_wipe(caller)
-    after = cursors.decode(cursor) if cursor is not None else 0
+    after = cursors.decode(cursor) if cursor is not None else cursors.Position()
     ctx = ctx_of(request)
     now = now_of(request)
     address = address_of(request)
     page = await run_in_threadpool(
-        lambda: ctx.storage.pull(caller, after=after, limit=limit, now=now, address=address)
+        lambda: ctx.storage.pull(
+            caller, after=after.feed, after_notice=after.notices, limit=limit, now=now,
+            address=address,
+        )
     )
     # Events are stored as canonical JSON: splice them in rather than parse and re-encode.
     items = ",".join(
         f'{{"event":{item.body},"seq":{item.seq},"received_at":{json.dumps(item.received_at)}}}'
         for item in page.items
     )
+    erasures = json.dumps(
+        [
+            {"aggregate_ids": list(n.aggregate_ids), "reason": n.reason, "erased_at": n.erased_at}
+            for n in page.erasures
+        ],
+        separators=(",", ":"),
+    )
+    position = cursors.Position(page.position, page.notice_position)
     text = (
-        f'{{"items":[{items}],"cursor":"{cursors.encode(page.position)}",'
+        f'{{"items":[{items}],"erasures":{erasures},"cursor":"{cursors.encode(position)}",'
         f'"more":{"true" if page.more else "false"},'
-        f'"server_time":"{format_utc(now)}","device_status":"active"}}'
+        f'"server_time":"{format_utc(now)}","device_status":"active",'
+        f'"rotate":{"true" if rotate_due(ctx, caller, now) else "false"}}}'
     )
     return Response(text, media_type="application/json")
+
+
+@router.post(
+    "/rotate",
+    response_model=RotateResponse,
+    responses=error_responses(401, 429, 503),
+    summary="Issue this laptop a new token; the old one works until the new one is used",
+)
+async def rotate(
+    request: Request, caller: Annotated[Caller, Depends(authenticated)]
+) -> Response:
+    ctx = ctx_of(request)
+    now = now_of(request)
+    address = address_of(request)
+    token = security.new_token()
+    await run_in_threadpool(
+        lambda: ctx.storage.rotate_token(
+            caller, security.digest(token), now=now, address=address
+        )
+    )
+    return json_response(
+        RotateResponse(
+            token=token,
+            server_time=format_utc(now),
+            device_status="wipe" if caller.device.status == "wipe" else "active",
+        )
+    )

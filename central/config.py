@@ -19,3 +19,5 @@ class Settings:
     enrol_burst: int = 10
     future_tolerance: timedelta = timedelta(hours=24)
     enrolment_code_lifetime: timedelta = timedelta(hours=72)
+    # A laptop whose token is older than this is asked to rotate it at its next sync.
+    token_max_age: timedelta = timedelta(days=90)

@@ -1,4 +1,6 @@
-"""Figures for supervisors, computed by fieldapp.domain.figures from the events they may see."""
+"""Figures for supervisors, computed by fieldapp.domain.figures from the events they may see:
+VCAS uptake and leaflet issues, the same functions the laptop's Reports page and the
+`fieldapp-central report` command use."""
 
 from __future__ import annotations
 
@@ -21,12 +23,12 @@ from central.api import (
     refuse_wipe,
 )
 from central.errors import ApiError
-from central.schemas import UptakeResponse
+from central.schemas import LeafletsResponse, UptakeResponse
 from central.storage.base import Caller
 from fieldapp.domain.events import event_from_json
-from fieldapp.domain.figures import uptake
+from fieldapp.domain.figures import leaflet_issues, uptake
 from fieldapp.domain.problems import Problem, format_utc
-from fieldapp.domain.projection import project
+from fieldapp.domain.projection import State, project
 
 router = APIRouter(prefix="/v1/figures", dependencies=[Depends(known_parameters_only)])
 
@@ -34,6 +36,10 @@ _DAY = r"^\d{4}-\d{2}-\d{2}$"
 SCOPE = (
     "Households in the records you may see: your district's occurrences, your team's "
     "records, and anything you are OIC of or were reassigned."
+)
+LEAFLET_SCOPE = (
+    "Leaflet issues in the records you may see: your district's occurrences, your team's "
+    "records, and occurrences you are OIC of."
 )
 
 
@@ -59,6 +65,16 @@ async def get_uptake(
     start: Annotated[str, Query(alias="from", pattern=_DAY, description="YYYY-MM-DD")],
     end: Annotated[str, Query(alias="to", pattern=_DAY, description="YYYY-MM-DD")],
 ) -> Response:
+    first, last = _period(caller, start, end)
+    ctx = ctx_of(request)
+    now = now_of(request)
+    address = address_of(request)
+    figures = await run_in_threadpool(_uptake, ctx, caller, first, last, now, address)
+    return json_response(figures)
+
+
+def _period(caller: Caller, start: str, end: str) -> tuple[date, date]:
+    """Who may ask, and for which days: the same for every figure."""
     refuse_wipe(caller)
     if caller.officer.role != "supervisor":
         raise ApiError(403, "supervisors_only", "Figures are for supervisors.")
@@ -68,21 +84,24 @@ async def get_uptake(
             422, "invalid_request", "The period ends before it starts.",
             problems=[Problem("to", "Give a last day on or after the first.")],
         )
-    ctx = ctx_of(request)
-    now = now_of(request)
-    address = address_of(request)
-    figures = await run_in_threadpool(_uptake, ctx, caller, first, last, now, address)
-    return json_response(figures)
+    return first, last
+
+
+def _state(
+    ctx: Context, caller: Caller, figures: str, first: date, last: date, now: datetime,
+    address: str | None,
+) -> State:
+    bodies = ctx.storage.consult(
+        caller, now=now, address=address,
+        purpose={"figures": figures, "from": first.isoformat(), "to": last.isoformat()},
+    )
+    return project((event_from_json(body) for body in bodies), ctx.policy)
 
 
 def _uptake(
     ctx: Context, caller: Caller, first: date, last: date, now: datetime, address: str | None
 ) -> UptakeResponse:
-    bodies = ctx.storage.consult(
-        caller, now=now, address=address,
-        purpose={"figures": "uptake", "from": first.isoformat(), "to": last.isoformat()},
-    )
-    state = project((event_from_json(body) for body in bodies), ctx.policy)
+    state = _state(ctx, caller, "uptake", first, last, now, address)
     result = uptake(state, first, last)
     return UptakeResponse.model_validate(
         {
@@ -94,6 +113,47 @@ def _uptake(
             "accepted": result.accepted,
             "percent": result.percent,
             "scope": SCOPE,
+            "server_time": format_utc(now),
+            "device_status": "active",
+        }
+    )
+
+
+@router.get(
+    "/leaflets",
+    response_model=LeafletsResponse,
+    responses=error_responses(401, 403, 422, 429, 503),
+    summary="Signposting leaflet issues per month, offence type and district (supervisors)",
+)
+async def get_leaflets(
+    request: Request,
+    caller: Annotated[Caller, Depends(authenticated)],
+    start: Annotated[str, Query(alias="from", pattern=_DAY, description="YYYY-MM-DD")],
+    end: Annotated[str, Query(alias="to", pattern=_DAY, description="YYYY-MM-DD")],
+) -> Response:
+    first, last = _period(caller, start, end)
+    ctx = ctx_of(request)
+    now = now_of(request)
+    address = address_of(request)
+    figures = await run_in_threadpool(_leaflets, ctx, caller, first, last, now, address)
+    return json_response(figures)
+
+
+def _leaflets(
+    ctx: Context, caller: Caller, first: date, last: date, now: datetime, address: str | None
+) -> LeafletsResponse:
+    state = _state(ctx, caller, "leaflets", first, last, now, address)
+    rows = leaflet_issues(state, first, last)
+    return LeafletsResponse.model_validate(
+        {
+            "from": first.isoformat(),
+            "to": last.isoformat(),
+            "rows": [
+                {"month": r.period, "offence_type": r.offence_type, "district": r.district,
+                 "issues": r.issues}
+                for r in rows
+            ],
+            "scope": LEAFLET_SCOPE,
             "server_time": format_utc(now),
             "device_status": "active",
         }

@@ -67,11 +67,15 @@ class RejectedOut(BaseModel):
     problems: list[ProblemOut]
 
 
+_ROTATE = "True if this laptop should rotate its token now (POST /v1/rotate)."
+
+
 class PushResponse(BaseModel):
     accepted: list[AcceptedOut]
     rejected: list[RejectedOut]
     server_time: str = Field(description=INSTANT)
     device_status: Literal["active", "wipe"]
+    rotate: bool = Field(description=_ROTATE)
 
 
 class PullItem(BaseModel):
@@ -80,12 +84,34 @@ class PullItem(BaseModel):
     received_at: str = Field(description=INSTANT)
 
 
+class ErasureOut(BaseModel):
+    aggregate_ids: list[str] = Field(
+        description="Occurrences and households erased: delete every event related to them."
+    )
+    reason: str = Field(description="Why, as the administrator recorded it.")
+    erased_at: str = Field(description=INSTANT)
+
+
 class PullResponse(BaseModel):
     items: list[PullItem]
+    erasures: list[ErasureOut] = Field(
+        description="Records erased at the endpoint that this laptop may hold; apply them "
+        "with the items, in the same transaction as the cursor."
+    )
     cursor: str = Field(description="Pass to the next pull; store it with the events it covers.")
     more: bool = Field(description="True if more events are waiting: pull again now.")
     server_time: str = Field(description=INSTANT)
     device_status: Literal["active"]
+    rotate: bool = Field(description=_ROTATE)
+
+
+class RotateResponse(BaseModel):
+    token: str = Field(
+        description="The laptop's new token. The old one keeps working until this one is "
+        "first used, then stops. Shown once."
+    )
+    server_time: str = Field(description=INSTANT)
+    device_status: Literal["active", "wipe"]
 
 
 class TimeResponse(BaseModel):
@@ -105,6 +131,23 @@ class UptakeResponse(BaseModel):
     accepted_at_callback: int
     accepted: int
     percent: int = Field(description="Whole per cent accepted, half rounded up.")
+    scope: str = Field(description="Which records the figures were computed from.")
+    server_time: str = Field(description=INSTANT)
+    device_status: Literal["active"]
+
+
+class LeafletRowOut(BaseModel):
+    month: str = Field(description="YYYY-MM (London).")
+    offence_type: str = Field(description="An occurrence with two offence types counts under "
+                              "each.")
+    district: str
+    issues: int
+
+
+class LeafletsResponse(BaseModel):
+    period_from: str = Field(alias="from", description="First day, YYYY-MM-DD (London).")
+    period_to: str = Field(alias="to", description="Last day, YYYY-MM-DD (London).")
+    rows: list[LeafletRowOut] = Field(description="In month, offence type, district order.")
     scope: str = Field(description="Which records the figures were computed from.")
     server_time: str = Field(description=INSTANT)
     device_status: Literal["active"]

@@ -10,6 +10,8 @@ from pathlib import Path
 from fieldapp.domain.catalogue import LeafletCatalogue
 from fieldapp.domain.policy import SchedulePolicy
 
+RECOVERY_KEY_FILE = "recovery-public-key.pem"
+
 
 def resources_dir() -> Path:
     override = os.environ.get("FIELDAPP_RESOURCES")
@@ -22,6 +24,15 @@ def resources_dir() -> Path:
 def load_policy() -> SchedulePolicy:
     text = (resources_dir() / "schedule_policy.json").read_text(encoding="utf-8")
     return SchedulePolicy.from_dict(json.loads(text))
+
+
+def recovery_public_key() -> bytes | None:
+    """The force's recovery public key, if IT put one in the install (docs/admin-guide.md):
+    every profile created then keeps a copy of its key that only the private key opens."""
+    try:
+        return (resources_dir() / RECOVERY_KEY_FILE).read_bytes()
+    except FileNotFoundError:
+        return None
 
 
 @cache

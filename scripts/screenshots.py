@@ -19,7 +19,7 @@ from typing import Any
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import uuid6
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QDate, QSettings
 from PySide6.QtWidgets import QApplication, QWidget
 
 from fieldapp.domain.events import Event, EventType, Rules, make_event
@@ -33,6 +33,7 @@ from fieldapp.ui.forms.household import HouseholdForm
 from fieldapp.ui.forms.leaflets import LeafletForm
 from fieldapp.ui.forms.vcas import OfferForm
 from fieldapp.ui.launcher import DraftKey
+from fieldapp.ui.main_window import REPORTS, MainWindow
 from fieldapp.ui.style import STYLE_SHEET
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
@@ -95,6 +96,55 @@ def seed(store: Store) -> str:
     store.mark_rejected({refused.id: [Problem(
         "payload.leaflets", "Not on the list of leaflets in catalogue 2026-12: samaritans.")]})
     return first
+
+
+def history(months: int = 15) -> list[Event]:
+    """A year and a quarter of made-up offers, call-backs and leaflets, for the Reports page."""
+    events: list[Event] = []
+    offences = (["iioc"], ["sexual_communication_child"], ["voyeurism"], ["indecent_exposure"],
+                ["iioc", "voyeurism"])
+    for month in range(months):
+        year, index = 2025 + month // 12, month % 12
+        for n in range(3 + (month * 7) % 5):
+            at = datetime(year, index + 1, 2 + n * 3, 10, tzinfo=UTC)
+            occurrence, household = new_id(), new_id()
+            district = ("Leeds", "Bradford", "Wakefield")[(month + n) % 3]
+            outcome = ("accepted", "declined", "declined", "not_present")[(month + n) % 4]
+            events += [
+                event(EventType.OCCURRENCE_RECORDED, occurrence, {
+                    "reference": f"13/{300000 + month * 10 + n:06d}/{year % 100}",
+                    "offence_types": offences[(month + n) % len(offences)],
+                    "oic": ("4521", "3307", "5150")[n % 3], "district": district}, at),
+                event(EventType.LEAFLET_ISSUED, occurrence, {
+                    "person_name": "Sample Person", "leaflets": ["safer_lives", "samaritans"],
+                    "outcome": "handed", "risk_indicators": [], "escalated": False}, at),
+                event(EventType.HOUSEHOLD_RECORDED, household, {
+                    "occurrence_id": occurrence, "address": f"{n + 1} Sample Street",
+                    "postcode": "LS1 4HY", "members": [{"relationship": "partner"}]}, at),
+                event(EventType.VCAS_OFFERED, household, {
+                    "outcome": outcome, "consent_to_share": outcome == "accepted",
+                    "contact_phone": "07700 900123" if outcome == "accepted" else ""}, at),
+            ]
+            if outcome == "declined" and n % 2 == 0 and at + timedelta(days=24) < NOW:
+                events.append(event(EventType.CALLBACK_ATTEMPTED, household, {
+                    "outcome": "accepted" if month % 3 else "declined",
+                    "consent_to_share": bool(month % 3)}, at + timedelta(days=21 + n % 4)))
+    return events
+
+
+def reports(main: MainWindow, app: QApplication) -> None:
+    """The Reports page over 2025 and this year's first quarter, by quarter."""
+    worker = main.session.worker
+    worker.run(lambda store: store.append(history()))
+    settle(app, lambda: not worker.busy)
+    main.show_page(REPORTS)
+    page = main.reports
+    page.start.setDate(QDate(2025, 1, 1))
+    page.end.setDate(QDate(2026, 3, 31))
+    page.period.setCurrentIndex(page.period.findData("quarter"))
+    page.reload()
+    settle(app, lambda: page.figures is not None and not page.loading and not worker.busy)
+    grab(main, "09-reports.png", app)
 
 
 def grab(widget: QWidget, name: str, app: QApplication) -> None:
@@ -188,6 +238,7 @@ def main() -> int:
         tasks_closed=("b",), tasks_done_elsewhere=("b",), conflicts_new=("c",),
         clock_skew_seconds=None, skew_flagged=False, device_status="active"))
     grab(main, "08-sync.png", app)
+    reports(main, app)
     controller.quit()
     return 0
 

@@ -47,13 +47,17 @@ class Caller:
 
     device: Device
     officer: Officer
+    token_issued_at: str  # when the token this request used was issued
+    rotate_requested: bool  # an administrator asked for a new token (admin rotate-credentials)
 
 
 @dataclass(frozen=True)
 class PushOutcome:
     event_id: str
-    # None: an event with this id but other content is already stored; this one was not.
+    # None: an event with this id but other content is already stored, or (erased) the event
+    # belongs to a case erased under the retention policy; either way it was not stored.
     seq: int | None
+    erased: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,10 +69,41 @@ class PulledEvent:
 
 
 @dataclass(frozen=True)
+class ErasureNotice:
+    """Aggregates the caller's laptops may hold that an erasure removed from the endpoint."""
+
+    aggregate_ids: tuple[str, ...]
+    reason: str
+    erased_at: str
+
+
+@dataclass(frozen=True)
 class PullPage:
     items: list[PulledEvent]
     position: int  # where the next pull starts in the caller's feed
+    erasures: list[ErasureNotice]
+    notice_position: int  # ... and in the caller's erasure notices
     more: bool
+
+
+@dataclass(frozen=True)
+class ErasedCase:
+    """One case a retention run erases: an occurrence and everything connected to it."""
+
+    occurrence_ids: tuple[str, ...]  # the occurrences recorded in it (none for an orphan)
+    references: tuple[str, ...]
+    newest: str  # when its newest event occurred
+    aggregate_ids: tuple[str, ...]  # every id it holds or names
+    events: int
+
+
+@dataclass(frozen=True)
+class Retention:
+    """What a retention run erased (or, in a dry run, would erase)."""
+
+    occurred_before: str
+    cases: list[ErasedCase]
+    erasure_id: int | None  # None in a dry run
 
 
 @dataclass(frozen=True)
@@ -116,7 +151,22 @@ class Storage(Protocol):
         """Spend a one-time code on a new device; None if the code is unknown, used or expired."""
         ...
 
-    def caller(self, token_hash: str) -> Caller | None: ...
+    def caller(
+        self, token_hash: str, *, now: datetime, address: str | None = None
+    ) -> Caller | None:
+        """The device whose current token, or whose new token (first use: it becomes the
+        current one and the old one stops working), has this hash."""
+        ...
+
+    def rotate_token(
+        self, caller: Caller, token_hash: str, *, now: datetime, address: str | None
+    ) -> None:
+        """Issue a new token to the caller's device; the one in use works until it is used."""
+        ...
+
+    def request_rotation(self, device_id: str, *, now: datetime, actor: str) -> Device | None:
+        """Ask the laptop to rotate its token at its next sync."""
+        ...
 
     def set_device_status(
         self, device_id: str, status: DeviceStatus, *, now: datetime, actor: str
@@ -137,9 +187,23 @@ class Storage(Protocol):
         ...
 
     def pull(
-        self, caller: Caller, *, after: int, limit: int, now: datetime, address: str | None
+        self,
+        caller: Caller,
+        *,
+        after: int,
+        after_notice: int = 0,
+        limit: int,
+        now: datetime,
+        address: str | None,
     ) -> PullPage:
-        """The caller's feed after a position, less events their own device pushed."""
+        """The caller's feed after a position, less events their own device pushed; and the
+        erasure notices for the caller after another."""
+        ...
+
+    def retention(
+        self, before: datetime, *, reason: str, now: datetime, actor: str, dry_run: bool
+    ) -> Retention:
+        """Erase every case whose newest event occurred before `before` (see retention.py)."""
         ...
 
     def consult(
@@ -147,6 +211,11 @@ class Storage(Protocol):
     ) -> list[str]:
         """Every event the caller may see (canonical JSON), to compute figures from; logged
         as a consultation, with the purpose."""
+        ...
+
+    def consult_all(self, *, now: datetime, actor: str, purpose: dict[str, Any]) -> list[str]:
+        """Every stored event (canonical JSON), for figures the server's operators compute on
+        the server itself (`fieldapp-central report`); logged as a consultation by `actor`."""
         ...
 
     def access_log(self, *, after_id: int = 0) -> list[AccessEntry]: ...

@@ -110,6 +110,44 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX access_log_officer ON access_log (officer, at)",
         ),
     ),
+    Migration(
+        2,
+        "retention erasures, erasure notices, device token rotation",
+        (
+            # Rotation: the token in use, and a new one that replaces it when first used.
+            "ALTER TABLE devices ADD COLUMN token_issued_at TEXT",
+            "UPDATE devices SET token_issued_at = enrolled_at",
+            "ALTER TABLE devices ADD COLUMN next_token_hash TEXT",
+            "ALTER TABLE devices ADD COLUMN next_token_issued_at TEXT",
+            "ALTER TABLE devices ADD COLUMN rotate_requested INTEGER NOT NULL DEFAULT 0",
+            "CREATE UNIQUE INDEX devices_next_token ON devices (next_token_hash)",
+            """CREATE TABLE erasures (
+                id {serial},
+                erased_at TEXT NOT NULL,
+                actor TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                occurred_before TEXT NOT NULL,
+                aggregates INTEGER NOT NULL,
+                events INTEGER NOT NULL
+            )""",
+            # Every id an erasure removed: a later push naming one of them is refused.
+            """CREATE TABLE erased_aggregates (
+                aggregate_id TEXT PRIMARY KEY,
+                erasure_id {bigint} NOT NULL REFERENCES erasures (id)
+            )""",
+            # What each officer's laptops must erase, pulled like the feed, by position.
+            """CREATE TABLE erasure_notices (
+                notice_seq {serial},
+                officer TEXT NOT NULL,
+                erasure_id {bigint} NOT NULL REFERENCES erasures (id),
+                aggregate_id TEXT NOT NULL
+            )""",
+            "CREATE INDEX erasure_notices_position ON erasure_notices (officer, notice_seq)",
+            # Erasing events finds their feed rows (and both databases check the feed's
+            # foreign key) by event: without this, each erased event scans the whole feed.
+            "CREATE INDEX feed_event ON feed (event_seq)",
+        ),
+    ),
 )
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from central.storage import feed
+from central.storage import feed, retention
 from central.storage.base import (
     AccessEntry,
     Caller,
@@ -17,6 +17,7 @@ from central.storage.base import (
     PulledEvent,
     PullPage,
     PushOutcome,
+    Retention,
     Role,
     StorageError,
 )
@@ -164,10 +165,9 @@ class SqlStorage:
             ):
                 return None
             tx.execute(
-                "INSERT INTO devices "
-                "(device_id, collar, name, token_hash, status, enrolled_at, last_seen_at) "
-                "VALUES (?, ?, ?, ?, 'active', ?, ?)",
-                (device_id, row[0], device_name, token_hash, stamp, stamp),
+                "INSERT INTO devices (device_id, collar, name, token_hash, status, enrolled_at, "
+                "last_seen_at, token_issued_at) VALUES (?, ?, ?, ?, 'active', ?, ?, ?)",
+                (device_id, row[0], device_name, token_hash, stamp, stamp, stamp),
             )
             found = tx.one(
                 "SELECT collar, name, role, team, district FROM officers WHERE collar = ?",
@@ -185,15 +185,95 @@ class SqlStorage:
             )
         return _officer(found) if found else None
 
-    def caller(self, token_hash: str) -> Caller | None:
+    def caller(
+        self, token_hash: str, *, now: datetime, address: str | None = None
+    ) -> Caller | None:
         with self.backend.transaction("read") as tx:
             row = tx.one(
                 "SELECT d.device_id, d.collar, d.name, d.status, d.enrolled_at, d.last_seen_at, "
-                "o.collar, o.name, o.role, o.team, o.district FROM devices d "
-                "JOIN officers o ON o.collar = d.collar WHERE d.token_hash = ?",
-                (token_hash,),
+                "o.collar, o.name, o.role, o.team, o.district, "
+                "d.token_issued_at, d.rotate_requested, d.next_token_hash, d.next_token_issued_at "
+                "FROM devices d JOIN officers o ON o.collar = d.collar "
+                "WHERE d.token_hash = ? OR d.next_token_hash = ?",
+                (token_hash, token_hash),
             )
-        return Caller(_device(row[:6]), _officer(row[6:])) if row else None
+        if row is None:
+            return None
+        device, officer = _device(row[:6]), _officer(row[6:11])
+        issued_at, requested = row[11], bool(row[12])
+        if row[13] == token_hash:
+            # The first use of a rotated token: from now on it is the only one that works.
+            # Conditional, so that two requests racing with it adopt it (and log it) once.
+            with self.backend.transaction("log") as tx:
+                if tx.execute(
+                    "UPDATE devices SET token_hash = next_token_hash, "
+                    "token_issued_at = next_token_issued_at, next_token_hash = NULL, "
+                    "next_token_issued_at = NULL, rotate_requested = 0 "
+                    "WHERE device_id = ? AND next_token_hash = ?",
+                    (device.device_id, token_hash),
+                ):
+                    _log(
+                        tx,
+                        at=now,
+                        action="token_rotated",
+                        category="alteration",
+                        officer=device.collar,
+                        device_id=device.device_id,
+                        address=address,
+                        detail={"issued_at": row[14]},
+                    )
+            issued_at, requested = row[14], False
+        return Caller(device, officer, issued_at, requested)
+
+    def rotate_token(
+        self, caller: Caller, token_hash: str, *, now: datetime, address: str | None
+    ) -> None:
+        with self.backend.transaction("log") as tx:
+            # An earlier new token that was never used is replaced: its answer was lost.
+            pending = tx.one(
+                "SELECT next_token_hash FROM devices WHERE device_id = ?",
+                (caller.device.device_id,),
+            )
+            tx.execute(
+                "UPDATE devices SET next_token_hash = ?, next_token_issued_at = ? "
+                "WHERE device_id = ?",
+                (token_hash, format_utc(now), caller.device.device_id),
+            )
+            _log(
+                tx,
+                at=now,
+                action="rotate_token",
+                category="alteration",
+                officer=caller.officer.collar,
+                device_id=caller.device.device_id,
+                address=address,
+                detail={"replaced_unused": bool(pending and pending[0])},
+            )
+
+    def request_rotation(self, device_id: str, *, now: datetime, actor: str) -> Device | None:
+        with self.backend.transaction("log") as tx:
+            row = tx.one(
+                "SELECT device_id, collar, name, status, enrolled_at, last_seen_at "
+                "FROM devices WHERE device_id = ?",
+                (device_id,),
+            )
+            if row is None:
+                return None
+            device = _device(row)
+            if device.status == "revoked":
+                raise StorageError(f"Device {device_id} is revoked; enrol the laptop again.")
+            tx.execute("UPDATE devices SET rotate_requested = 1 WHERE device_id = ?", (device_id,))
+            _log(
+                tx,
+                at=now,
+                action="request_rotation",
+                category="alteration",
+                officer=device.collar,
+                device_id=device_id,
+                address=actor,
+                detail={},
+            )
+        return device
 
     def set_device_status(
         self, device_id: str, status: DeviceStatus, *, now: datetime, actor: str
@@ -266,6 +346,8 @@ class SqlStorage:
                 if event.id not in known:
                     known[event.id] = (-1, event.digest)  # a repeat later in this batch
                     fresh.append(event)
+            erased = retention.refuse_erased(tx, fresh)
+            fresh = [event for event in fresh if event.id not in erased]
             seqs = tx.insert_returning(
                 "INSERT INTO events (id, type, aggregate_id, author, target_id, pushed_by, "
                 "digest, body, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
@@ -289,7 +371,9 @@ class SqlStorage:
             feed.record_arrivals(tx, list(zip(seqs, fresh, strict=True)))
 
             outcomes = [
-                PushOutcome(event.id, known[event.id][0])
+                PushOutcome(event.id, None, erased=True)
+                if event.id in erased
+                else PushOutcome(event.id, known[event.id][0])
                 if known[event.id][1] == event.digest
                 else PushOutcome(event.id, None)
                 for event in events
@@ -308,7 +392,10 @@ class SqlStorage:
                     "repeated": sorted(
                         {o.event_id for o in outcomes if o.seq is not None} - new_ids
                     ),
-                    "conflicting": sorted({o.event_id for o in outcomes if o.seq is None}),
+                    "conflicting": sorted(
+                        {o.event_id for o in outcomes if o.seq is None and not o.erased}
+                    ),
+                    "erased": sorted(erased),
                     "rejected": rejected,
                 },
             )
@@ -319,7 +406,14 @@ class SqlStorage:
         return outcomes
 
     def pull(
-        self, caller: Caller, *, after: int, limit: int, now: datetime, address: str | None
+        self,
+        caller: Caller,
+        *,
+        after: int,
+        after_notice: int = 0,
+        limit: int,
+        now: datetime,
+        address: str | None,
     ) -> PullPage:
         collar = caller.officer.collar
         with self.backend.transaction("read") as tx:
@@ -338,6 +432,16 @@ class SqlStorage:
                 # Skip past the caller's own events at the end too, in the same snapshot.
                 top = tx.one("SELECT MAX(feed_seq) FROM feed WHERE officer = ?", (collar,))
                 position = max(after, int(top[0]) if top and top[0] is not None else 0)
+            notices = tx.query(
+                "SELECT n.notice_seq, n.erasure_id, n.aggregate_id, x.reason, x.erased_at "
+                "FROM erasure_notices n JOIN erasures x ON x.id = n.erasure_id "
+                "WHERE n.officer = ? AND n.notice_seq > ? ORDER BY n.notice_seq LIMIT ?",
+                (collar, after_notice, limit + 1),
+            )
+        more = more or len(notices) > limit
+        notices = notices[:limit]
+        notice_position = int(notices[-1][0]) if notices else after_notice
+        erasures = retention.notices([row[1:] for row in notices])
         items = [PulledEvent(int(r[1]), r[2], r[3], r[4]) for r in rows]
         # Logged before the caller gets the page: if the log cannot be written, nothing leaves.
         with self.backend.transaction("log") as tx:
@@ -354,13 +458,62 @@ class SqlStorage:
                     "aggregates": sorted({item.aggregate_id for item in items}),
                     "feed_from": after,
                     "feed_to": position,
+                    "erasure_notices": len(notices),
+                    "notices_from": after_notice,
+                    "notices_to": notice_position,
                 },
             )
             tx.execute(
                 "UPDATE devices SET last_seen_at = ? WHERE device_id = ?",
                 (format_utc(now), caller.device.device_id),
             )
-        return PullPage(items, position, more)
+        return PullPage(items, position, erasures, notice_position, more)
+
+    def retention(
+        self, before: datetime, *, reason: str, now: datetime, actor: str, dry_run: bool
+    ) -> Retention:
+        with self.backend.transaction("read") as tx:
+            scanned = retention.scan(tx)
+        cases = scanned.expired(before)
+        if dry_run:
+            with self.backend.transaction("log") as tx:
+                _log(
+                    tx,
+                    at=now,
+                    action="retention_dry_run",
+                    category="consultation",
+                    officer=None,
+                    device_id=None,
+                    address=actor,
+                    detail={"occurred_before": format_utc(before), "cases": len(cases),
+                            "events": sum(c.summary.events for c in cases)},
+                )
+            return Retention(format_utc(before), [c.summary for c in cases], None)
+        with self.backend.transaction("write") as tx:
+            cases = retention.still_expired(tx, scanned, cases)
+            erasure_id = (
+                retention.erase(tx, cases, before=before, reason=reason, actor=actor, now=now)
+                if cases
+                else None
+            )
+            _log(
+                tx,
+                at=now,
+                action="erasure",
+                category="erasure",
+                officer=None,
+                device_id=None,
+                address=actor,
+                detail={
+                    "erasure": erasure_id,
+                    "reason": reason,
+                    "occurred_before": format_utc(before),
+                    "cases": len(cases),
+                    "events": sum(c.summary.events for c in cases),
+                    "aggregates": sorted({k for c in cases for k in c.summary.aggregate_ids}),
+                },
+            )
+        return Retention(format_utc(before), [c.summary for c in cases], erasure_id)
 
     def consult(
         self, caller: Caller, *, now: datetime, address: str | None, purpose: dict[str, Any]
@@ -380,6 +533,22 @@ class SqlStorage:
                 officer=caller.officer.collar,
                 device_id=caller.device.device_id,
                 address=address,
+                detail={**purpose, "events": len(rows)},
+            )
+        return [row[0] for row in rows]
+
+    def consult_all(self, *, now: datetime, actor: str, purpose: dict[str, Any]) -> list[str]:
+        with self.backend.transaction("read") as tx:
+            rows = tx.query("SELECT body FROM events ORDER BY seq")
+        with self.backend.transaction("log") as tx:
+            _log(
+                tx,
+                at=now,
+                action="figures",
+                category="consultation",
+                officer=None,
+                device_id=None,
+                address=actor,
                 detail={**purpose, "events": len(rows)},
             )
         return [row[0] for row in rows]

@@ -16,6 +16,9 @@ from fieldapp.domain.policy import london_date
 from fieldapp.domain.projection import State
 from fieldapp.domain.views import HouseholdView
 
+TOTAL = "Total"
+UNKNOWN_DISTRICT = "Unknown district"
+
 
 @dataclass(frozen=True)
 class Uptake:
@@ -85,7 +88,7 @@ def uptake_by(
     for day, view in _offered_in(state, start, end):
         label = label_of(day)
         if district_of is not None:
-            label = f"{label} · {district_of(view) or 'Unknown district'}"
+            label = f"{label} · {district_of(view) or UNKNOWN_DISTRICT}"
         groups.setdefault(label, []).append(view)
     return [_count(label, groups[label]) for label in sorted(groups)]
 
@@ -98,17 +101,52 @@ def district_of(state: State) -> Callable[[HouseholdView], str]:
     return lookup
 
 
+def with_total(rows: list[Uptake], state: State, start: date, end: date) -> list[Uptake]:
+    """`rows` and a last row for the whole period, as the practice's table has (its per cent
+    is of the whole, not an average of the rows')."""
+    return [*rows, uptake(state, start, end, TOTAL)]
+
+
+def uptake_by_district(state: State, start: date, end: date) -> list[Uptake]:
+    """Uptake per district of the household's occurrence, in district order."""
+    lookup = district_of(state)
+    groups: dict[str, list[HouseholdView]] = {}
+    for _, view in _offered_in(state, start, end):
+        groups.setdefault(lookup(view) or UNKNOWN_DISTRICT, []).append(view)
+    return [_count(label, groups[label]) for label in sorted(groups)]
+
+
+def districts(state: State) -> list[str]:
+    """The districts named by the occurrences in `state`, for a filter to offer."""
+    return sorted({o.district for o in state.occurrences.values() if o.district})
+
+
+def in_district(state: State, district: str) -> State:
+    """The part of `state` under one district's occurrences: the same exact-text comparison
+    the endpoint uses for a supervisor's district, so both filter alike."""
+    occurrences = {k: o for k, o in state.occurrences.items() if o.district == district}
+    households = {k: h for k, h in state.households.items() if h.occurrence_id in occurrences}
+    conflicts = {
+        k: c for k, c in state.conflicts.items()
+        if c.scope in households or c.scope in occurrences
+    }
+    return State(occurrences, households, conflicts)
+
+
 @dataclass(frozen=True)
 class LeafletCount:
-    month: str
+    period: str
     offence_type: str
     district: str
     issues: int
 
 
-def leaflet_issues(state: State, start: date, end: date) -> list[LeafletCount]:
-    """Leaflet issues per month, offence type and district; an occurrence with two offence
-    types counts under each."""
+def leaflet_issues(
+    state: State, start: date, end: date, period: str = "month"
+) -> list[LeafletCount]:
+    """Leaflet issues per period (a month unless asked otherwise), offence type and district;
+    an occurrence with two offence types counts under each."""
+    label_of = PERIODS[period]
     counts: Counter[tuple[str, str, str]] = Counter()
     for occurrence in state.occurrences.values():
         for issue in occurrence.leaflet_issues:
@@ -116,8 +154,8 @@ def leaflet_issues(state: State, start: date, end: date) -> list[LeafletCount]:
             if not start <= day <= end:
                 continue
             for offence in occurrence.offence_types or ("unknown",):
-                counts[(f"{day.year}-{day.month:02d}", offence, occurrence.district)] += 1
-    return [LeafletCount(m, o, d, n) for (m, o, d), n in sorted(counts.items())]
+                counts[(label_of(day), offence, occurrence.district)] += 1
+    return [LeafletCount(p, o, d, n) for (p, o, d), n in sorted(counts.items())]
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from fieldapp.domain.figures import LeafletCount, OverdueCount, Uptake
+from fieldapp.domain.figures import LeafletCount, OverdueCount, Spread, Uptake
 from fieldapp.domain.policy import LONDON
 from fieldapp.domain.problems import format_utc
 
 Cell = str | int | float | None
+# What a report filtered by no district says it covers.
+ALL_DISTRICTS = "All districts"
 
 
 @dataclass(frozen=True)
@@ -78,10 +80,13 @@ def uptake_table(
     policy_version: str,
     generated_at: datetime,
     filters: tuple[tuple[str, str], ...] = (),
+    *,
+    title: str = "VCAS uptake by household",
+    first_column: str = "Period",
 ) -> Table:
     return Table(
-        "VCAS uptake by household",
-        ("Period", "Households offered", "Accepted at arrest", "Accepted at call-back",
+        title,
+        (first_column, "Households offered", "Accepted at arrest", "Accepted at call-back",
          "Total accepted", "Uptake %"),
         tuple(
             (u.label, u.offered, u.accepted_at_arrest, u.accepted_at_callback, u.accepted,
@@ -99,11 +104,13 @@ def leaflet_table(
     policy_version: str,
     generated_at: datetime,
     filters: tuple[tuple[str, str], ...] = (),
+    *,
+    period: str = "month",
 ) -> Table:
     return Table(
         "Signposting leaflet issues",
-        ("Month", "Offence type", "District", "Leaflet issues"),
-        tuple((r.month, r.offence_type, r.district, r.issues) for r in rows),
+        (period.capitalize(), "Offence type", "District", "Leaflet issues"),
+        tuple((r.period, r.offence_type, r.district, r.issues) for r in rows),
         start, end, policy_version, generated_at, filters,
     )
 
@@ -113,10 +120,29 @@ def overdue_table(
     today: date,
     policy_version: str,
     generated_at: datetime,
+    filters: tuple[tuple[str, str], ...] = (),
 ) -> Table:
     return Table(
         "Overdue call-backs by officer",
         ("Officer", "Overdue call-backs", "Oldest due date"),
         tuple((r.assignee, r.overdue, f"{r.oldest_due:%d/%m/%Y}") for r in rows),
-        today, today, policy_version, generated_at,
+        today, today, policy_version, generated_at, filters,
+    )
+
+
+def spread_table(
+    spread: Spread,
+    start: date,
+    end: date,
+    policy_version: str,
+    generated_at: datetime,
+    filters: tuple[tuple[str, str], ...] = (),
+) -> Table:
+    return Table(
+        "Days from offer to first call-back",
+        ("Households called back", "Median days", "Lower quartile", "Upper quartile",
+         "Shortest", "Longest"),
+        ((spread.count, spread.median, spread.lower_quartile, spread.upper_quartile,
+          spread.shortest, spread.longest),),
+        start, end, policy_version, generated_at, filters,
     )

@@ -24,7 +24,7 @@ from fieldapp.store.errors import (
 )
 from fieldapp.store.keys import passphrase_problems
 from fieldapp.store.profiles import Profiles
-from fieldapp.store.reads import SearchResults, Totals
+from fieldapp.store.reads import SearchResults, TaskRow, Totals
 from fieldapp.store.store import Store
 
 __all__ = [
@@ -46,6 +46,7 @@ __all__ = [
     "Store",
     "StoreError",
     "StoreLocked",
+    "TaskRow",
     "TooManyAttempts",
     "Totals",
     "WeakPassphrase",

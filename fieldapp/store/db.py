@@ -32,12 +32,16 @@ _SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_NOTADB = 13, 14, 26
 
 # Per connection, after the key: WAL with a flush of the log at every commit, so that a commit
 # that returned survives a power cut; temporary tables and sorts stay in (locked) memory.
+# secure_delete overwrites deleted content with zeros instead of leaving it in free space, so a
+# record erased at the endpoint's order (erasure.py) is gone from the file, not just unlinked.
+# SQLCipher 4 turns it on by default; it is set here so that no build or default can turn it off.
 SESSION_PRAGMAS = (
     "PRAGMA journal_mode = WAL",
     "PRAGMA synchronous = FULL",
     "PRAGMA foreign_keys = ON",
     "PRAGMA temp_store = MEMORY",
     "PRAGMA busy_timeout = 5000",
+    "PRAGMA secure_delete = ON",
 )
 
 

@@ -3,7 +3,8 @@
 After new events are inserted, the domain re-projects only the connected component they
 touch (`component` over the SQL index of related keys, then `project`), and the rows that
 component covers are replaced, exactly as `splice` replaces them in memory. Each row stores
-the view's JSON plus the columns the read queries filter on.
+the view's JSON plus the columns the read queries filter on (and, for tasks, what the
+call-back list shows, so that listing them all decodes no JSON).
 """
 
 from __future__ import annotations
@@ -139,6 +140,14 @@ def _tasks(state: State) -> dict[str, _TaskRow]:
     return rows
 
 
+def _task_columns(key: str, row: _TaskRow) -> tuple[object, ...]:
+    task = row[5]
+    return (
+        key, *row[:5], task.due.isoformat(), task.state.value, task.attempts_made, task.rule,
+        task.reason, task.closed_by_author, task.closed_by_device, codec.encode(task),
+    )
+
+
 def _write(conn: Connection, old: State, new: State) -> None:
     """Turn the rows that held `old` into rows holding `new`."""
     _sync(
@@ -168,12 +177,16 @@ def _write(conn: Connection, old: State, new: State) -> None:
         conn, _tasks(old), _tasks(new),
         "DELETE FROM tasks WHERE household_id = ?",
         "INSERT INTO tasks (household_id, occurrence_id, occurrence_reference, district, "
-        "postcode, assignee, due, state, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "postcode, assignee, due, state, attempts_made, rule, reason, closed_by_author, "
+        "closed_by_device, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (household_id) DO UPDATE SET occurrence_id = excluded.occurrence_id, "
         "occurrence_reference = excluded.occurrence_reference, district = excluded.district, "
         "postcode = excluded.postcode, assignee = excluded.assignee, due = excluded.due, "
-        "state = excluded.state, body = excluded.body",
-        lambda key, r: (key, *r[:5], r[5].due.isoformat(), r[5].state.value, codec.encode(r[5])),
+        "state = excluded.state, attempts_made = excluded.attempts_made, "
+        "rule = excluded.rule, reason = excluded.reason, "
+        "closed_by_author = excluded.closed_by_author, "
+        "closed_by_device = excluded.closed_by_device, body = excluded.body",
+        _task_columns,
     )
     _sync(
         conn, old.conflicts, new.conflicts,
@@ -197,6 +210,26 @@ def recompute(
     old = load_state(conn, keys)
     _, changes = splice(old, part, keys, viewer_device)
     # What splice replaces is exactly `old` (the rows `keys` cover), so `old` becomes `part`.
+    _write(conn, old, part)
+    return changes
+
+
+def forget(
+    conn: Connection, keys: Collection[str], policy: SchedulePolicy, viewer_device: str = ""
+) -> Changes:
+    """Re-project what is left around `keys` after events relating to them were deleted.
+
+    `keys` are every related key of the deleted events. Whatever remains connected to them is
+    reached from them, so the keys of what remains plus `keys` cover every row the deleted
+    events' components held: those rows are replaced by the projection of what remains.
+    """
+    if not keys:
+        return Changes()
+    connected = component(keys, SqlLookup(conn))
+    covered = set(keys) | {k for e in connected for k in related_keys(e)}
+    part = project(connected, policy)
+    old = load_state(conn, covered)
+    _, changes = splice(old, part, covered, viewer_device)
     _write(conn, old, part)
     return changes
 

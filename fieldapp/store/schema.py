@@ -129,6 +129,43 @@ _V2 = (
         BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END""",
 )
 
+# The call-back list reads every task: decoding each one's JSON took seconds at 100,000
+# call-backs, so the fields the list shows are columns too, kept in step with `body` by the
+# projection writer and filled here from the JSON of rows written before. The list reads them
+# from one covering index, in its order, never touching the table's rows: those also hold the
+# JSON, so reading (and decrypting) them took several times as long.
+_V3 = (
+    "ALTER TABLE tasks ADD COLUMN attempts_made INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE tasks ADD COLUMN rule TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE tasks ADD COLUMN reason TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE tasks ADD COLUMN closed_by_author TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE tasks ADD COLUMN closed_by_device TEXT NOT NULL DEFAULT ''",
+    """UPDATE tasks SET
+        attempts_made = json_extract(body, '$.attempts_made'),
+        rule = json_extract(body, '$.rule'),
+        reason = json_extract(body, '$.reason'),
+        closed_by_author = coalesce(json_extract(body, '$.closed_by_author'), ''),
+        closed_by_device = coalesce(json_extract(body, '$.closed_by_device'), '')""",
+    """CREATE INDEX tasks_listed ON tasks (due, household_id, occurrence_id,
+        occurrence_reference, district, postcode, assignee, state, attempts_made, rule, reason,
+        closed_by_author, closed_by_device)""",
+)
+
+
+# Erasure ordered by the central endpoint (retention, erasure.py) is the one thing that may
+# delete events: only while the one-row `erasing` marker exists, which erasure.py inserts and
+# removes inside its own transaction. Every other DELETE is still refused.
+_V4 = (
+    "CREATE TABLE erasing (only_row INTEGER PRIMARY KEY CHECK (only_row = 1))",
+    # Deleting an event makes SQLite look for `related` rows still pointing at it (the foreign
+    # key): without this, a scan of the whole table per erased event.
+    "CREATE INDEX related_by_event ON related (event_seq)",
+    "DROP TRIGGER events_no_delete",
+    """CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+        WHEN NOT EXISTS (SELECT 1 FROM erasing)
+        BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END""",
+)
+
 
 def _statements(sql: Sequence[str]) -> Callable[[Connection], None]:
     def run(conn: Connection) -> None:
@@ -168,6 +205,8 @@ class Migration:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "event log, outbox, sync cursor, settings, projections", _statements(_V1)),
     Migration(2, "access log (DPA 2018 s.62), drafts, clock-skew flag", _v2),
+    Migration(3, "call-back list columns on tasks", _statements(_V3)),
+    Migration(4, "erasure ordered by the central endpoint (retention)", _statements(_V4)),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -19,9 +19,10 @@ from fieldapp.domain.events import Event, EventType, event_from_json
 from fieldapp.domain.policy import SchedulePolicy
 from fieldapp.domain.problems import Problem, format_utc
 from fieldapp.domain.projection import Changes, related_keys
-from fieldapp.store import access, projections
+from fieldapp.store import access, erasure, projections
 from fieldapp.store.access import Action
 from fieldapp.store.db import Connection, Database
+from fieldapp.store.erasure import Erasure
 from fieldapp.store.errors import ConflictingEvent, DiskError, StoreError
 from fieldapp.store.files import create_private_file, fsync_dir
 from fieldapp.store.reads import StoreReads
@@ -128,8 +129,12 @@ class Store(StoreReads):
             fresh.append(event)
         return fresh
 
-    def append(self, events: Sequence[Event]) -> Changes:
+    def append(self, events: Sequence[Event], *, draft: str | None = None) -> Changes:
         """Save the officer's new events, their outbox entries and projections, at once.
+
+        `draft` names the form's draft these events came from: it is deleted in the same
+        transaction, so a crash can never leave both the record and a draft that would let
+        the officer save it a second time.
 
         Re-appending an identical event does nothing; an id already saved with different
         content refuses the whole batch (ConflictingEvent) and nothing is written.
@@ -140,25 +145,42 @@ class Store(StoreReads):
             fresh = self._insert(conn, batch, "local")
             changes = projections.recompute(conn, fresh, self._policy, device)
             access.write(conn, access.event_rows(fresh, self._clock(), None, "recorded here"))
+            if draft is not None:
+                conn.execute("DELETE FROM drafts WHERE form = ?", (draft,))
         return changes
 
-    def apply_pulled(self, events: Sequence[Event], cursor: str) -> Changes:
-        """Apply events from the central endpoint and move the cursor past them, at once."""
+    def apply_pulled(
+        self, events: Sequence[Event], cursor: str, erasures: Sequence[Erasure] = ()
+    ) -> Changes:
+        """Apply events and erasures from the central endpoint and move the cursor past them,
+        at once. Erasures go last, so nothing of an erased case survives the page."""
         if not isinstance(cursor, str) or not cursor:
             raise ValueError("a sync cursor is a non-empty string")
         batch = _unique(events)
         device = self._viewer_device()
+        erased = 0
         with self._db.transaction() as conn:
             fresh = self._insert(conn, batch, "pulled")
             changes = projections.recompute(conn, fresh, self._policy, device)
             access.write(
                 conn, access.event_rows(fresh, self._clock(), self.actor, "received by sync")
             )
+            if erasures:
+                forgotten, erased = erasure.erase(
+                    conn, erasures, at=self._clock(), actor=self.actor, policy=self._policy,
+                    viewer_device=device,
+                )
+                changes = erasure.combine(changes, forgotten)
             conn.execute(
                 "INSERT INTO sync_cursor (only_row, cursor) VALUES (1, ?) "
                 "ON CONFLICT (only_row) DO UPDATE SET cursor = excluded.cursor",
                 (cursor,),
             )
+        if erased:
+            # The WAL still holds the pages as they were before: empty it into the (now
+            # overwritten) database file and cut it to nothing.
+            with self._db.reading() as conn:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
         return changes
 
     def cursor(self) -> str | None:
@@ -246,6 +268,16 @@ class Store(StoreReads):
                 "AND event_seq IN (SELECT e.seq FROM json_each(?) AS k "
                 "JOIN events e ON e.id = k.value)",
                 (_ids(ids),),
+            ).rowcount
+        return int(moved)
+
+    def send_all_again(self) -> int:
+        """Put every event the endpoint acknowledged back in the outbox: after the endpoint
+        was restored from a backup, which may lack some of them. It stores each id once, so
+        what it still has costs only the upload. Returns how many moved."""
+        with self._db.transaction() as conn:
+            moved = conn.execute(
+                "UPDATE outbox SET state = 'pending' WHERE state = 'sent'"
             ).rowcount
         return int(moved)
 

@@ -21,6 +21,7 @@ from fieldapp.domain.events import Event, Rules
 from fieldapp.domain.policy import SchedulePolicy
 from fieldapp.domain.problems import Problem, parse_utc
 from fieldapp.domain.projection import Changes
+from fieldapp.store.erasure import Erasure
 from fieldapp.sync.protocol import (
     MAX_BATCH_EVENTS,
     PULL_PAGE,
@@ -34,6 +35,7 @@ from fieldapp.sync.protocol import (
     push_body,
     read_pull_response,
     read_push_response,
+    read_rotate_response,
     retry_after_seconds,
 )
 from fieldapp.sync.transport import Clock, Response, Transport, utc_now
@@ -60,7 +62,9 @@ class SyncStore(Protocol):
     def mark_rejected(self, rejections: Mapping[str, Sequence[Problem]]) -> None: ...
     def mark_skewed(self, ids: Sequence[str]) -> None: ...
     def cursor(self) -> str | None: ...
-    def apply_pulled(self, events: Sequence[Event], cursor: str) -> Changes: ...
+    def apply_pulled(
+        self, events: Sequence[Event], cursor: str, erasures: Sequence[Erasure] = ()
+    ) -> Changes: ...
     def get_setting(self, key: str) -> str | None: ...
     def set_setting(self, key: str, value: str) -> None: ...
 
@@ -85,6 +89,10 @@ class SyncSummary:
     clock_skew_seconds: float | None
     skew_flagged: bool
     device_status: str
+    # Occurrences and households the endpoint ordered erased (retention); whatever of them
+    # this laptop held is gone.
+    erased: tuple[str, ...] = ()
+    token_rotated: bool = False
 
 
 @dataclass(frozen=True)
@@ -151,6 +159,7 @@ class SyncClient:
     ) -> SyncSummary:
         self._skew = None
         status = DeviceStatus.ACTIVE
+        rotate = False
         pushed_ids: list[str] = []
         rejected: list[tuple[str, tuple[Problem, ...]]] = []
         total = self.store.outbox_count()
@@ -166,6 +175,7 @@ class SyncClient:
             pushed_ids += list(outcome.acks)
             rejected += list(outcome.rejections.items())
             status = outcome.device_status
+            rotate = rotate or outcome.rotate
             progress(SyncProgress("push", len(pushed_ids) + len(rejected), total))
             if outcome.unanswered and not (outcome.acks or outcome.rejections):
                 raise SyncError("The central system did not confirm any record; will retry.",
@@ -179,6 +189,7 @@ class SyncClient:
         closed: set[str] = set()
         elsewhere: set[str] = set()
         conflicts: set[str] = set()
+        erased: set[str] = set()
         rules = Rules(self.catalogue, self.clock(), PULL_FUTURE_TOLERANCE)
         while True:
             params = {"limit": str(PULL_PAGE)}
@@ -187,7 +198,9 @@ class SyncClient:
                 params["cursor"] = cursor
             reply = self._call("GET", "/v1/pull", cancelled, params=params)
             page = read_pull_response(reply.body, rules)
-            changes = self.store.apply_pulled(page.events, page.cursor)
+            changes = self.store.apply_pulled(page.events, page.cursor, page.erasures)
+            erased.update(a for order in page.erasures for a in order.aggregate_ids)
+            rotate = rotate or page.rotate
             pulled += len(page.events)
             invalid += len(page.invalid)
             created.update(changes.tasks_created)
@@ -198,6 +211,7 @@ class SyncClient:
             if not page.more:
                 break
         self.store.set_setting(SETTING_LAST, self.clock().isoformat())
+        rotated = rotate and self._rotate(cancelled)
         return SyncSummary(
             pushed=len(pushed_ids),
             pulled=pulled,
@@ -210,7 +224,24 @@ class SyncClient:
             clock_skew_seconds=self._skew.total_seconds() if self._skew is not None else None,
             skew_flagged=flagged,
             device_status=status.value,
+            erased=tuple(sorted(erased)),
+            token_rotated=rotated,
         )
+
+    def _rotate(self, cancelled: Callable[[], bool]) -> bool:
+        """Take a new device token, as the endpoint asked. It is saved before it is used: the
+        old one works until the endpoint first sees the new one, so an answer lost on the way
+        (or a crash before saving) leaves the old one working and the next sync tries again."""
+        try:
+            reply = self._call("POST", "/v1/rotate", cancelled)
+            token = read_rotate_response(reply.body)
+        except SyncError as error:
+            if not error.retryable:
+                raise
+            return False  # the records are synced; the endpoint asks again next time
+        self.store.set_setting(SETTING_TOKEN, token)
+        self.transport.set_token(token)
+        return True
 
     def _flag_skew(self, pushed_ids: Sequence[str]) -> bool:
         """Events pushed under a clock far from the server's are flagged for the officer."""

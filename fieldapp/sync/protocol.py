@@ -9,6 +9,8 @@ does not validate is reported, never applied.
 from __future__ import annotations
 
 import random
+import re
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -17,10 +19,14 @@ from typing import Any
 
 from fieldapp.domain.events import Event, Rules, parse_event
 from fieldapp.domain.problems import InvalidEvent, Problem, parse_utc
+from fieldapp.store.erasure import Erasure
 
 MAX_BATCH_EVENTS = 500
 MAX_BATCH_BYTES = 1_500_000  # below the endpoint's 2 MiB body limit, with room for framing
 PULL_PAGE = 500
+MAX_REASON = 500  # the endpoint's own limit on an erasure's reason
+# A device token as the endpoint makes them (URL-safe base64); it goes into a header.
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{32,128}")
 
 
 class DeviceStatus(StrEnum):
@@ -74,6 +80,7 @@ class PushOutcome:
     unanswered: tuple[str, ...]
     server_time: datetime | None
     device_status: DeviceStatus
+    rotate: bool
 
 
 @dataclass(frozen=True)
@@ -84,11 +91,17 @@ class PullPage:
     invalid: tuple[tuple[str, tuple[Problem, ...]], ...]
     server_time: datetime | None
     device_status: DeviceStatus
+    erasures: tuple[Erasure, ...]
+    rotate: bool
+
+
+def _unreadable() -> SyncError:
+    return SyncError("The central system sent an answer fieldapp cannot read.", retryable=True)
 
 
 def _mapping(body: Any) -> Mapping[str, Any]:
     if not isinstance(body, Mapping):
-        raise SyncError("The central system sent an answer fieldapp cannot read.", retryable=True)
+        raise _unreadable()
     return body
 
 
@@ -123,7 +136,9 @@ def read_push_response(sent: Sequence[Event], body: Any) -> PushOutcome:
         ) or (Problem("", "The central system refused this record."),)
         rejections[str(item["id"])] = problems
     unanswered = tuple(e.id for e in sent if e.id not in acks and e.id not in rejections)
-    return PushOutcome(acks, rejections, unanswered, _time(data), _status(data))
+    return PushOutcome(
+        acks, rejections, unanswered, _time(data), _status(data), data.get("rotate") is True
+    )
 
 
 def _named(item: Any, ids: set[str]) -> bool:
@@ -143,7 +158,8 @@ def read_pull_response(body: Any, rules: Rules) -> PullPage:
     cursor = data.get("cursor")
     items = data.get("items")
     if not isinstance(cursor, str) or not cursor or not isinstance(items, list):
-        raise SyncError("The central system sent an answer fieldapp cannot read.", retryable=True)
+        raise _unreadable()
+    erasures = _erasures(data.get("erasures", []))
     events: list[Event] = []
     invalid: list[tuple[str, tuple[Problem, ...]]] = []
     for item in items:
@@ -154,8 +170,52 @@ def read_pull_response(body: Any, rules: Rules) -> PullPage:
             ident = raw.get("id") if isinstance(raw, Mapping) else None
             invalid.append((str(ident or "?"), refused.problems))
     return PullPage(
-        tuple(events), cursor, bool(data.get("more")), tuple(invalid), _time(data), _status(data)
+        tuple(events), cursor, bool(data.get("more")), tuple(invalid), _time(data), _status(data),
+        erasures, data.get("rotate") is True,
     )
+
+
+def _erasures(raw: Any) -> tuple[Erasure, ...]:
+    """The endpoint's erasure orders, all valid or none: an order skipped while the cursor
+    moves past it would never be applied, so an unreadable one stops the page instead."""
+    if not isinstance(raw, list):
+        raise _unreadable()
+    orders = []
+    for item in raw:
+        ids = item.get("aggregate_ids") if isinstance(item, Mapping) else None
+        reason = item.get("reason") if isinstance(item, Mapping) else None
+        erased_at = parse_utc(item.get("erased_at")) if isinstance(item, Mapping) else None
+        if (
+            not isinstance(ids, list)
+            or not ids
+            or not all(_is_id(i) for i in ids)
+            or not isinstance(reason, str)
+            or not 0 < len(reason) <= MAX_REASON
+            or any(ord(ch) < 32 or ord(ch) == 127 for ch in reason)
+            or erased_at is None
+        ):
+            raise _unreadable()
+        orders.append(Erasure(tuple(ids), reason, erased_at))
+    # A page names at most as many records as it was asked for.
+    if sum(len(order.aggregate_ids) for order in orders) > PULL_PAGE:
+        raise _unreadable()
+    return tuple(orders)
+
+
+def _is_id(value: Any) -> bool:
+    """An aggregate id as the event schema has them: a UUID in its canonical form."""
+    try:
+        return isinstance(value, str) and str(uuid.UUID(value)) == value
+    except ValueError:
+        return False
+
+
+def read_rotate_response(body: Any) -> str:
+    """The new device token; anything else in its place is refused, as it goes in a header."""
+    token = _mapping(body).get("token")
+    if not isinstance(token, str) or not _TOKEN.fullmatch(token):
+        raise _unreadable()
+    return token
 
 
 def clock_skew(sent_at: datetime, received_at: datetime, server_time: datetime) -> timedelta:

@@ -83,7 +83,11 @@ class Transport:
         self.session.trust_env = False  # no proxy or CA bundle from the environment
         self.session.mount("https://", _VerifiedAdapter(ssl_context(ca_bundle), pin_sha256))
         if token:
-            self.session.headers["Authorization"] = f"Bearer {token}"
+            self.set_token(token)
+
+    def set_token(self, token: str) -> None:
+        """Authenticate every later request with this device token (after a rotation)."""
+        self.session.headers["Authorization"] = f"Bearer {token}"
 
     def request(
         self,

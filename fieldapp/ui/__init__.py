@@ -3,6 +3,7 @@ the database worker (`ops.DbWorker`) through the unlocked `session.Session`, and
 the `Changes` those ops return.
 
     app.py               entry point: Qt set-up (UK English, high-DPI), then the controller
+    smoke.py             `--smoke-test`: proves an installed bundle works, headless
     controller.py        start, unlock, lock (idle, Ctrl+L, suspend), remote wipe, quit
     start.py, enrol.py   profiles, passphrase, first-run enrolment or offline-only
     ops.py, session.py   the database worker; who records; save = make_event + check + append

@@ -11,12 +11,14 @@ from pathlib import Path
 from types import TracebackType
 
 from PySide6.QtCore import QLocale, QSettings, Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
+from fieldapp.resources import recovery_public_key, resources_dir
 from fieldapp.store import Profiles
 from fieldapp.ui.controller import AppController
 from fieldapp.ui.session import utc_now
+from fieldapp.ui.smoke import run as smoke_test
 from fieldapp.ui.style import STYLE_SHEET
 from fieldapp.ui.text import APP_NAME
 
@@ -37,7 +39,14 @@ def _arguments(argv: Sequence[str]) -> argparse.Namespace:
         "--home", type=Path, default=None,
         help="folder holding the profiles (default: the user's data folder, or $FIELDAPP_HOME)",
     )
-    return parser.parse_args(list(argv))
+    parser.add_argument(
+        "--smoke-test", action="store_true",
+        help="check this install works, headless: needs --home DIR and a passphrase on stdin",
+    )
+    args = parser.parse_args(list(argv))
+    if args.smoke_test and args.home is None:
+        parser.error("--smoke-test needs --home DIR, so that it never opens a real profile")
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -51,11 +60,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)
+    app.setDesktopFileName(APP_NAME)  # ties windows to the menu entry fieldapp.desktop
     app.setQuitOnLastWindowClosed(False)  # locking swaps windows; quitting is explicit
     QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedKingdom))
     app.setStyleSheet(STYLE_SHEET)
+    app.setWindowIcon(QIcon(str(resources_dir() / "icons" / "fieldapp.svg")))
+    if args.smoke_test:
+        return smoke_test(app, args.home)
     controller = AppController(
-        Profiles(utc_now, args.home), QSettings(), quit_app=app.quit
+        Profiles(utc_now, args.home, recovery_public_key=recovery_public_key()), QSettings(),
+        quit_app=app.quit,
     )
     controller.start()
     return app.exec()

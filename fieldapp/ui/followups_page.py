@@ -29,10 +29,10 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp.domain.events import EventType
-from fieldapp.domain.projection import Changes, State
+from fieldapp.domain.projection import Changes
 from fieldapp.domain.schedule import TaskStatus
 from fieldapp.domain.views import Conflict
-from fieldapp.store import Store
+from fieldapp.store import Store, TaskRow
 from fieldapp.ui.followups_model import (
     FINISHED,
     PENDING,
@@ -71,71 +71,72 @@ CONFLICT_KINDS = {
 class Loaded:
     rows: Prepared
     conflicts: tuple[Conflict, ...]
-    occurrences: dict[str, tuple[str, str]]  # id -> (reference, district)
+    references: dict[str, str]  # occurrence id -> reference, to name a conflict about one
 
 
 def rows_of(
-    state: State, today: date, device: str, occurrences: dict[str, tuple[str, str]]
+    tasks: Iterable[TaskRow], open_conflicts: Iterable[Conflict], today: date, device: str
 ) -> list[FollowUp]:
-    """Follow-up rows for the households in `state` that have a call-back."""
-    open_conflicts = Counter(c.scope for c in state.conflicts.values() if not c.confirmed_by)
-    rows = []
-    for household in state.households.values():
-        task = household.task
-        if task is None:
-            continue
-        reference, district = occurrences.get(task.occurrence_id, ("", ""))
-        status = task.status(today, device)
-        rows.append(
-            FollowUp(
-                household_id=household.id,
-                occurrence_id=task.occurrence_id,
-                due=task.due,
-                status=status,
-                reference=reference,
-                postcode=household.postcode,
-                district=district,
-                assignee=task.assignee,
-                attempts=task.attempts_made,
-                note=task.reason if task.is_closed else task.rule,
-                closed_by=task.closed_by_author,
-                conflicts=open_conflicts[household.id],
-            )
+    """Follow-up rows for these call-back tasks."""
+    conflicts = Counter(c.scope for c in open_conflicts)
+    return [
+        FollowUp(
+            household_id=task.household_id,
+            occurrence_id=task.occurrence_id,
+            due=task.due,
+            status=task.status(today, device),
+            reference=task.occurrence_reference,
+            postcode=task.postcode,
+            district=task.district,
+            assignee=task.assignee,
+            attempts=task.attempts_made,
+            note=task.reason if task.is_closed else task.rule,
+            closed_by=task.closed_by_author,
+            conflicts=conflicts[task.household_id],
         )
-    return rows
+        for task in tasks
+    ]
+
+
+def _references(
+    store: Store, tasks: list[TaskRow], conflicts: list[Conflict], known: dict[str, str]
+) -> dict[str, str]:
+    """`known` with the tasks' occurrences, and the occurrences the conflicts are about that
+    have no call-back (a few: one lookup each)."""
+    references = dict(known)
+    references.update((t.occurrence_id, t.occurrence_reference) for t in tasks)
+    households = {t.household_id for t in tasks}
+    for scope in sorted({c.scope for c in conflicts} - households - set(references)):
+        view = store.occurrence(scope)
+        if view is not None:
+            references[scope] = view.reference
+    return references
 
 
 def load_all(store: Store, today: date, device: str) -> Loaded:
-    state = store.state()
-    occurrences = {o.id: (o.reference, o.district) for o in state.occurrences.values()}
+    # Plain columns, not the stored views: decoding 100,000 of those took seconds.
+    tasks = store.task_rows()
+    conflicts = store.conflicts()
     return Loaded(
-        prepare(rows_of(state, today, device, occurrences)),
-        tuple(store.conflicts()),
-        occurrences,
+        prepare(rows_of(tasks, conflicts, today, device)),
+        tuple(conflicts),
+        _references(store, tasks, conflicts, {}),
     )
 
 
 def load_changed(
-    store: Store,
-    changes: Changes,
-    today: date,
-    device: str,
-    known: dict[str, tuple[str, str]],
+    store: Store, changes: Changes, today: date, device: str, known: dict[str, str]
 ) -> Loaded:
-    """Only what a change touched: its occurrences' households, read without a full load."""
-    households = {h.id: h for o in changes.occurrences for h in store.households(o)}
-    occurrences = dict(known)
-    for occurrence_id in changes.occurrences:
-        if occurrence_id not in occurrences and any(
-            h.task for h in households.values() if h.occurrence_id == occurrence_id
-        ):
-            view = store.occurrence(occurrence_id)
-            if view is not None:
-                occurrences[occurrence_id] = (view.reference, view.district)
+    """Only what a change touched: the call-backs of its households, without a full load."""
+    tasks = store.task_rows(changes.households)
     conflicts = store.conflicts()
-    state = State({}, households, {c.key: c for c in conflicts})
-    return Loaded(prepare(rows_of(state, today, device, occurrences)), tuple(conflicts),
-                  occurrences)
+    # An occurrence the change touched may have had its reference corrected.
+    kept = {k: v for k, v in known.items() if k not in changes.occurrences}
+    return Loaded(
+        prepare(rows_of(tasks, conflicts, today, device)),
+        tuple(conflicts),
+        _references(store, tasks, conflicts, kept),
+    )
 
 
 class FollowUpsPage(QWidget):
@@ -146,7 +147,7 @@ class FollowUpsPage(QWidget):
         self.session = session
         self.setAccessibleName("Follow-ups")
         self.model = FollowUpModel(self)
-        self._occurrences: dict[str, tuple[str, str]] = {}
+        self._references: dict[str, str] = {}
         self._loaded = False
         self._loading = False
         self._stale = False
@@ -294,7 +295,7 @@ class FollowUpsPage(QWidget):
             self.reload()  # something changed while the list was being read
             return
         self._loaded = True
-        self._occurrences = loaded.occurrences
+        self._references = loaded.references
         self._keep_selection(lambda: self.model.set_rows(loaded.rows))
         self._show_conflicts(loaded.conflicts)
 
@@ -305,10 +306,10 @@ class FollowUpsPage(QWidget):
         if not self._loaded or not changes.households:
             return
         today, device = self.session.today(), self.session.identity.device_id
-        known = dict(self._occurrences)
+        known = dict(self._references)
 
         def done(loaded: Loaded) -> None:
-            self._occurrences = loaded.occurrences
+            self._references = loaded.references
             self._keep_selection(
                 lambda: self.model.replace_households(changes.households, loaded.rows)
             )
@@ -318,7 +319,7 @@ class FollowUpsPage(QWidget):
 
     def clear(self) -> None:
         self._loaded = self._loading = self._stale = False
-        self._occurrences = {}
+        self._references = {}
         self.model.clear()
         self.conflicts.clear()
         for line in (self.oic, self.district, self.reference, self.postcode):
@@ -394,8 +395,8 @@ class FollowUpsPage(QWidget):
             where = self.model.find(conflict.scope)
             if where is not None:
                 text = f"{where.reference}, {where.postcode}: {text}"
-            elif conflict.scope in self._occurrences:
-                text = f"{self._occurrences[conflict.scope][0]}: {text}"
+            elif conflict.scope in self._references:
+                text = f"{self._references[conflict.scope]}: {text}"
             item = QListWidgetItem(text, self.conflicts)
             item.setData(Qt.ItemDataRole.UserRole, conflict)
 

@@ -1,4 +1,5 @@
-"""The unlocked app: Record, Follow-ups and Sync pages, the sync status bar and shortcuts.
+"""The unlocked app: Record, Follow-ups, Sync and Reports pages, the sync status bar and
+shortcuts.
 
 Each page redraws from the change sets ops return; this window only wires them together.
 """
@@ -27,6 +28,8 @@ from fieldapp.ui.capture_page import CapturePage
 from fieldapp.ui.enrol import EnrolPanel
 from fieldapp.ui.followups_page import TABS, FollowUpsPage
 from fieldapp.ui.launcher import DraftKey, FormLauncher
+from fieldapp.ui.reports_model import reports_allowed
+from fieldapp.ui.reports_page import ReportsPage
 from fieldapp.ui.session import Identity, Session
 from fieldapp.ui.sync_view import (
     SyncController,
@@ -39,7 +42,8 @@ from fieldapp.ui.sync_view import (
 from fieldapp.ui.text import APP_NAME, plural
 from fieldapp.ui.tray import Tray
 
-PAGES = ("Record", "Follow-ups", "Sync")
+PAGES = ("Record", "Follow-ups", "Sync", "Reports")
+REPORTS = PAGES.index("Reports")
 GEOMETRY_KEY = "main/geometry"
 
 
@@ -109,6 +113,7 @@ class MainWindow(QMainWindow):
             later="Until then everything is kept on this laptop only.", parent=self,
         )
         self.sync_page = SyncPage(self.enrol_panel, self)
+        self.reports = ReportsPage(session, self)
         self.status = SyncStatus(sync, self)
         self.banner = DueBanner(self)
 
@@ -118,10 +123,11 @@ class MainWindow(QMainWindow):
         self.navigation.addItems(PAGES)
         self.navigation.setFixedWidth(170)
         self.pages = QStackedWidget(self)
-        for page in (self.capture, self.followups, self.sync_page):
+        for page in (self.capture, self.followups, self.sync_page, self.reports):
             self.pages.addWidget(page)
         self.navigation.currentRowChanged.connect(self.pages.setCurrentIndex)
         self.navigation.setCurrentRow(0)
+        self._gate_reports()
 
         body = QWidget(self)
         column = QVBoxLayout(body)
@@ -210,6 +216,7 @@ class MainWindow(QMainWindow):
         self.capture.clear()
         self.followups.clear()
         self.sync_page.clear()
+        self.reports.clear()
         self.status.clear()
         self.banner.announce("")
         self.statusBar().clearMessage()
@@ -224,7 +231,16 @@ class MainWindow(QMainWindow):
     # ----------------------------------------------------------------- navigation
 
     def show_page(self, index: int) -> None:
-        self.navigation.setCurrentRow(index)
+        if not self.navigation.item(index).isHidden():
+            self.navigation.setCurrentRow(index)
+
+    def _gate_reports(self) -> None:
+        """Reports only for those allowed them: hidden from the list and its shortcut too."""
+        allowed = reports_allowed(self.session.identity)
+        self.navigation.item(REPORTS).setHidden(not allowed)
+        self.reports.set_allowed(allowed)
+        if not allowed and self.navigation.currentRow() == REPORTS:
+            self.navigation.setCurrentRow(0)
 
     def _new_occurrence(self) -> None:
         self.show_page(0)
@@ -262,6 +278,7 @@ class MainWindow(QMainWindow):
         if summary.pulled or summary.pushed:
             self.followups.reload()
             self.capture.refresh()
+            self.reports.mark_stale()
         self.refresh_facts()
 
     def _sync_failed(self, message: str) -> None:
@@ -292,6 +309,7 @@ class MainWindow(QMainWindow):
 
     def _enrolled(self, identity: Identity) -> None:
         self.session.identity = identity
+        self._gate_reports()
         self.statusBar().showMessage(f"Enrolled. Records are made as officer {identity.author}.")
         self.session.run(read_facts, self._facts_at_start)
 

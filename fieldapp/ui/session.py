@@ -47,6 +47,7 @@ class Identity:
     device_id: str
     enrolled: bool = False
     district: str = ""
+    role: str = ""  # as the endpoint enrolled the officer: officer, oic, supervisor, admin
 
 
 def identify(store: Store) -> Identity:
@@ -66,6 +67,7 @@ def identify(store: Store) -> Identity:
         device_id=device,
         enrolled=bool(store.get_setting(SETTING_URL)),
         district=str(officer.get("district") or ""),
+        role=str(officer.get("role") or ""),
     )
 
 
@@ -81,7 +83,8 @@ class Capture:
 
 
 def record(store: Store, capture: Capture, identity: Identity, now: datetime) -> Changes:
-    """Runs on the worker: the domain decides if the event stands, then it is appended."""
+    """Runs on the worker: the domain decides if the event stands, then it is appended and
+    its form's draft deleted, in one transaction."""
     policy = load_policy()
     event = make_event(
         event_id=new_id(),
@@ -100,10 +103,7 @@ def record(store: Store, capture: Capture, identity: Identity, now: datetime) ->
     problems = check_against(event, store.state_for([event]), target)
     if problems:
         raise InvalidEvent(problems)
-    changes = store.append([event])
-    if capture.draft_key:
-        store.delete_draft(capture.draft_key)
-    return changes
+    return store.append([event], draft=capture.draft_key or None)
 
 
 class Session(QObject):

@@ -13,6 +13,7 @@ QListWidget#navigation { font-size: 13pt; }
 QListWidget#navigation::item { min-height: 44px; padding: 4px 10px; }
 QLabel#fieldError, QLabel#formError { color: #b00020; font-weight: bold; }
 QLabel#callbackDue { font-size: 13pt; color: #0b5394; }
+QLabel#reportSummary { font-size: 12pt; color: #0b5394; }
 QLabel#occurrenceHeading { font-size: 15pt; font-weight: bold; }
 QFrame#escalation { background: #fde8e8; border: 2px solid #b00020; border-radius: 4px; }
 QFrame#escalation QLabel { color: #5c0011; }

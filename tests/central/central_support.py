@@ -209,7 +209,7 @@ def enrol_device(
         token_hash=security.digest(token), now=now, address="127.0.0.1",
     )
     assert officer is not None and officer.collar == collar
-    caller = storage.caller(security.digest(token))
+    caller = storage.caller(security.digest(token), now=now)
     assert caller is not None
     return caller, token
 

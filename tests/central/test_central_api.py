@@ -346,7 +346,9 @@ def test_pull_pages_through_what_the_officer_may_see(
 
 
 @pytest.mark.parametrize(
-    "cursor", ["", "abc", "1AAAAAAAAAAB", "2AAAAAAAAAAA", "1_AAAAAAAAAA", cursors.encode(5) + "="]
+    "cursor",
+    ["", "abc", "1AAAAAAAAAAB", "2AAAAAAAAAAA", "1_AAAAAAAAAA",
+     cursors.encode(cursors.Position(5, 1)) + "=", "1AAAAAAAAAAE" + "AAAAAAAAAAE"],
 )
 def test_a_malformed_cursor_is_a_clear_400(
     client: TestClient, storage: SqlStorage, cursor: str
@@ -357,8 +359,15 @@ def test_a_malformed_cursor_is_a_clear_400(
 
 
 def test_cursors_round_trip_every_position() -> None:
-    for position in (0, 1, 63, 2**32, 2**63 - 1):
-        assert cursors.decode(cursors.encode(position)) == position
+    for feed in (0, 1, 63, 2**32, 2**63 - 1):
+        for notices in (0, 7, 2**63 - 1):
+            position = cursors.Position(feed, notices)
+            assert cursors.decode(cursors.encode(position)) == position
+
+
+def test_a_cursor_from_before_erasure_notices_is_still_read() -> None:
+    # Version 1: "1" and the feed position alone. Its laptop is told every erasure since.
+    assert cursors.decode("1AAAAAAAAAAU") == cursors.Position(5, 0)
 
 
 @pytest.mark.parametrize("limit", ["0", "1001", "ten", "-1", "9" * 50])
@@ -430,6 +439,7 @@ def test_push_and_pull_leave_no_payload_in_logs(
 
 def test_unknown_parameters_are_refused(client: TestClient, storage: SqlStorage) -> None:
     device = enrol(client, storage, "100")
-    answer = client.get("/v1/pull", params={"curser": cursors.encode(3)}, headers=auth(device))
+    answer = client.get("/v1/pull", params={"curser": cursors.encode(cursors.Position(3))},
+                        headers=auth(device))
     problems = assert_error(answer, 422, "invalid_request")["problems"]
     assert problems == [{"field": "curser", "message": "Unknown parameter: leave it out."}]

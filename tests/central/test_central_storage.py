@@ -155,7 +155,7 @@ def test_device_status_changes_and_revocation_is_final(storage: SqlStorage) -> N
     device = caller.device.device_id
     marked = storage.set_device_status(device, "wipe", now=START, actor="test")
     assert marked is not None and marked.status == "wipe"
-    found = storage.caller(security.digest(token))
+    found = storage.caller(security.digest(token), now=START)
     assert found is not None and found.device.status == "wipe"
     assert storage.set_device_status(device, "revoked", now=START, actor="test") is not None
     with pytest.raises(StorageError, match="revoked"):

@@ -3,37 +3,20 @@
 import random
 from datetime import UTC, date, datetime, timedelta
 
-from factories import callback, household, leaflets, new_id, occurrence, offer
+from factories import (
+    callback,
+    household,
+    households_between,
+    leaflets,
+    new_id,
+    occurrence,
+    offer,
+)
 
 from fieldapp.domain.events import Event
 from fieldapp.domain.figures import district_of, leaflet_issues, uptake, uptake_by
 from fieldapp.domain.projection import project
 from fieldapp.resources import load_policy
-
-
-def households_between(
-    start: date, end: date, at_arrest: int, at_callback: int, refused: int, rng: random.Random
-) -> list[Event]:
-    events: list[Event] = []
-    span = (end - start).days
-    outcomes = ["arrest"] * at_arrest + ["callback"] * at_callback + ["refused"] * refused
-    for kind in outcomes:
-        day = start + timedelta(days=rng.randrange(span + 1))
-        at = datetime(day.year, day.month, day.day, 9, tzinfo=UTC)
-        o, h = new_id(), new_id()
-        events += [occurrence(o, at, district=rng.choice(["Leeds", "Bradford"])),
-                   household(h, o, at)]
-        if kind == "arrest":
-            events.append(offer(h, "accepted", at))
-            continue
-        events.append(offer(h, rng.choice(["declined", "not_present"]), at))
-        later = at + timedelta(days=21)
-        if kind == "callback":
-            events.append(callback(h, "no_answer", later))
-            events.append(callback(h, "accepted", later + timedelta(days=2)))
-        else:
-            events.append(callback(h, rng.choice(["declined", "wrong_number"]), later))
-    return events
 
 
 def test_seed_table_reproduces_exactly() -> None:
@@ -96,7 +79,7 @@ def test_leaflet_issues_by_month_offence_and_district() -> None:
         leaflets(o2, bst + timedelta(hours=1)),
     ]
     rows = leaflet_issues(project(events, load_policy()), date(2025, 1, 1), date(2025, 12, 31))
-    assert [(r.month, r.offence_type, r.district, r.issues) for r in rows] == [
+    assert [(r.period, r.offence_type, r.district, r.issues) for r in rows] == [
         ("2025-01", "iioc", "Leeds", 1),
         ("2025-01", "voyeurism", "Leeds", 1),
         ("2025-07", "indecent_exposure", "Wakefield", 2),
@@ -128,3 +111,37 @@ def test_overdue_by_oic_and_days_to_call_back() -> None:
     empty = offer_to_callback_days(state, date(2020, 1, 1), date(2020, 12, 31))
     assert empty.count == 0
     assert empty.median is None
+
+
+def test_district_filter_breakdown_total_and_leaflet_periods() -> None:
+    from fieldapp.domain.figures import (
+        Uptake,
+        districts,
+        in_district,
+        uptake_by_district,
+        with_total,
+    )
+
+    events = households_between(date(2025, 1, 1), date(2025, 12, 31), 5, 2, 9,
+                                random.Random(1), districts=("Leeds", "Bradford", "York"))
+    o = new_id()
+    events += [occurrence(o, datetime(2025, 11, 3, tzinfo=UTC), district="York",
+                          offences=("voyeurism",)),
+               leaflets(o, datetime(2025, 11, 3, tzinfo=UTC))]
+    state = project(events, load_policy())
+    year = (date(2025, 1, 1), date(2025, 12, 31))
+    assert districts(state) == ["Bradford", "Leeds", "York"]
+
+    split = uptake_by_district(state, *year)
+    assert [u.label for u in split] == ["Bradford", "Leeds", "York"]
+    whole = uptake(state, *year)
+    assert sum(u.offered for u in split) == whole.offered == 16
+    for row in split:
+        alone = uptake(in_district(state, row.label), *year)
+        assert (alone.offered, alone.accepted) == (row.offered, row.accepted)
+    assert in_district(state, "leeds").households == {}  # exact text, as the endpoint
+
+    totalled = with_total(uptake_by(state, *year, "quarter"), state, *year)
+    assert totalled[-1] == Uptake("Total", 16, 5, 2)
+    assert [r.period for r in leaflet_issues(state, *year, "quarter")] == ["2025 Q4"]
+    assert [r.period for r in leaflet_issues(state, *year, "year")] == ["2025"]

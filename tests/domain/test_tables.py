@@ -33,3 +33,20 @@ def test_json_export() -> None:
     assert data["rows"] == [["2025-01", "iioc", "Leeds", 4]]
     assert data["generated_at"] == "2026-07-01T08:05:00.000000Z"
     assert data["columns"][-1] == "Leaflet issues"
+
+
+def test_spread_and_district_tables() -> None:
+    from fieldapp.domain.figures import Spread
+    from fieldapp.domain.tables import spread_table
+
+    spread = spread_table(Spread(3, 24.0, 22.5, 27.0, 21, 30), date(2025, 1, 1),
+                          date(2025, 12, 31), "2026.1", MADE)
+    assert spread.rows == ((3, 24.0, 22.5, 27.0, 21, 30),)
+    assert spread.header[0] == "Households called back"
+    by_district = uptake_table([Uptake("Leeds", 4, 1, 1)], date(2025, 1, 1), date(2025, 12, 31),
+                               "2026.1", MADE, title="VCAS uptake by district",
+                               first_column="District")
+    assert (by_district.title, by_district.header[0]) == ("VCAS uptake by district", "District")
+    quarterly = leaflet_table([LeafletCount("2025 Q1", "iioc", "Leeds", 4)], date(2025, 1, 1),
+                              date(2025, 3, 31), "2026.1", MADE, period="quarter")
+    assert quarterly.header[0] == "Quarter"

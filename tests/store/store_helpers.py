@@ -15,7 +15,7 @@ from factories import callback, event, household, leaflets, new_id, occurrence, 
 from fieldapp.domain.events import Event, EventType
 from fieldapp.domain.projection import project
 from fieldapp.resources import load_policy
-from fieldapp.store import Profiles, Store
+from fieldapp.store import Profiles, Store, TaskRow
 from fieldapp.store.keys import KdfParams
 
 HERE = Path(__file__).resolve().parent
@@ -158,6 +158,25 @@ def scenario(seed: int, cases: int) -> list[Event]:
 def projected_matches_log(store: Store) -> bool:
     """The projection tables equal a full recomputation from every event in the log."""
     return store.state() == project(list(store.iter_events()), load_policy())
+
+
+def task_rows_from_views(store: Store) -> list[TaskRow]:
+    """What the stored views say of every call-back task, as `task_rows` gives it, in its
+    order (soonest due first)."""
+    state = store.state()
+    rows = []
+    for view in state.households.values():
+        task = view.task
+        if task is None:
+            continue
+        occurrence = state.occurrences.get(task.occurrence_id)
+        rows.append(TaskRow(
+            view.id, task.occurrence_id, occurrence.reference if occurrence else "",
+            occurrence.district if occurrence else "", view.postcode, task.assignee, task.due,
+            task.state, task.attempts_made, task.rule, task.reason, task.closed_by_author,
+            task.closed_by_device,
+        ))
+    return sorted(rows, key=lambda r: (r.due, r.household_id))
 
 
 def integrity(store: Store) -> str:

@@ -92,3 +92,24 @@ def test_a_pulled_batch_and_its_cursor_are_saved_together_or_not_at_all(
     with capsys.disabled():
         print(f"\n[kill -9 pulls] runs={runs} batches begun={len(begun)} cursor=c{upto} "
               f"half-saved=0")
+
+
+@pytest.mark.slow
+def test_a_save_killed_midway_leaves_its_record_or_its_draft_never_both(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Both would let the officer open the draft and save the same record a second time."""
+    rng = random.Random(11)
+    acknowledged: set[str] = set()
+    for run in range(RUNS):
+        acknowledged |= {key.split(":")[1] for key in run_and_kill(home, "save", run, rng)}
+        with cheap_profiles(home).unlock("worker", PASSPHRASE) as store:
+            saved = {e.aggregate_id for e in store.iter_events()}
+            drafts = {key.split(":")[1] for key in store.drafts()}
+            assert integrity(store) == "ok"
+        both = saved & drafts
+        assert not both, f"run {run}: {len(both)} saved and still a draft"
+        assert acknowledged <= saved, f"run {run}: lost {len(acknowledged - saved)}"
+    with capsys.disabled():
+        print(f"\n[kill -9 saves] runs={RUNS} saved={len(saved)} drafts left unsaved="
+              f"{len(drafts)} both=0")

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from store_helpers import FakeClock, integrity, projected_matches_log
+from store_helpers import FakeClock, integrity, projected_matches_log, task_rows_from_views
 
 from fieldapp.store import Action, NewerDatabase, Profiles, StoreError
 from fieldapp.store.db import Database
@@ -62,17 +62,27 @@ def test_an_old_profile_upgrades_with_everything_in_it(version: str, tmp_path: P
             assert store.get_setting(key) == value
         assert integrity(store) == "ok"
         assert projected_matches_log(store)
-        # What later versions added works on the old data.
-        assert store.skewed_ids() == []
+        # What later versions added works on the old data, and what they held survived.
+        skewed = expected.get("skewed", [])
+        assert store.skewed_ids() == skewed
         store.mark_skewed([events[0].id])
-        assert store.skewed_ids() == [events[0].id]
+        assert store.skewed_ids() == [events[0].id, *skewed]
+        drafts = expected.get("drafts", {})
+        assert {form: store.load_draft(form) for form in store.drafts()} == drafts
         store.save_draft("vcas:x", "{}")
-        assert store.drafts() == ["vcas:x"]
-        backfilled = [a for a in store.access_log(limit=10_000)
-                      if a.detail.endswith("before the access log existed")]
-        assert len(backfilled) == len(events)
-        assert {a.action for a in backfilled} >= {Action.COLLECTION}
-        assert all(a.actor for a in backfilled)
+        assert store.drafts() == sorted(["vcas:x", *drafts])
+        # One entry per event: back-filled by version 2, or written as it was saved.
+        collected = [a for a in store.access_log(limit=10_000) if a.detail.endswith(
+            ("before the access log existed", "recorded here"))]
+        assert len(collected) == len(events)
+        assert {a.action for a in collected} >= {Action.COLLECTION}
+        assert all(a.actor for a in collected)
+        # Version 3 filled the call-back list's columns from each task's JSON.
+        rows = store.task_rows()
+        assert rows == task_rows_from_views(store)
+        assert {r.attempts_made for r in rows} > {0} and all(r.rule for r in rows)
+        if old >= 2:  # its fixture has a task closed on another laptop
+            assert {r.closed_by_device for r in rows if r.is_closed} == {"laptop-a", "laptop-b"}
     # A byte copy of the old file was kept before the upgrade, still encrypted, still old.
     backup = folder / "backups" / f"store-v{old}-1.db"
     assert backup.read_bytes() == original
@@ -84,20 +94,30 @@ def test_an_old_profile_upgrades_with_everything_in_it(version: str, tmp_path: P
     assert [p.name for p in (folder / "backups").iterdir()] == [backup.name]
 
 
-def test_a_failing_step_leaves_the_old_version_whole(tmp_path: Path) -> None:
-    profiles, expected = copy_fixture(VERSIONS[-1], tmp_path)
+# For each fixture: something in the way of a statement late in the next step, and a
+# column an ALTER earlier in that step adds.
+OBSTACLES = {
+    "v1": ("CREATE TABLE drafts (x)", "events", "skewed"),
+    "v2": ("CREATE INDEX tasks_listed ON tasks (due)", "tasks", "attempts_made"),
+    "v3": ("DROP TRIGGER events_no_delete", "erasing", "only_row"),
+}
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_a_failing_step_leaves_the_old_version_whole(version: str, tmp_path: Path) -> None:
+    profiles, expected = copy_fixture(version, tmp_path)
     database_path = profiles.path("legacy") / "store.db"
     database = raw_database(profiles, database_path)
-    # Something in the way of the next step's CREATE TABLE: the step must fail as a whole.
-    database.conn.execute("CREATE TABLE drafts (x)")
+    obstacle, table, added = OBSTACLES[version]
+    database.conn.execute(obstacle)  # the step must fail as a whole
     database.close()
     with pytest.raises(StoreError, match="Nothing has been lost"):
         profiles.unlock("legacy", PASSPHRASE)
     database = raw_database(profiles, database_path)
     conn = database.conn
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == int(VERSIONS[-1][1:])
-    columns = [r[1] for r in conn.execute("PRAGMA table_info(events)")]
-    assert "skewed" not in columns  # the ALTER before the failure was rolled back too
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == int(version[1:])
+    columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+    assert added not in columns  # the ALTER before the failure was rolled back too
     assert [r[0] for r in conn.execute("SELECT id FROM events ORDER BY seq")] == expected["events"]
     database.close()
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import random
 from datetime import date, timedelta
 
 import pytest
 from factories import callback, event, household, new_id, occurrence, offer
-from store_helpers import START, scenario
+from store_helpers import START, case, scenario, task_rows_from_views
 
-from fieldapp.domain.events import EventType
+from fieldapp.domain.events import Event, EventType
 from fieldapp.domain.schedule import TaskState, TaskStatus
 from fieldapp.store import Store
 
@@ -124,6 +125,56 @@ def test_totals(store: Store) -> None:
     assert store.totals(DUE + timedelta(days=10)).tasks_overdue == 3
 
 
+# --------------------------------------------------------------------------- the call-back list
+
+
+def cases_on_two_laptops(rng: random.Random) -> list[Event]:
+    """Cases as at the door, then call-backs recorded on another laptop, so that some tasks
+    are closed elsewhere and some only retried there."""
+    events = [e for i in range(10) for e in case(rng, START + timedelta(hours=7 * i))]
+    offered = sorted({e.aggregate_id for e in events if e.type is EventType.VCAS_OFFERED})
+    for n, h in enumerate(rng.sample(offered, k=6)):
+        outcome = ("accepted", "declined", "no_answer")[n % 3]
+        events.append(callback(h, outcome, START + timedelta(days=30 + n), author="4321",
+                               device="laptop-b"))
+    return events
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_task_rows_say_what_the_stored_views_say(store: Store, seed: int) -> None:
+    """Events arrive in random batches and order, saved here or pulled: after each batch the
+    columns the list reads equal the task views, and give the same status on any day."""
+    rng = random.Random(seed)
+    events = cases_on_two_laptops(rng)
+    rng.shuffle(events)
+    position = 0
+    while position < len(events):
+        batch = events[position : position + rng.randint(1, 12)]
+        position += len(batch)
+        if rng.random() < 0.5:
+            store.append(batch)
+        else:
+            store.apply_pulled(batch, f"c{position}")
+        assert store.task_rows() == task_rows_from_views(store)
+    rows = store.task_rows()
+    tasks = {t.household_id: t for v in store.state().households.values() if (t := v.task)}
+    assert len(rows) == len(tasks) > 0
+    seen = set()
+    for row in rows:
+        task = tasks[row.household_id]
+        for today in (task.due - timedelta(days=1), task.due, task.due + timedelta(days=1)):
+            for device in ("", "laptop-a", "laptop-b"):
+                assert row.status(today, device) is task.status(today, device)
+                seen.add(row.status(today, device))
+        assert row.is_closed == task.is_closed
+    assert seen == set(TaskStatus)
+    some = [*rng.sample(sorted(tasks), k=3), "not-a-household"]
+    assert sorted(store.task_rows(some), key=lambda r: r.household_id) == sorted(
+        (r for r in rows if r.household_id in some), key=lambda r: r.household_id
+    )
+    assert store.task_rows([]) == []
+
+
 # --------------------------------------------------------------------------- query plans
 
 
@@ -180,6 +231,8 @@ def test_every_read_query_uses_an_index(store: Store, analysed: bool) -> None:
     store.access_log(limit=20)
     store.access_log(subject_id=some.aggregate_id)
     store.state_for([some])
+    store.task_rows()
+    store.task_rows([some.aggregate_id, events[0].aggregate_id])
     # Writes read too: the component walk, and the rows a change replaces.
     store.append([offer(some.aggregate_id, "declined", START + timedelta(days=1))])
     store.mark_acknowledged({some.id: 1})
@@ -201,3 +254,17 @@ def test_every_read_query_uses_an_index(store: Store, analysed: bool) -> None:
     assert bad == {}, json.dumps(bad, indent=1)
     for table in ("events", "occurrences", "households"):
         assert "COVERING INDEX" in plans(store, f"SELECT count(*) FROM {table}")[0]
+
+
+@pytest.mark.parametrize("analysed", [False, True])
+def test_the_call_back_list_is_read_from_one_covering_index(store: Store, analysed: bool) -> None:
+    """In the order it is shown, without touching the table's rows (which hold the JSON)."""
+    store.append(scenario(7, 40))
+    if analysed:
+        store._db.conn.execute("ANALYZE")
+    statements: list[str] = []
+    store._db.conn.set_trace_callback(statements.append)
+    store.task_rows()
+    store._db.conn.set_trace_callback(None)
+    [sql] = statements
+    assert plans(store, sql) == ["SCAN t USING COVERING INDEX tasks_listed"]

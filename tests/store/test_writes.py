@@ -133,6 +133,22 @@ def test_settings_and_drafts_live_inside_the_database(store: Store) -> None:
         store.save_draft("x", "not json")
 
 
+def test_a_record_saved_from_a_draft_takes_the_draft_away_with_it(store: Store) -> None:
+    _, h, events = declined_case()
+    store.save_draft("vcas:h", "{}")
+    store.save_draft("household:o", "{}")
+    store.append(events[:2], draft="household:o")
+    assert store.drafts() == ["vcas:h"]
+    # A refused save keeps the draft: nothing of the transaction happened.
+    twin = offer(h, "accepted", START, event_id=events[0].id)
+    with pytest.raises(ConflictingEvent):
+        store.append([twin], draft="vcas:h")
+    assert store.drafts() == ["vcas:h"]
+    store.append(events[2:], draft="vcas:h")
+    assert store.drafts() == []
+    store.append([callback(h, "no_answer", START + timedelta(days=21))], draft="none-left")
+
+
 def test_the_log_refuses_edits_and_deletions(store: Store) -> None:
     _, _, events = declined_case()
     store.append(events)

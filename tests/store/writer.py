@@ -2,6 +2,8 @@
 
     python writer.py append HOME SEED      append events one by one, printing each id once saved
     python writer.py pull HOME SEED        apply pulled batches, printing "begin"/"done" lines
+    python writer.py save HOME SEED        the app's save path: a form's draft, then the record
+                                           saved from it, printing the draft's key once saved
     python writer.py fill HOME SEED BYTES  append with the file-size limit BYTES above today's
     python writer.py canary HOME TEXT      record TEXT in every free-text field, then wait
 
@@ -16,11 +18,13 @@ import random
 import resource
 import signal
 import sys
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from factories import new_id
 from store_helpers import PASSPHRASE, START, case, cheap_profiles
 
+from fieldapp.domain.events import EventType
 from fieldapp.store import Profiles, Store, StoreError
 
 NAME = "worker"
@@ -56,6 +60,25 @@ def pull(home: Path, seed: int) -> None:
         store.apply_pulled(batch, f"c{k}")
         print("done", k, flush=True)
         k += 1
+
+
+def save(home: Path, seed: int) -> None:
+    # Only this mode runs the app's own code: what the database worker does on "Save".
+    from fieldapp.ui.session import Capture, Identity, record
+
+    _, store = _open(home)
+    identity = Identity(author="1234", device_id="laptop-a")
+    rng = random.Random(seed)
+    while True:
+        occurrence = new_id()
+        key = f"occurrence:{occurrence}"
+        payload = {"reference": f"13/{rng.randrange(10**6):06d}/26", "offence_types": ["iioc"],
+                   "oic": "1234", "district": "Leeds"}
+        store.save_draft(key, json.dumps({"payload": payload}))  # as the officer types
+        now = datetime.now(UTC)
+        capture = Capture(EventType.OCCURRENCE_RECORDED, occurrence, payload, now, key)
+        record(store, capture, identity, now)
+        print(key, flush=True)
 
 
 def fill(home: Path, seed: int, margin: int) -> None:
@@ -131,6 +154,8 @@ def main() -> None:
         append(home, int(sys.argv[3]))
     elif mode == "pull":
         pull(home, int(sys.argv[3]))
+    elif mode == "save":
+        save(home, int(sys.argv[3]))
     elif mode == "fill":
         fill(home, int(sys.argv[3]), int(sys.argv[4]))
     elif mode == "canary":

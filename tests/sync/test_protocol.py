@@ -4,7 +4,9 @@ import json
 import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import uuid4
 
+import pytest
 from factories import new_id, offer, rules
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -23,6 +25,7 @@ from fieldapp.sync.protocol import (
     push_body,
     read_pull_response,
     read_push_response,
+    read_rotate_response,
     retry_after_seconds,
 )
 
@@ -84,13 +87,16 @@ def test_pulled_events_are_validated_and_bad_ones_reported() -> None:
     st.none() | st.booleans() | st.integers() | st.text(max_size=5),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
         st.sampled_from(["accepted", "rejected", "items", "cursor", "id", "seq", "event",
-                         "problems", "server_time", "device_status", "more"]), inner, max_size=4),
+                         "problems", "server_time", "device_status", "more", "erasures",
+                         "aggregate_ids", "reason", "erased_at", "rotate", "token"]),
+        inner, max_size=4),
     max_leaves=12,
 ))
 def test_any_answer_is_read_or_refused_cleanly(body: Any) -> None:
     batch = events(1)
     for read in (lambda: read_push_response(batch, body),
-                 lambda: read_pull_response(body, rules(AT))):
+                 lambda: read_pull_response(body, rules(AT)),
+                 lambda: read_rotate_response(body)):
         try:
             read()
         except SyncError as refused:
@@ -137,3 +143,56 @@ def test_unhashable_ids_in_an_answer_are_ignored() -> None:
             "rejected": [{"id": {"x": 1}, "problems": []}]}
     outcome = read_push_response(batch, body)
     assert outcome.unanswered == (batch[0].id,)
+
+
+ERASED = {"aggregate_ids": [str(uuid4()), str(uuid4())], "reason": "Retention: 6 years",
+          "erased_at": "2032-01-05T02:00:00.000000Z"}
+
+
+def test_erasure_orders_are_read_with_the_page() -> None:
+    page = read_pull_response({"items": [], "erasures": [ERASED], "cursor": "c2", "more": False,
+                               "rotate": True}, rules(AT))
+    [order] = page.erasures
+    assert order.aggregate_ids == tuple(ERASED["aggregate_ids"])
+    assert order.reason == "Retention: 6 years"
+    assert order.erased_at == datetime(2032, 1, 5, 2, tzinfo=UTC)
+    assert page.rotate is True
+    # An endpoint from before erasures and rotation: neither.
+    older = read_pull_response({"items": [], "cursor": "c2", "more": False}, rules(AT))
+    assert older.erasures == () and older.rotate is False
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"aggregate_ids": []},
+        {"aggregate_ids": "not a list"},
+        {"aggregate_ids": ["not-a-uuid"]},
+        {"aggregate_ids": [str(uuid4()).upper()]},  # not the canonical form events use
+        {"aggregate_ids": [str(uuid4()) + "\n"]},
+        {"aggregate_ids": [str(uuid4()) for _ in range(501)]},
+        {"reason": ""},
+        {"reason": "x" * 501},
+        {"reason": "two\nlines"},
+        {"reason": 7},
+        {"erased_at": "yesterday"},
+        {"erased_at": None},
+    ],
+)
+def test_an_unreadable_erasure_order_stops_the_page(change: dict[str, Any]) -> None:
+    """Skipping one while the cursor moves past it would leave the records here for good."""
+    body = {"items": [], "erasures": [ERASED, {**ERASED, **change}], "cursor": "c2",
+            "more": False}
+    with pytest.raises(SyncError) as refused:
+        read_pull_response(body, rules(AT))
+    assert refused.value.retryable
+
+
+def test_a_new_token_is_read_only_in_the_form_the_endpoint_makes() -> None:
+    token = "skB5FdOs2_hlkvcGaDxWDU8ni-1oEcoGptG3NIRYeSE"
+    assert read_rotate_response({"token": token}) == token
+    for bad in (None, "", "short", token + "\n", token + " ", "x" * 129, "a\r\nHost: evil" * 4):
+        with pytest.raises(SyncError):
+            read_rotate_response({"token": bad})
+    assert read_push_response([], {"accepted": [], "rotate": True}).rotate is True
+    assert read_push_response([], {"accepted": [], "rotate": "yes"}).rotate is False

@@ -1,0 +1,115 @@
+"""The follow-up list's loaders read plain task columns: the rows they make are the ones the
+stored views give, in full and after a change, and conflicts keep their occurrence's name."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, timedelta
+
+from factories import callback, household, new_id, occurrence, offer
+from pytestqt.qtbot import QtBot
+from ui_support import NOW, PASSPHRASE
+
+from fieldapp.domain.projection import State
+from fieldapp.store import Profiles, Store
+from fieldapp.ui.followups_model import FollowUp
+from fieldapp.ui.followups_page import FollowUpsPage, load_all, load_changed
+from fieldapp.ui.session import Session
+
+DAY = date(2026, 3, 31)
+DEVICE = "laptop-a"
+
+
+def rows_from_views(state: State, today: date, device: str) -> list[FollowUp]:
+    """The list as it was made before it read columns: from every decoded view."""
+    open_conflicts = Counter(c.scope for c in state.conflicts.values() if not c.confirmed_by)
+    rows = []
+    for view in state.households.values():
+        task = view.task
+        if task is None:
+            continue
+        found = state.occurrences.get(task.occurrence_id)
+        rows.append(FollowUp(
+            household_id=view.id, occurrence_id=task.occurrence_id, due=task.due,
+            status=task.status(today, device), reference=found.reference if found else "",
+            postcode=view.postcode, district=found.district if found else "",
+            assignee=task.assignee, attempts=task.attempts_made,
+            note=task.reason if task.is_closed else task.rule, closed_by=task.closed_by_author,
+            conflicts=open_conflicts[view.id],
+        ))
+    return rows
+
+
+def by_household(rows: tuple[FollowUp, ...] | list[FollowUp]) -> list[FollowUp]:
+    return sorted(rows, key=lambda r: r.household_id)
+
+
+def seed(store: Store) -> dict[str, str]:
+    """Call-backs open, retried, done here and done on another laptop; an offer conflict;
+    and an occurrence recorded twice with different details and no call-back of its own."""
+    o1, o2 = new_id(), new_id()
+    h1, h2, h3, h4, h5 = (new_id() for _ in range(5))
+    at = NOW - timedelta(days=1)
+    store.append([
+        occurrence(o1, at, reference="13/000001/26", district="Leeds"),
+        occurrence(o2, at, reference="13/000002/26", district="Bradford"),
+        occurrence(o2, at + timedelta(hours=1), reference="13/000002/26", district="Kirklees",
+                   device="laptop-b"),
+        household(h1, o1, at, postcode="LS1 4HY"),
+        household(h2, o1, at, postcode="LS6 2AB", address="2 Low Road"),
+        household(h3, o1, at, postcode="LS7 1AA", address="3 Mill Lane"),
+        household(h4, o1, at, postcode="LS8 9ZZ", address="4 Beck Side"),
+        household(h5, o2, at, postcode="BD1 1AA"),
+        offer(h1, "declined", at),
+        offer(h2, "declined", at),
+        offer(h3, "not_present", at),
+        offer(h4, "declined", at),
+        offer(h4, "not_present", at + timedelta(hours=2), device="laptop-b"),
+        callback(h2, "no_answer", at + timedelta(days=21)),
+        callback(h3, "accepted", at + timedelta(days=21), author="4321", device="laptop-b"),
+    ])
+    return {"o1": o1, "o2": o2, "h1": h1, "h2": h2, "h3": h3, "h4": h4, "h5": h5}
+
+
+def test_the_rows_are_those_the_stored_views_give(qtbot: QtBot, profiles: Profiles) -> None:
+    with profiles.create("1234", PASSPHRASE) as store:
+        k = seed(store)
+        state = store.state()
+        for today in (DAY - timedelta(days=1), DAY, DAY + timedelta(days=30)):
+            for device in ("", DEVICE, "laptop-b"):
+                loaded = load_all(store, today, device)
+                assert by_household(loaded.rows.rows) == by_household(
+                    rows_from_views(state, today, device)
+                )
+        assert {c.kind for c in loaded.conflicts} == {
+            "offer_outcomes_differ", "occurrence_details_differ",
+        }
+        # Named by reference, though no call-back of that occurrence is in the list.
+        assert loaded.references[k["o2"]] == "13/000002/26"
+        # After a change, the touched households' rows are the ones a full load gives.
+        changes = store.append([callback(k["h1"], "declined", NOW + timedelta(days=22))])
+        changed = load_changed(store, changes, DAY, DEVICE, loaded.references)
+        fresh = {r.household_id: r for r in load_all(store, DAY, DEVICE).rows.rows}
+        assert changed.rows.rows and all(
+            fresh[r.household_id] == r for r in changed.rows.rows
+        )
+        assert {r.household_id for r in changed.rows.rows} == {
+            k["h1"], k["h2"], k["h3"], k["h4"],
+        }
+        assert changed.references == loaded.references
+
+
+def test_a_conflict_about_an_occurrence_is_named_by_its_reference(
+    qtbot: QtBot, session: Session
+) -> None:
+    o = new_id()
+    session.run(lambda store: store.append([
+        occurrence(o, NOW, reference="13/000777/26", district="Leeds"),
+        occurrence(o, NOW + timedelta(hours=1), reference="13/000777/26", district="Kirklees",
+                   device="laptop-b"),
+    ]))
+    page = FollowUpsPage(session)
+    qtbot.addWidget(page)
+    page.reload()
+    qtbot.waitUntil(lambda: page.loaded and page.conflicts.count() == 1)
+    assert page.conflicts.item(0).text().startswith("13/000777/26: An occurrence was recorded")
