@@ -51,13 +51,20 @@ class CallbackTask:
         return not self.is_open
 
     def status(self, today: date, viewer_device: str = "") -> TaskStatus:
-        if self.state is not TaskState.OPEN:
-            if viewer_device and self.closed_by_device and self.closed_by_device != viewer_device:
-                return TaskStatus.DONE_ELSEWHERE
-            return TaskStatus.DONE if self.state is TaskState.DONE else TaskStatus.CLOSED
-        if self.due > today:
-            return TaskStatus.UPCOMING
-        return TaskStatus.DUE if self.due == today else TaskStatus.OVERDUE
+        return task_status(self.state, self.due, self.closed_by_device, today, viewer_device)
+
+
+def task_status(
+    state: TaskState, due: date, closed_by_device: str, today: date, viewer_device: str = ""
+) -> TaskStatus:
+    """Where a task stands on a London day, as seen from one laptop."""
+    if state is not TaskState.OPEN:
+        if viewer_device and closed_by_device and closed_by_device != viewer_device:
+            return TaskStatus.DONE_ELSEWHERE
+        return TaskStatus.DONE if state is TaskState.DONE else TaskStatus.CLOSED
+    if due > today:
+        return TaskStatus.UPCOMING
+    return TaskStatus.DUE if due == today else TaskStatus.OVERDUE
 
 
 def _d(day: date) -> str:

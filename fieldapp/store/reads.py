@@ -18,7 +18,7 @@ from typing import ClassVar, NamedTuple
 from fieldapp.domain.events import Event, event_from_json, normalise_postcode
 from fieldapp.domain.problems import format_utc, parse_utc
 from fieldapp.domain.projection import State, related_keys
-from fieldapp.domain.schedule import CallbackTask, TaskState, TaskStatus
+from fieldapp.domain.schedule import CallbackTask, TaskState, TaskStatus, task_status
 from fieldapp.domain.views import Conflict, HouseholdView, OccurrenceView
 from fieldapp.store import access, codec
 from fieldapp.store.access import AccessEntry, Action
@@ -76,14 +76,7 @@ class TaskRow(NamedTuple):
         return self.state is not TaskState.OPEN
 
     def status(self, today: date, viewer_device: str = "") -> TaskStatus:
-        """`CallbackTask.status` on the columns it reads (test_reads holds the two equal)."""
-        if self.state is not TaskState.OPEN:
-            if viewer_device and self.closed_by_device and self.closed_by_device != viewer_device:
-                return TaskStatus.DONE_ELSEWHERE
-            return TaskStatus.DONE if self.state is TaskState.DONE else TaskStatus.CLOSED
-        if self.due > today:
-            return TaskStatus.UPCOMING
-        return TaskStatus.DUE if self.due == today else TaskStatus.OVERDUE
+        return task_status(self.state, self.due, self.closed_by_device, today, viewer_device)
 
 
 _TASK_ROW = (
