@@ -123,6 +123,11 @@ def summarise(summary: SyncSummary) -> str:
             f"{plural(len(summary.rejected), 'record was', 'records were')} refused: "
             "see the list on the Sync page."
         )
+    if summary.erased:
+        parts.append(
+            f"{plural(len(summary.erased), 'old record was', 'old records were')} erased "
+            "under the force's retention rules."
+        )
     if summary.skew_flagged and summary.clock_skew_seconds is not None:
         minutes = round(abs(summary.clock_skew_seconds) / 60)
         parts.append(

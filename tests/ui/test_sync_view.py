@@ -33,6 +33,9 @@ def test_the_summary_says_what_changed_in_plain_words() -> None:
     assert "1 new conflict to check." in text
     assert "1 record was refused" in text
     assert "about 10 minutes off" in text
+    assert "2 old records were erased under the force's retention rules." in summarise(
+        summary(erased=("o1", "h1"))
+    )
 
 
 def test_status_bar_shows_offline_only_until_enrolled_and_progress_while_syncing(
