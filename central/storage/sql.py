@@ -31,6 +31,15 @@ def _device(row: Sequence[Any]) -> Device:
     return Device(row[0], row[1], row[2], cast(DeviceStatus, row[3]), row[4], row[5])
 
 
+def _find_device(tx: Tx, device_id: str) -> Device | None:
+    row = tx.one(
+        "SELECT device_id, collar, name, status, enrolled_at, last_seen_at "
+        "FROM devices WHERE device_id = ?",
+        (device_id,),
+    )
+    return None if row is None else _device(row)
+
+
 def _officer(row: Sequence[Any]) -> Officer:
     return Officer(row[0], row[1], cast(Role, row[2]), row[3], row[4])
 
@@ -252,14 +261,9 @@ class SqlStorage:
 
     def request_rotation(self, device_id: str, *, now: datetime, actor: str) -> Device | None:
         with self.backend.transaction("log") as tx:
-            row = tx.one(
-                "SELECT device_id, collar, name, status, enrolled_at, last_seen_at "
-                "FROM devices WHERE device_id = ?",
-                (device_id,),
-            )
-            if row is None:
+            device = _find_device(tx, device_id)
+            if device is None:
                 return None
-            device = _device(row)
             if device.status == "revoked":
                 raise StorageError(f"Device {device_id} is revoked; enrol the laptop again.")
             tx.execute("UPDATE devices SET rotate_requested = 1 WHERE device_id = ?", (device_id,))
@@ -279,14 +283,9 @@ class SqlStorage:
         self, device_id: str, status: DeviceStatus, *, now: datetime, actor: str
     ) -> Device | None:
         with self.backend.transaction("log") as tx:
-            row = tx.one(
-                "SELECT device_id, collar, name, status, enrolled_at, last_seen_at "
-                "FROM devices WHERE device_id = ?",
-                (device_id,),
-            )
-            if row is None:
+            device = _find_device(tx, device_id)
+            if device is None:
                 return None
-            device = _device(row)
             if device.status == "revoked" and status != "revoked":
                 raise StorageError(f"Device {device_id} is revoked; enrol the laptop again.")
             tx.execute("UPDATE devices SET status = ? WHERE device_id = ?", (status, device_id))
