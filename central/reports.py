@@ -4,10 +4,12 @@ VCAS uptake and leaflet issues, the same functions the laptop's Reports page and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -65,11 +67,21 @@ async def get_uptake(
     start: Annotated[str, Query(alias="from", pattern=_DAY, description="YYYY-MM-DD")],
     end: Annotated[str, Query(alias="to", pattern=_DAY, description="YYYY-MM-DD")],
 ) -> Response:
+    return await _answer(request, caller, start, end, _uptake)
+
+
+async def _answer(
+    request: Request,
+    caller: Caller,
+    start: str,
+    end: str,
+    compute: Callable[[Context, Caller, date, date, datetime, str | None], BaseModel],
+) -> Response:
+    """Checks who asks and for which days, then computes off the event loop."""
     first, last = _period(caller, start, end)
-    ctx = ctx_of(request)
-    now = now_of(request)
-    address = address_of(request)
-    figures = await run_in_threadpool(_uptake, ctx, caller, first, last, now, address)
+    figures = await run_in_threadpool(
+        compute, ctx_of(request), caller, first, last, now_of(request), address_of(request)
+    )
     return json_response(figures)
 
 
@@ -131,12 +143,7 @@ async def get_leaflets(
     start: Annotated[str, Query(alias="from", pattern=_DAY, description="YYYY-MM-DD")],
     end: Annotated[str, Query(alias="to", pattern=_DAY, description="YYYY-MM-DD")],
 ) -> Response:
-    first, last = _period(caller, start, end)
-    ctx = ctx_of(request)
-    now = now_of(request)
-    address = address_of(request)
-    figures = await run_in_threadpool(_leaflets, ctx, caller, first, last, now, address)
-    return json_response(figures)
+    return await _answer(request, caller, start, end, _leaflets)
 
 
 def _leaflets(
