@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -14,10 +15,15 @@ RECOVERY_KEY_FILE = "recovery-public-key.pem"
 
 
 def resources_dir() -> Path:
+    """FIELDAPP_RESOURCES if set; else resources/ beside the package (a checkout, an editable
+    install, the PyInstaller bundle); else where `pip install` put it (share/fieldapp)."""
     override = os.environ.get("FIELDAPP_RESOURCES")
     if override:
         return Path(override)
-    return Path(__file__).resolve().parent.parent / "resources"
+    beside = Path(__file__).resolve().parent.parent / "resources"
+    if beside.is_dir():
+        return beside
+    return Path(sys.prefix) / "share" / "fieldapp" / "resources"
 
 
 @cache
