@@ -144,8 +144,13 @@ class CaptureForm(QDialog):
         self._draft_timer.setSingleShot(True)
         self._draft_timer.setInterval(DRAFT_DELAY_MS)
         self._draft_timer.timeout.connect(self.flush_draft)
+        self.build()
 
     # ----------------------------------------------------------------- subclasses
+
+    def build(self) -> None:
+        """Adds the form's own fields (called once, at the end of construction)."""
+        raise NotImplementedError
 
     def payload(self) -> dict[str, Any]:
         raise NotImplementedError

@@ -105,11 +105,13 @@ class HouseholdForm(CaptureForm):
         context: str = "",
         parent: QWidget | None = None,
     ) -> None:
+        self.occurrence_id = occurrence_id
         super().__init__(
             session, aggregate_id=aggregate_id, draft_key=draft_key, context=context,
             parent=parent,
         )
-        self.occurrence_id = occurrence_id
+
+    def build(self) -> None:
         self.address = QPlainTextEdit(self)
         self.address.setTabChangesFocus(True)
         self.address.setFixedHeight(80)

@@ -12,14 +12,12 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QVBoxLayout,
-    QWidget,
 )
 
 from fieldapp.domain.catalogue import ESCALATING_RISKS, LEAFLET_OUTCOMES, RISK_INDICATORS
 from fieldapp.domain.events import EventType
 from fieldapp.resources import load_catalogue
 from fieldapp.ui.forms.base import CaptureForm
-from fieldapp.ui.session import Session
 from fieldapp.ui.widgets import CheckGroup, ChoiceGroup
 
 ESCALATION_GUIDANCE = (
@@ -36,19 +34,7 @@ class LeafletForm(CaptureForm):
     event_type = EventType.LEAFLET_ISSUED
     heading = "Leaflets issued"
 
-    def __init__(
-        self,
-        session: Session,
-        *,
-        aggregate_id: str,
-        draft_key: str,
-        context: str = "",
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(
-            session, aggregate_id=aggregate_id, draft_key=draft_key, context=context,
-            parent=parent,
-        )
+    def build(self) -> None:
         catalogue = load_catalogue()
         self.person = QLineEdit(self)
         self.person.setMaxLength(120)

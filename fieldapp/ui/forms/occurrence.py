@@ -27,14 +27,17 @@ class OccurrenceForm(CaptureForm):
         district: str = "",
         parent: QWidget | None = None,
     ) -> None:
+        self._district_default = district
         super().__init__(session, aggregate_id=aggregate_id, draft_key=draft_key, parent=parent)
+
+    def build(self) -> None:
         self.reference = QLineEdit(self)
         self.reference.setPlaceholderText("for example 13/123456/24")
         self.reference.setMaxLength(30)
         self.offences = CheckGroup(OFFENCE_TYPES, "Offences", columns=2, parent=self)
-        self.oic = QLineEdit(session.identity.author, self)
+        self.oic = QLineEdit(self.session.identity.author, self)
         self.oic.setMaxLength(32)
-        self.district = QLineEdit(district, self)
+        self.district = QLineEdit(self._district_default, self)
         self.district.setMaxLength(60)
 
         self.add_field("payload.reference", "Occurrence reference", self.reference)

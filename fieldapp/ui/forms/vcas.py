@@ -13,7 +13,6 @@ from fieldapp.domain.events import EventType
 from fieldapp.domain.projection import Changes
 from fieldapp.resources import load_policy
 from fieldapp.ui.forms.base import CaptureForm
-from fieldapp.ui.session import Session
 from fieldapp.ui.text import day
 from fieldapp.ui.widgets import ChoiceGroup
 
@@ -36,19 +35,7 @@ class OfferForm(CaptureForm):
     event_type = EventType.VCAS_OFFERED
     heading = "VCAS offer"
 
-    def __init__(
-        self,
-        session: Session,
-        *,
-        aggregate_id: str,
-        draft_key: str,
-        context: str = "",
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(
-            session, aggregate_id=aggregate_id, draft_key=draft_key, context=context,
-            parent=parent,
-        )
+    def build(self) -> None:
         self.outcome = ChoiceGroup(OFFER_OUTCOMES, "Outcome of the offer", columns=2, parent=self)
         self.due = QLabel(self)
         self.due.setObjectName("callbackDue")
@@ -129,19 +116,7 @@ class CallbackForm(CaptureForm):
     event_type = EventType.CALLBACK_ATTEMPTED
     heading = "Call-back outcome"
 
-    def __init__(
-        self,
-        session: Session,
-        *,
-        aggregate_id: str,
-        draft_key: str,
-        context: str = "",
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(
-            session, aggregate_id=aggregate_id, draft_key=draft_key, context=context,
-            parent=parent,
-        )
+    def build(self) -> None:
         self.outcome = ChoiceGroup(
             CALLBACK_OUTCOMES, "Outcome of the call-back", columns=2, parent=self
         )
