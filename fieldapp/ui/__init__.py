@@ -9,7 +9,8 @@ the `Changes` those ops return.
     ops.py, session.py   the database worker; who records; save = make_event + check + append
     main_window.py       pages, shortcuts, due-today banner, status bar
     capture_page.py      the doorstep: find or start an occurrence, then its records
-    forms/               one dialog per event type; messages beside fields; drafts
+    forms/               one dialog per event type (base.py: CaptureForm, messages beside
+                         fields, drafts; occurrence.py, leaflets.py, household.py, vcas.py)
     launcher.py          opens forms by draft key, closes them all on lock
     followups_model.py   the call-back table model (filter and sort on the model side)
     followups_page.py    the OIC's follow-ups and conflicts

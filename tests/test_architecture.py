@@ -1,0 +1,53 @@
+"""docs/ARCHITECTURE.md stays true: every module is on the map, and imports point one way."""
+
+import ast
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MAP = (ROOT / "docs" / "ARCHITECTURE.md").read_text()
+UI_MAP = (ROOT / "fieldapp" / "ui" / "__init__.py").read_text()
+
+# What each layer may import of the project (ui → sync → store → domain; central → domain).
+ALLOWED = {
+    "fieldapp.domain": {"fieldapp.domain"},
+    "fieldapp.store": {"fieldapp.domain", "fieldapp.store", "fieldapp.resources"},
+    "fieldapp.sync": {"fieldapp.domain", "fieldapp.store", "fieldapp.sync", "fieldapp.resources"},
+    "central": {"central", "fieldapp.domain", "fieldapp.resources"},
+}
+
+
+def modules(package: str) -> list[Path]:
+    return sorted(p for p in (ROOT / package).rglob("*.py") if p.name != "__init__.py")
+
+
+def project_imports(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        names = (
+            [a.name for a in node.names] if isinstance(node, ast.Import)
+            else [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level
+            else []
+        )
+        found.update(n for n in names if n.split(".")[0] in ("fieldapp", "central"))
+    return found
+
+
+def test_every_module_is_on_the_map() -> None:
+    missing = []
+    for package, text in (("fieldapp/domain", MAP), ("fieldapp/store", MAP),
+                          ("fieldapp/sync", MAP), ("central", MAP), ("fieldapp/ui", UI_MAP)):
+        for path in modules(package):
+            if not re.search(rf"\b{re.escape(path.stem)}\.py\b", text):
+                missing.append(str(path.relative_to(ROOT)))
+    assert missing == []
+
+
+def test_imports_point_one_way() -> None:
+    wrong = []
+    for layer, allowed in ALLOWED.items():
+        for path in modules(layer.replace(".", "/")):
+            for name in project_imports(path):
+                if not any(name == a or name.startswith(a + ".") for a in allowed):
+                    wrong.append(f"{path.relative_to(ROOT)} imports {name}")
+    assert wrong == []
