@@ -125,15 +125,25 @@ def _enrol(args: argparse.Namespace, secrets: _Secrets) -> int:
     ca_file = str(Path(args.ca_file).resolve()) if args.ca_file else None
     if ca_file and not Path(ca_file).is_file():
         raise StoreError("The certificate file cannot be found.")
+    pin = _pin(args.pin_sha256) if args.pin_sha256 else None
     profiles = _profiles(args)
     profiles.path(args.profile)
     passphrase = secrets.ask(f"Passphrase of profile {args.profile}: ")
     code = secrets.ask("Enrolment code: ")
     with profiles.unlock(args.profile, passphrase) as store:
-        enrolment = enrol(store, args.url, code, args.device_name, ca_bundle=ca_file)
+        enrolment = enrol(store, args.url, code, args.device_name, ca_bundle=ca_file,
+                          pin_sha256=pin)
     print(f"Profile {args.profile} is enrolled as device {enrolment.device_id} "
           f"for officer {enrolment.officer.get('collar', '?')}.")
     return 0
+
+
+def _pin(text: str) -> str:
+    """A SHA-256 fingerprint as openssl prints it (AB:CD:...) or as plain hex."""
+    digits = text.replace(":", "").strip().lower()
+    if len(digits) != 64 or any(c not in "0123456789abcdef" for c in digits):
+        raise StoreError("The certificate pin is 64 hexadecimal digits (a SHA-256 fingerprint).")
+    return digits
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -194,6 +204,11 @@ def _parser() -> argparse.ArgumentParser:
     enrol_profile.add_argument("--device-name", required=True, help="how IT will see the laptop")
     enrol_profile.add_argument("--ca-file", default=None,
                                help="the force's CA certificate (PEM), if not in the OS store")
+    enrol_profile.add_argument(
+        "--pin-sha256", default=None,
+        help="pin the endpoint's certificate: its SHA-256 fingerprint "
+        "(openssl x509 -noout -fingerprint -sha256)",
+    )
     enrol_profile.add_argument(
         "--passphrase-stdin", action="store_true",
         help="read the passphrase, then the enrolment code, from standard input, one per line",

@@ -44,6 +44,12 @@ from fieldapp.sync.transport import Clock, Response, Transport, utc_now
 # that runs slow must not refuse them.
 PULL_FUTURE_TOLERANCE = timedelta(days=2)
 
+# A network in the middle (a hotel's login page, or worse) looks like this too: nothing is sent.
+UNVERIFIED = (
+    "The central system's certificate could not be verified, so nothing was sent. "
+    "If this goes on, tell IT."
+)
+
 SETTING_URL = "sync.url"
 SETTING_TOKEN = "sync.token"  # noqa: S105 (a settings key, not a secret)
 SETTING_DEVICE = "sync.device_id"
@@ -267,6 +273,10 @@ class SyncClient:
                 raise Cancelled()
             try:
                 reply = self.transport.request(method, path, params=params, body=body)
+            except requests.exceptions.SSLError:
+                last = SyncError(UNVERIFIED, retryable=True)
+                self.sleep(self.retry.delay(attempt))
+                continue
             except requests.RequestException:
                 last = SyncError("The central system cannot be reached.", retryable=True)
                 self.sleep(self.retry.delay(attempt))
@@ -305,6 +315,8 @@ def enrol(
         reply = transport.request(
             "POST", "/v1/enrol", body=json.dumps({"code": code, "device_name": device_name})
         )
+    except requests.exceptions.SSLError as failure:
+        raise SyncError(UNVERIFIED, retryable=True) from failure
     except requests.RequestException as failure:
         raise SyncError("The central system cannot be reached.", retryable=True) from failure
     finally:

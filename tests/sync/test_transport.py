@@ -50,3 +50,34 @@ def test_environment_ca_bundle_is_not_trusted(
     monkeypatch.setenv("CURL_CA_BUNDLE", certs.ca)
     with pytest.raises(requests.exceptions.SSLError):
         Transport(central.url).request("GET", "/v1/health")
+
+
+def test_admin_enrol_with_a_pin(
+    tmp_path: Path, central: Central, certs: Certificates, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import io
+
+    from sync_support import PASSPHRASE, profiles
+
+    from fieldapp.admin import admin_main
+
+    profiles(tmp_path).create("6001", PASSPHRASE).close()
+
+    def enrol(pin: str) -> int:
+        code = central.officer("6001") if pin.startswith("00") else central.admin(
+            "enrolment-code", "--collar", "6001").splitlines()[0]
+        monkeypatch.setattr("sys.stdin", io.StringIO(f"{PASSPHRASE}\n{code}\n"))
+        return admin_main(["--home", str(tmp_path), "enrol", "--profile", "6001", "--url",
+                           central.url, "--device-name", "laptop", "--ca-file", certs.ca,
+                           "--pin-sha256", pin, "--passphrase-stdin"])
+
+    assert enrol("00" * 32) == 1
+    assert "certificate could not be verified" in capsys.readouterr().err
+    with profiles(tmp_path).unlock("6001", PASSPHRASE) as store:
+        assert store.get_setting("sync.token") is None
+    right = ":".join(server_fingerprint(certs)[i:i + 2] for i in range(0, 64, 2)).upper()
+    assert enrol(right) == 0
+    with profiles(tmp_path).unlock("6001", PASSPHRASE) as store:
+        assert store.get_setting("sync.pin_sha256") == server_fingerprint(certs)
+        assert store.get_setting("sync.token")
