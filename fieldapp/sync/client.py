@@ -50,6 +50,14 @@ UNVERIFIED = (
     "If this goes on, tell IT."
 )
 
+
+def network_error(failure: requests.RequestException) -> SyncError:
+    """What a request that got no answer means for the officer (always worth retrying)."""
+    if isinstance(failure, requests.exceptions.SSLError):
+        return SyncError(UNVERIFIED, retryable=True)
+    return SyncError("The central system cannot be reached.", retryable=True)
+
+
 SETTING_URL = "sync.url"
 SETTING_TOKEN = "sync.token"  # noqa: S105 (a settings key, not a secret)
 SETTING_DEVICE = "sync.device_id"
@@ -273,12 +281,8 @@ class SyncClient:
                 raise Cancelled()
             try:
                 reply = self.transport.request(method, path, params=params, body=body)
-            except requests.exceptions.SSLError:
-                last = SyncError(UNVERIFIED, retryable=True)
-                self.sleep(self.retry.delay(attempt))
-                continue
-            except requests.RequestException:
-                last = SyncError("The central system cannot be reached.", retryable=True)
+            except requests.RequestException as failure:
+                last = network_error(failure)
                 self.sleep(self.retry.delay(attempt))
                 continue
             self._observe_time(reply)
@@ -315,10 +319,8 @@ def enrol(
         reply = transport.request(
             "POST", "/v1/enrol", body=json.dumps({"code": code, "device_name": device_name})
         )
-    except requests.exceptions.SSLError as failure:
-        raise SyncError(UNVERIFIED, retryable=True) from failure
     except requests.RequestException as failure:
-        raise SyncError("The central system cannot be reached.", retryable=True) from failure
+        raise network_error(failure) from failure
     finally:
         transport.close()
     if reply.status in (400, 401, 403, 404, 422):
