@@ -51,6 +51,14 @@ UNVERIFIED = (
 )
 
 
+def endpoint_reachable(transport: Transport) -> bool:
+    """Whether the endpoint answers now (automatic sync probes this before it syncs)."""
+    try:
+        return transport.request("GET", "/v1/health").status == 200
+    except requests.RequestException:
+        return False
+
+
 def network_error(failure: requests.RequestException) -> SyncError:
     """What a request that got no answer means for the officer (always worth retrying)."""
     if isinstance(failure, requests.exceptions.SSLError):
@@ -156,13 +164,6 @@ class SyncClient:
             pin_sha256=store.get_setting(SETTING_PIN),
         )
         return cls(store, transport, policy=policy, catalogue=catalogue)
-
-    def probe(self) -> bool:
-        """Whether the endpoint answers now (for automatic sync when it becomes reachable)."""
-        try:
-            return self.transport.request("GET", "/v1/health").status == 200
-        except requests.RequestException:
-            return False
 
     # ----------------------------------------------------------------- one run
 

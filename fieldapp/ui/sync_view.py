@@ -40,6 +40,7 @@ from fieldapp.sync.client import (
     SyncProgress,
     SyncStore,
     SyncSummary,
+    endpoint_reachable,
 )
 from fieldapp.sync.protocol import DeviceWipe, SyncError
 from fieldapp.sync.transport import Transport
@@ -165,12 +166,6 @@ class SyncController(QObject):
             endpoint.url, ca_bundle=endpoint.ca_bundle, pin_sha256=endpoint.pin_sha256
         )
 
-        def probe() -> bool:
-            try:
-                return transport.request("GET", "/v1/health").status == 200
-            except Exception:  # any failure to get an answer means offline
-                return False
-
         def relay(signal: SignalInstance) -> Callable[[object], None]:
             def emit(value: object) -> None:
                 if generation == self._generation:
@@ -180,7 +175,7 @@ class SyncController(QObject):
 
         self._auto = AutoSync(
             self._run,
-            probe,
+            lambda: endpoint_reachable(transport),
             AutoSyncCallbacks(
                 progress=relay(self.progressed),
                 finished=relay(self.finished),
