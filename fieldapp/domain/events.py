@@ -196,9 +196,7 @@ def _parse_occurrence(r: Reader, rules: Rules) -> OccurrenceRecorded:
     if reference and not _REFERENCE.match(reference):
         r.problem("reference", "The occurrence reference should look like 13/123456/24.")
     offences = r.choices("offence_types", "offence types", OFFENCE_TYPES)
-    oic = r.text("oic", "collar number of the officer in charge", max_len=32)
-    if oic and not _OFFICER.match(oic):
-        r.problem("oic", "The officer in charge's collar number has letters or digits only.")
+    oic = _officer(r, "oic", "collar number of the officer in charge")
     district = r.text("district", "district", max_len=60)
     return OccurrenceRecorded(reference.upper(), offences, oic, district)
 
