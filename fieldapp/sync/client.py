@@ -37,6 +37,7 @@ from fieldapp.sync.protocol import (
     read_push_response,
     read_rotate_response,
     retry_after_seconds,
+    unreadable,
 )
 from fieldapp.sync.transport import Clock, Response, Transport, utc_now
 
@@ -336,7 +337,7 @@ def enrol(
     if not isinstance(token, str) or not isinstance(device_id, str) or not isinstance(
         officer, Mapping
     ):
-        raise SyncError("The central system sent an answer fieldapp cannot read.", retryable=True)
+        raise unreadable()
     store.set_setting(SETTING_URL, url)
     store.set_setting(SETTING_TOKEN, token)
     store.set_setting(SETTING_DEVICE, device_id)

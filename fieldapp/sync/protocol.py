@@ -95,13 +95,13 @@ class PullPage:
     rotate: bool
 
 
-def _unreadable() -> SyncError:
+def unreadable() -> SyncError:
     return SyncError("The central system sent an answer fieldapp cannot read.", retryable=True)
 
 
 def _mapping(body: Any) -> Mapping[str, Any]:
     if not isinstance(body, Mapping):
-        raise _unreadable()
+        raise unreadable()
     return body
 
 
@@ -158,7 +158,7 @@ def read_pull_response(body: Any, rules: Rules) -> PullPage:
     cursor = data.get("cursor")
     items = data.get("items")
     if not isinstance(cursor, str) or not cursor or not isinstance(items, list):
-        raise _unreadable()
+        raise unreadable()
     erasures = _erasures(data.get("erasures", []))
     events: list[Event] = []
     invalid: list[tuple[str, tuple[Problem, ...]]] = []
@@ -179,7 +179,7 @@ def _erasures(raw: Any) -> tuple[Erasure, ...]:
     """The endpoint's erasure orders, all valid or none: an order skipped while the cursor
     moves past it would never be applied, so an unreadable one stops the page instead."""
     if not isinstance(raw, list):
-        raise _unreadable()
+        raise unreadable()
     orders = []
     for item in raw:
         ids = item.get("aggregate_ids") if isinstance(item, Mapping) else None
@@ -194,11 +194,11 @@ def _erasures(raw: Any) -> tuple[Erasure, ...]:
             or any(ord(ch) < 32 or ord(ch) == 127 for ch in reason)
             or erased_at is None
         ):
-            raise _unreadable()
+            raise unreadable()
         orders.append(Erasure(tuple(ids), reason, erased_at))
     # A page names at most as many records as it was asked for.
     if sum(len(order.aggregate_ids) for order in orders) > PULL_PAGE:
-        raise _unreadable()
+        raise unreadable()
     return tuple(orders)
 
 
@@ -214,7 +214,7 @@ def read_rotate_response(body: Any) -> str:
     """The new device token; anything else in its place is refused, as it goes in a header."""
     token = _mapping(body).get("token")
     if not isinstance(token, str) or not _TOKEN.fullmatch(token):
-        raise _unreadable()
+        raise unreadable()
     return token
 
 
