@@ -41,6 +41,7 @@ from central.storage.base import Caller, Storage
 from central.validation import validate_body
 from fieldapp.domain.catalogue import LeafletCatalogue
 from fieldapp.domain.events import Event, Rules, parse_event
+from fieldapp.domain.force import ForceLists
 from fieldapp.domain.policy import SchedulePolicy
 from fieldapp.domain.problems import InvalidEvent, Problem, format_utc, parse_utc
 
@@ -56,6 +57,7 @@ class Context:
     policy: SchedulePolicy
     device_limiter: RateLimiter
     enrol_limiter: RateLimiter
+    force: ForceLists  # districts and partners a pushed record is checked against
 
 
 def known_parameters_only(request: Request) -> None:
@@ -282,7 +284,8 @@ def _claimed_id(item: Any) -> str | None:
 def _push(
     ctx: Context, caller: Caller, items: list[Any], now: datetime, address: str | None
 ) -> PushResponse:
-    rules = Rules(ctx.catalogue, now=now, future_tolerance=ctx.settings.future_tolerance)
+    rules = Rules(ctx.catalogue, now=now, future_tolerance=ctx.settings.future_tolerance,
+                  force=ctx.force)
     valid: list[tuple[int, Event]] = []
     rejected: dict[int, RejectedOut] = {}
     for index, item in enumerate(items):

@@ -25,7 +25,7 @@ from central.schemas import EnrolRequest, ErrorResponse, ProblemOut, PushRequest
 from central.storage.base import Storage, StorageUnavailable
 from central.validation import problems_from_errors
 from fieldapp.domain.problems import Problem, format_utc
-from fieldapp.resources import load_catalogue, load_policy
+from fieldapp.resources import load_catalogue, load_force, load_policy
 
 log = logging.getLogger("central")
 
@@ -58,6 +58,7 @@ def create_app(
         enrol_limiter=RateLimiter(
             settings.enrol_rate_per_second, settings.enrol_burst, clock.monotonic
         ),
+        force=load_force(),
     )
     app.include_router(router)
     app.include_router(reports_router)

@@ -1,4 +1,5 @@
-"""Loads the versioned data in resources/: the schedule policy and the leaflet catalogue."""
+"""Loads the versioned data in resources/: the schedule policy, the leaflet catalogue, and the
+force's districts (with teams) and partner organisations."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from functools import cache
 from pathlib import Path
 
 from fieldapp.domain.catalogue import LeafletCatalogue
+from fieldapp.domain.force import Districts, ForceLists, Partners
 from fieldapp.domain.policy import SchedulePolicy
 
 RECOVERY_KEY_FILE = "recovery-public-key.pem"
@@ -45,3 +47,25 @@ def recovery_public_key() -> bytes | None:
 def load_catalogue() -> LeafletCatalogue:
     text = (resources_dir() / "leaflets.json").read_text(encoding="utf-8")
     return LeafletCatalogue.from_dict(json.loads(text))
+
+
+@cache
+def load_districts() -> Districts:
+    text = (resources_dir() / "districts.json").read_text(encoding="utf-8")
+    return Districts.from_dict(json.loads(text))
+
+
+@cache
+def load_partners() -> Partners:
+    text = (resources_dir() / "partners.json").read_text(encoding="utf-8")
+    partners = Partners.from_dict(json.loads(text))
+    known = set(load_catalogue().titles)
+    stray = sorted({leaflet for p in partners.partners for leaflet in p.leaflets} - known)
+    if stray:
+        raise ValueError(f"partners.json names leaflets not in the catalogue: {stray}")
+    return partners
+
+
+def load_force() -> ForceLists:
+    """The lists names are checked against at capture and at the endpoint."""
+    return ForceLists(load_districts(), load_partners())

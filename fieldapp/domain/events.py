@@ -27,6 +27,7 @@ from fieldapp.domain.catalogue import (
     RISK_INDICATORS,
     LeafletCatalogue,
 )
+from fieldapp.domain.force import ForceLists, engagement_aggregate
 from fieldapp.domain.problems import InvalidEvent, Problem, Reader, format_utc, parse_utc
 
 
@@ -41,6 +42,7 @@ class EventType(StrEnum):
     ENTERED_IN_ERROR = "entered_in_error"
     HOUSEHOLDS_MERGED = "households_merged"
     CONFLICT_CONFIRMED = "conflict_confirmed"
+    PARTNER_ENGAGEMENT_REPORTED = "partner_engagement_reported"
 
 
 # The one schema version each type is written at today. Older versions are upgraded on read.
@@ -58,6 +60,8 @@ _POSTCODE = re.compile(
     r"|[A-HK-Y][0-9][ABEHMNPRVWXY]) ?[0-9][ABD-HJLNP-UW-Z]{2})$"
 )
 _PHONE = re.compile(r"^\+?[0-9 ()\-]{7,20}$")
+_MONTH = re.compile(r"^(20[0-9]{2})-(0[1-9]|1[0-2])$")
+_PARTNER_ID = re.compile(r"^[a-z0-9_]{1,40}$")
 
 
 def normalise_postcode(text: str) -> str:
@@ -155,6 +159,16 @@ class ConflictConfirmed:
     note: str
 
 
+@dataclass(frozen=True)
+class PartnerEngagement:
+    """How many people a partner says engaged in a month after police signposting: a count
+    the partner reports to a supervisor, never anyone's name or details."""
+
+    partner: str  # an id from the force's partner list
+    month: str  # YYYY-MM
+    engaged: int
+
+
 Payload = (
     OccurrenceRecorded
     | LeafletIssue
@@ -166,16 +180,24 @@ Payload = (
     | EnteredInError
     | HouseholdsMerged
     | ConflictConfirmed
+    | PartnerEngagement
 )
 
 
 @dataclass(frozen=True)
 class Rules:
-    """What validation needs from outside the event: the catalogue and the time now."""
+    """What validation needs from outside the event: the catalogue, the time now, and the
+    force's lists of districts and partners.
+
+    `force` is given where a person's entry is checked (capture on the laptop, a push to the
+    endpoint). A pull leaves it out: those records were accepted by the endpoint, perhaps
+    under an older list, and a laptop refusing them would lose them.
+    """
 
     catalogue: LeafletCatalogue
     now: datetime
     future_tolerance: timedelta = timedelta(minutes=5)
+    force: ForceLists | None = None
 
 
 def _uuid(reader: Reader, name: str, label: str, *, version: int | None = None) -> str:
@@ -198,6 +220,11 @@ def _parse_occurrence(r: Reader, rules: Rules) -> OccurrenceRecorded:
     offences = r.choices("offence_types", "offence types", OFFENCE_TYPES)
     oic = _officer(r, "oic", "collar number of the officer in charge")
     district = r.text("district", "district", max_len=60)
+    if district and rules.force is not None:
+        listed = rules.force.districts.match(district)
+        if listed is None:
+            r.problem("district", rules.force.districts.refusal(district))
+        district = listed or district
     return OccurrenceRecorded(reference.upper(), offences, oic, district)
 
 
@@ -343,6 +370,24 @@ def _parse_confirmed(r: Reader, rules: Rules) -> ConflictConfirmed:
     )
 
 
+def _parse_engagement(r: Reader, rules: Rules) -> PartnerEngagement:
+    r.unexpected(("partner", "month", "engaged"))
+    if rules.force is not None:
+        partner = r.choice("partner", "partner organisation", rules.force.partners.names)
+    else:
+        partner = r.text("partner", "partner organisation", max_len=40)
+        if partner and not _PARTNER_ID.match(partner):
+            r.problem("partner", "Choose the partner organisation from the list.")
+    month = r.text("month", "month", max_len=7)
+    found = _MONTH.match(month)
+    if month and not found:
+        r.problem("month", "Give the month as YYYY-MM (for example 2023-01).")
+    elif found and (int(found[1]), int(found[2])) > (rules.now.year, rules.now.month):
+        r.problem("month", "This month has not happened yet: a partner reports a past month.")
+    engaged = r.integer("engaged", "number of people the partner reports engaged", 0, 100_000)
+    return PartnerEngagement(partner, month, max(engaged, 0))
+
+
 _PARSERS: Mapping[EventType, Callable[[Reader, Rules], Payload]] = {
     EventType.OCCURRENCE_RECORDED: _parse_occurrence,
     EventType.LEAFLET_ISSUED: _parse_leaflets,
@@ -354,6 +399,7 @@ _PARSERS: Mapping[EventType, Callable[[Reader, Rules], Payload]] = {
     EventType.ENTERED_IN_ERROR: _parse_in_error,
     EventType.HOUSEHOLDS_MERGED: _parse_merged,
     EventType.CONFLICT_CONFIRMED: _parse_confirmed,
+    EventType.PARTNER_ENGAGEMENT_REPORTED: _parse_engagement,
 }
 
 _CORRECTABLE: Mapping[str, str] = {
@@ -378,6 +424,7 @@ PAYLOAD_TYPES: Mapping[EventType, type] = {
     EventType.ENTERED_IN_ERROR: EnteredInError,
     EventType.HOUSEHOLDS_MERGED: HouseholdsMerged,
     EventType.CONFLICT_CONFIRMED: ConflictConfirmed,
+    EventType.PARTNER_ENGAGEMENT_REPORTED: PartnerEngagement,
 }
 
 
@@ -484,6 +531,15 @@ def parse_event(data: Any, rules: Rules) -> Event:
     payload: Payload | None = None
     if event_type is not None:
         payload = _PARSERS[event_type](Reader(r.data.get("payload"), problems, "payload."), rules)
+    if (
+        isinstance(payload, PartnerEngagement)
+        and aggregate_id
+        and payload.partner
+        and payload.month
+        and aggregate_id != engagement_aggregate(payload.partner, payload.month)
+    ):
+        r.problem("aggregate_id", "A partner's monthly report is filed under the identifier "
+                  "made from the partner and the month; this one is not it.")
     if problems or payload is None or event_type is None:
         raise InvalidEvent(problems or [Problem("", "The record could not be read.")])
     event = Event(

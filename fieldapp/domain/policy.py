@@ -44,6 +44,8 @@ class SchedulePolicy:
     clock_skew_threshold: timedelta
     future_tolerance: timedelta
     idle_lock_minutes: int
+    # An occurrence with no leaflet recorded this many days after it is followed up.
+    leaflets_due_days: int = 3
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SchedulePolicy:
@@ -62,7 +64,10 @@ class SchedulePolicy:
             clock_skew_threshold=timedelta(seconds=int(data["clock_skew_threshold_seconds"])),
             future_tolerance=timedelta(seconds=int(data["future_tolerance_seconds"])),
             idle_lock_minutes=int(data["idle_lock_minutes"]),
+            leaflets_due_days=int(data.get("leaflets_not_recorded_after_days", 3)),
         )
+        if policy.leaflets_due_days < 0:
+            raise ValueError("leaflets_not_recorded_after_days cannot be negative")
         if policy.after_days < 1 or policy.max_attempts < 1 or not policy.retry_after_days:
             raise ValueError("schedule policy needs a positive delay and at least one attempt")
         if not policy.triggered_by <= {"declined", "not_present"}:

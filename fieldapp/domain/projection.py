@@ -25,6 +25,7 @@ from fieldapp.domain.events import (
     LeafletIssue,
     Member,
     OccurrenceRecorded,
+    PartnerEngagement,
     TaskReassigned,
     VcasOffer,
     corrected_payload,
@@ -73,6 +74,12 @@ def related_keys(event: Event) -> frozenset[str]:
     elif isinstance(event.payload, HouseholdsMerged):
         keys.add(event.payload.merged_id)
     return frozenset(keys)
+
+
+def effective_events(events: Iterable[Event]) -> list[Event]:
+    """The events as they now stand (de-duplicated, retracted ones dropped, corrections
+    applied), in (occurred_at, id) order: for figures read off events of one kind."""
+    return _effective(_dedupe(events))[0]
 
 
 def _dedupe(events: Iterable[Event]) -> dict[str, Event]:
@@ -173,7 +180,9 @@ def project(events: Iterable[Event], policy: SchedulePolicy) -> State:
             occurrence_records[e.aggregate_id].append(e)
         elif isinstance(p, LeafletIssue):
             leaflets[e.aggregate_id].append(LeafletIssueView.of(e, p))
-        elif not isinstance(p, ConflictConfirmed):  # confirmations are read below
+        elif not isinstance(p, ConflictConfirmed | PartnerEngagement):
+            # Confirmations are read below; a partner's monthly count belongs to no household
+            # (fieldapp.domain.figures reads those from `effective_events`).
             by_household[merges.find(e.aggregate_id)].append(e)
             if isinstance(p, HouseholdsMerged):
                 by_household[merges.find(p.merged_id)]  # a merge names both households
@@ -406,6 +415,7 @@ __all__ = [
     "Member",
     "State",
     "component",
+    "effective_events",
     "project",
     "recompute",
     "related_keys",

@@ -35,6 +35,8 @@ _ACTION_OF: Mapping[EventType, Action] = {
     EventType.EVENT_CORRECTED: Action.ALTERATION,
     EventType.HOUSEHOLDS_MERGED: Action.ALTERATION,
     EventType.CONFLICT_CONFIRMED: Action.ALTERATION,
+    # A count a partner reported: no person in it, but a record made all the same.
+    EventType.PARTNER_ENGAGEMENT_REPORTED: Action.COLLECTION,
     # The record stops counting everywhere, though the log keeps it: erasure from use.
     EventType.ENTERED_IN_ERROR: Action.ERASURE,
 }
@@ -47,6 +49,8 @@ def action_of(event_type: EventType) -> Action:
 
 
 def subject_kind(event_type: EventType) -> str:
+    if event_type is EventType.PARTNER_ENGAGEMENT_REPORTED:
+        return "partner figure"
     return "occurrence" if event_type in _OCCURRENCE_TYPES else "household"
 
 

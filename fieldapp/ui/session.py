@@ -20,7 +20,7 @@ from fieldapp.domain.commands import check_against
 from fieldapp.domain.events import EventType, Rules, make_event
 from fieldapp.domain.problems import InvalidEvent
 from fieldapp.domain.projection import Changes
-from fieldapp.resources import load_catalogue, load_policy
+from fieldapp.resources import load_catalogue, load_force, load_policy
 from fieldapp.store import Store
 from fieldapp.store.store import DEVICE_ID
 from fieldapp.sync.client import SETTING_DEVICE, SETTING_OFFICER, SETTING_URL
@@ -95,7 +95,7 @@ def record(store: Store, capture: Capture, identity: Identity, now: datetime) ->
         recorded_at=now,
         author=identity.author,
         device_id=identity.device_id,
-        rules=Rules(load_catalogue(), now, policy.future_tolerance),
+        rules=Rules(load_catalogue(), now, policy.future_tolerance, load_force()),
     )
     target = None
     if event.type in (EventType.EVENT_CORRECTED, EventType.ENTERED_IN_ERROR):

@@ -35,10 +35,30 @@ def test_occurrence_form_saves_an_event(qtbot: QtBot, session: Session) -> None:
     qtbot.addWidget(form)
     qtbot.keyClicks(form.reference, "13/123456/24")
     form.offences.box("iioc").setChecked(True)
-    form.district.setText("Leeds")
+    qtbot.keyClicks(form.district, "Leeds")  # typing picks from the force's districts
+    assert form.payload()["district"] == "Leeds"
     with qtbot.waitSignal(form.saved) as saved:
         form.save()
     assert saved.args[0].occurrences
+
+
+def test_the_district_is_a_choice_of_the_forces_districts(qtbot: QtBot, session: Session) -> None:
+    form = OccurrenceForm(session, aggregate_id=new_id(), draft_key="occurrence:district",
+                          district=" leeds ")
+    qtbot.addWidget(form)
+    names = [form.district.itemData(n) for n in range(form.district.count())]
+    assert names == ["", "Bradford", "Calderdale", "Kirklees", "Leeds", "Wakefield"]
+    assert form.payload()["district"] == "Leeds"  # the officer's own district, as listed
+    # A record made before the list keeps its text on show, to be replaced by a listed one.
+    form.fill({"reference": "13/123456/24", "offence_types": ["iioc"], "oic": "1234",
+               "district": "Leeds City"})
+    assert form.district.currentText() == "Leeds City (not a listed district)"
+    assert form.payload()["district"] == "Leeds City"
+    form.save()
+    wait_idle(qtbot, session.worker)
+    assert form.problem_text("payload.district") == (
+        "“Leeds City” is not one of the force's districts: choose Bradford, Calderdale, "
+        "Kirklees, Leeds or Wakefield.")
 
 
 def test_household_problems_appear_beside_their_fields(qtbot: QtBot, session: Session) -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from PySide6.QtWidgets import QLineEdit, QWidget
+from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
 
 from fieldapp.domain.catalogue import OFFENCE_TYPES
 from fieldapp.domain.events import EventType
+from fieldapp.resources import load_districts
 from fieldapp.ui.forms.base import CaptureForm
 from fieldapp.ui.session import Session
 from fieldapp.ui.widgets import CheckGroup
@@ -37,8 +38,12 @@ class OccurrenceForm(CaptureForm):
         self.offences = CheckGroup(OFFENCE_TYPES, "Offences", columns=2, parent=self)
         self.oic = QLineEdit(self.session.identity.author, self)
         self.oic.setMaxLength(32)
-        self.district = QLineEdit(self._district_default, self)
-        self.district.setMaxLength(60)
+        # A choice of the force's districts (resources/districts.json), not free text.
+        self.district = QComboBox(self)
+        self.district.addItem("Choose the district", "")
+        for name in load_districts().names:
+            self.district.addItem(name, name)
+        self._choose_district(self._district_default)
 
         self.add_field("payload.reference", "Occurrence reference", self.reference)
         self.add_field("payload.offence_types", "Offences", self.offences)
@@ -46,8 +51,9 @@ class OccurrenceForm(CaptureForm):
         self.add_field("payload.district", "District", self.district)
         self.add_when()
 
-        for line in (self.reference, self.oic, self.district):
+        for line in (self.reference, self.oic):
             line.textEdited.connect(self.touch)
+        self.district.currentIndexChanged.connect(lambda _: self.touch())
         self.offences.changed.connect(self.touch)
         self.reference.setFocus()
 
@@ -56,11 +62,21 @@ class OccurrenceForm(CaptureForm):
             "reference": self.reference.text(),
             "offence_types": self.offences.value(),
             "oic": self.oic.text(),
-            "district": self.district.text(),
+            "district": str(self.district.currentData() or ""),
         }
 
     def fill(self, payload: Mapping[str, Any]) -> None:
         self.reference.setText(str(payload.get("reference", "")))
         self.offences.set_value(payload.get("offence_types", []))
         self.oic.setText(str(payload.get("oic", "")))
-        self.district.setText(str(payload.get("district", "")))
+        self._choose_district(str(payload.get("district", "")))
+
+    def _choose_district(self, text: str) -> None:
+        """The listed district `text` names; a text the list lacks (a draft, or a record
+        made before the list) stays shown as itself, for the officer to replace."""
+        listed = load_districts().match(text) if text.strip() else ""
+        index = self.district.findData(listed if listed is not None else text.strip())
+        if index < 0:
+            self.district.addItem(f"{text.strip()} (not a listed district)", text.strip())
+            index = self.district.count() - 1
+        self.district.setCurrentIndex(index)
