@@ -14,14 +14,14 @@ from datetime import timedelta
 
 import uvicorn
 
-from central import backup, report_cli, retention_cli, security
+from central import backup, record_cli, report_cli, retention_cli, security
 from central.app import create_app
 from central.clock import SystemClock
 from central.config import Settings
 from central.storage import open_storage
 from central.storage.base import ROLES, DeviceStatus, Officer, StorageError
 from central.storage.sql import SqlStorage
-from fieldapp.resources import load_policy
+from fieldapp.resources import load_catalogue, load_districts, load_force, load_policy
 
 DATABASE_ENV = "FIELDAPP_CENTRAL_DATABASE"
 DEFAULT_DATABASE = "sqlite:///fieldapp-central.db"
@@ -44,6 +44,15 @@ def _collar(value: str) -> str:
     if not COLLAR.match(value):
         raise UsageError("A collar number has letters, digits, - and _ only (at most 32).")
     return value
+
+
+def _district(value: str) -> str:
+    """A supervisor's scope is their district: one of the force's, as the list names it."""
+    districts = load_districts()
+    listed = districts.match(value)
+    if listed is None:
+        raise UsageError(districts.refusal(value))
+    return listed
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -89,6 +98,7 @@ def _parser() -> argparse.ArgumentParser:
         task.add_argument("--device", required=True)
     tasks.add_parser("list-devices", parents=[common], help="list enrolled laptops")
     retention_cli.add_parsers(tasks, common)
+    record_cli.add_parsers(tasks, common)
     backup.add_parsers(tasks, common)
     report_cli.add_parser(commands, common)
     return parser
@@ -111,8 +121,11 @@ def _admin(storage: SqlStorage, args: argparse.Namespace) -> int:
             name=_text(args.name, "name", 120),
             role=args.role,
             team=_text(args.team, "team", 60),
-            district=_text(args.district, "district", 60),
+            district=_district(args.district),
         )
+        refusal = load_districts().team_refusal(officer.district, officer.team)
+        if refusal:
+            raise UsageError(refusal)
         storage.add_officer(officer, now=now, actor=_actor())
         print(f"Added {officer.role} {officer.collar} {officer.name} "
               f"(team {officer.team}, district {officer.district}).")
@@ -132,6 +145,12 @@ def _admin(storage: SqlStorage, args: argparse.Namespace) -> int:
         if device is None:
             raise UsageError(f"No device {args.device} is enrolled (see admin list-devices).")
         print(f"Device {device.device_id} ({device.name}, officer {device.collar}): {status}.")
+    elif args.task in record_cli.TASKS:
+        try:
+            return record_cli.run(storage, args, catalogue=load_catalogue(), force=load_force(),
+                                  now=now, actor=_actor(), out=sys.stdout)
+        except record_cli.Mistake as exc:
+            raise UsageError(str(exc)) from exc
     elif args.task in retention_cli.TASKS:
         try:
             return retention_cli.run(storage, args, now=now, actor=_actor(), out=sys.stdout)

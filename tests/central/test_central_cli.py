@@ -38,7 +38,7 @@ def test_admin_commands_manage_officers_and_laptops(
                          "--district", "Leeds")
     assert status == 0 and "1234" in out
     status, _, err = run(capsys, "admin", "add-officer", *db, "--collar", "1234", "--name", "X",
-                         "--role", "officer", "--team", "T", "--district", "D")
+                         "--role", "officer", "--team", "T", "--district", "Leeds")
     assert status == 2 and "already registered" in err
 
     status, out, err = run(capsys, "admin", "enrolment-code", *db, "--collar", "1234")
@@ -74,9 +74,9 @@ def test_admin_commands_manage_officers_and_laptops(
     [
         ("admin", "enrolment-code", "--collar", "9999"),
         ("admin", "add-officer", "--collar", "12 34", "--name", "X", "--role", "officer",
-         "--team", "T", "--district", "D"),
+         "--team", "T", "--district", "Leeds"),
         ("admin", "add-officer", "--collar", "1", "--name", " ", "--role", "officer",
-         "--team", "T", "--district", "D"),
+         "--team", "T", "--district", "Leeds"),
     ],
 )
 def test_admin_mistakes_are_explained_not_raised(
@@ -114,7 +114,7 @@ def test_serve_runs_the_endpoint_over_https(tmp_path: Path) -> None:
     database = f"sqlite:///{tmp_path / 'central.db'}"
     subprocess.run([*_cli(), "admin", "add-officer", "--database", database, "--collar", "77",
                     "--name", "PC Seven", "--role", "officer", "--team", "T",
-                    "--district", "D"], check=True, capture_output=True)
+                    "--district", "Leeds"], check=True, capture_output=True)
     code = subprocess.run([*_cli(), "admin", "enrolment-code", "--database", database,
                            "--collar", "77"], check=True, capture_output=True,
                           text=True).stdout.strip()
@@ -144,7 +144,7 @@ def test_serve_runs_the_endpoint_over_https(tmp_path: Path) -> None:
                                    json={"code": code, "device_name": "Laptop"})
             assert enrolled.status_code == 200
             laptop.headers["Authorization"] = f"Bearer {enrolled.json()['token']}"
-            event = Events(now=datetime.now(UTC)).occurrence("77", "77", "D")  # a real clock
+            event = Events(now=datetime.now(UTC)).occurrence("77", "77", "Leeds")  # a real clock
             pushed = laptop.post(f"{base}/v1/push", timeout=10, verify=str(ca_file),
                                  json={"events": [event.to_dict()]})
             assert pushed.status_code == 200
