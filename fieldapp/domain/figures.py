@@ -2,6 +2,14 @@
 
 Uptake counts households, not individuals (as the practice reports it): a household is
 offered when its first offer at arrest is made, and counts in the period of that offer.
+
+Leaflets: an issue is a leaflet handed to the person or left at the address; a leaflet the
+person declined is counted apart, never as an issue. Compliance counts occurrences (of the
+four offence types, in the period they were recorded) by what was recorded for them.
+
+A district shows as the force's list names it ("leeds" is Leeds); a text not on the list
+shows as itself, and `unlisted_districts` names those for a note, until an administrator
+maps them (`fieldapp-central admin districts`).
 """
 
 from __future__ import annotations
@@ -9,12 +17,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from fieldapp.domain.policy import london_date
+from fieldapp.domain.catalogue import OFFENCE_TYPES
+from fieldapp.domain.force import Districts, same_district
+from fieldapp.domain.policy import SchedulePolicy, london_date
 from fieldapp.domain.projection import State
-from fieldapp.domain.views import HouseholdView
+from fieldapp.domain.views import HouseholdView, LeafletIssueView, OccurrenceView
 
 TOTAL = "Total"
 UNKNOWN_DISTRICT = "Unknown district"
@@ -93,10 +103,14 @@ def uptake_by(
     return [_count(label, groups[label]) for label in sorted(groups)]
 
 
-def district_of(state: State) -> Callable[[HouseholdView], str]:
+def district_of(
+    state: State, listed: Districts | None = None
+) -> Callable[[HouseholdView], str]:
     def lookup(view: HouseholdView) -> str:
         occurrence = state.occurrences.get(view.occurrence_id)
-        return occurrence.district if occurrence else ""
+        if occurrence is None:
+            return ""
+        return listed.label(occurrence.district) if listed else occurrence.district
 
     return lookup
 
@@ -107,24 +121,48 @@ def with_total(rows: list[Uptake], state: State, start: date, end: date) -> list
     return [*rows, uptake(state, start, end, TOTAL)]
 
 
-def uptake_by_district(state: State, start: date, end: date) -> list[Uptake]:
+def uptake_by_district(
+    state: State, start: date, end: date, listed: Districts | None = None
+) -> list[Uptake]:
     """Uptake per district of the household's occurrence, in district order."""
-    lookup = district_of(state)
+    lookup = district_of(state, listed)
     groups: dict[str, list[HouseholdView]] = {}
     for _, view in _offered_in(state, start, end):
         groups.setdefault(lookup(view) or UNKNOWN_DISTRICT, []).append(view)
     return [_count(label, groups[label]) for label in sorted(groups)]
 
 
-def districts(state: State) -> list[str]:
+def districts(state: State, listed: Districts | None = None) -> list[str]:
     """The districts named by the occurrences in `state`, for a filter to offer."""
-    return sorted({o.district for o in state.occurrences.values() if o.district})
+    names = {o.district for o in state.occurrences.values() if o.district}
+    return sorted({listed.label(n) for n in names} if listed else names)
+
+
+def unlisted_districts(state: State, listed: Districts) -> list[tuple[str, int]]:
+    """District texts on occurrences that are not the force's (with how many occurrences),
+    for the note a supervisor sees until they are mapped."""
+    counts: Counter[str] = Counter(
+        o.district.strip() for o in state.occurrences.values()
+        if o.district and listed.match(o.district) is None
+    )
+    return sorted(counts.items())
+
+
+def district_note(state: State, listed: Districts) -> str:
+    found = unlisted_districts(state, listed)
+    if not found:
+        return ""
+    named = "; ".join(f"“{text}” ({n} occurrence{'s' if n != 1 else ''})" for text, n in found)
+    return (f"Some records name a district that is not on the force's list, and count under "
+            f"that name: {named}. Ask IT to map them (fieldapp-central admin districts).")
 
 
 def in_district(state: State, district: str) -> State:
-    """The part of `state` under one district's occurrences: the same exact-text comparison
-    the endpoint uses for a supervisor's district, so both filter alike."""
-    occurrences = {k: o for k, o in state.occurrences.items() if o.district == district}
+    """The part of `state` under one district's occurrences, whatever the case or spacing of
+    the text stored ("leeds" is in Leeds; "Leeds City" is not, until mapped)."""
+    occurrences = {
+        k: o for k, o in state.occurrences.items() if same_district(o.district, district)
+    }
     households = {k: h for k, h in state.households.items() if h.occurrence_id in occurrences}
     conflicts = {
         k: c for k, c in state.conflicts.items()
@@ -133,29 +171,214 @@ def in_district(state: State, district: str) -> State:
     return State(occurrences, households, conflicts)
 
 
+ISSUED = frozenset({"handed", "left_at_address"})  # what counts as a leaflet issue
+
+
 @dataclass(frozen=True)
 class LeafletCount:
     period: str
     offence_type: str
     district: str
-    issues: int
+    issues: int  # handed to the person or left at the address
+    declined: int = 0  # the person declined them: reported apart, never an issue
 
 
 def leaflet_issues(
-    state: State, start: date, end: date, period: str = "month"
+    state: State, start: date, end: date, period: str = "month",
+    listed: Districts | None = None,
 ) -> list[LeafletCount]:
-    """Leaflet issues per period (a month unless asked otherwise), offence type and district;
-    an occurrence with two offence types counts under each."""
+    """Leaflet issues (and, apart, leaflets declined) per period (a month unless asked
+    otherwise), offence type and district; an occurrence with two offence types counts under
+    each."""
     label_of = PERIODS[period]
-    counts: Counter[tuple[str, str, str]] = Counter()
+    issued: Counter[tuple[str, str, str]] = Counter()
+    declined: Counter[tuple[str, str, str]] = Counter()
     for occurrence in state.occurrences.values():
+        district = listed.label(occurrence.district) if listed else occurrence.district
         for issue in occurrence.leaflet_issues:
             day = london_date(issue.occurred_at)
             if not start <= day <= end:
                 continue
+            counter = issued if issue.outcome in ISSUED else declined
             for offence in occurrence.offence_types or ("unknown",):
-                counts[(label_of(day), offence, occurrence.district)] += 1
-    return [LeafletCount(p, o, d, n) for (p, o, d), n in sorted(counts.items())]
+                counter[(label_of(day), offence, district)] += 1
+    return [LeafletCount(p, o, d, issued[(p, o, d)], declined[(p, o, d)])
+            for (p, o, d) in sorted(set(issued) | set(declined))]
+
+
+# --------------------------------------------------------------------------- compliance
+
+# What was recorded for an occurrence, best first: one outcome per occurrence, so that the
+# columns add up to the occurrences.
+RECORDED = ("handed", "left_at_address", "declined")
+NONE_RECORDED = "none"
+
+
+def leaflet_outcome(occurrence: OccurrenceView) -> str:
+    """The best thing recorded for the occurrence's person: handed, left, declined, none."""
+    outcomes = {issue.outcome for issue in occurrence.leaflet_issues}
+    return next((o for o in RECORDED if o in outcomes), NONE_RECORDED)
+
+
+def _counted(occurrence: OccurrenceView) -> bool:
+    # The practice's four offence types, and a record of the occurrence itself (leaflets
+    # pulled without their occurrence have no date or OIC to count by).
+    return occurrence.recorded_at is not None and bool(
+        set(occurrence.offence_types) & set(OFFENCE_TYPES)
+    )
+
+
+@dataclass(frozen=True)
+class Compliance:
+    period: str
+    district: str
+    oic: str
+    occurrences: int
+    handed: int
+    left_at_address: int
+    declined: int
+    none_recorded: int
+
+    @property
+    def percent_recorded(self) -> int:
+        """Whole per cent of occurrences with a leaflet outcome recorded (declined counts:
+        the officer offered them), half rounded up."""
+        if not self.occurrences:
+            return 0
+        exact = Decimal(100 * (self.occurrences - self.none_recorded)) / self.occurrences
+        return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def leaflet_compliance(
+    state: State, start: date, end: date, period: str, listed: Districts
+) -> list[Compliance]:
+    """Occurrences of the four offence types recorded in the period, per period, district and
+    OIC, by the leaflet outcome recorded for them; in that order."""
+    label_of = PERIODS[period]
+    groups: dict[tuple[str, str, str], Counter[str]] = {}
+    for occurrence in state.occurrences.values():
+        if not _counted(occurrence):
+            continue
+        assert occurrence.recorded_at is not None
+        day = london_date(occurrence.recorded_at)
+        if not start <= day <= end:
+            continue
+        key = (label_of(day), listed.label(occurrence.district) or UNKNOWN_DISTRICT,
+               occurrence.oic)
+        groups.setdefault(key, Counter())[leaflet_outcome(occurrence)] += 1
+    return [
+        Compliance(p, d, oic, sum(c.values()), c["handed"], c["left_at_address"], c["declined"],
+                   c[NONE_RECORDED])
+        for (p, d, oic), c in sorted(groups.items())
+    ]
+
+
+@dataclass(frozen=True)
+class NotRecorded:
+    """An occurrence with no leaflet outcome recorded when the policy says there should be."""
+
+    occurrence_id: str
+    reference: str
+    district: str
+    oic: str
+    recorded_on: date
+    due: date  # the day it became overdue: `leaflets_due_days` after the occurrence
+
+
+def leaflets_not_recorded(
+    state: State, today: date, policy: SchedulePolicy, listed: Districts
+) -> list[NotRecorded]:
+    """Occurrences of the four offence types with nothing recorded about leaflets
+    `policy.leaflets_due_days` days after the occurrence (London days), oldest first."""
+    rows = []
+    for occurrence in state.occurrences.values():
+        if not _counted(occurrence) or occurrence.leaflet_issues:
+            continue
+        assert occurrence.recorded_at is not None
+        day = london_date(occurrence.recorded_at)
+        due = day + timedelta(days=policy.leaflets_due_days)
+        if due <= today:
+            rows.append(NotRecorded(occurrence.id, occurrence.reference,
+                                    listed.label(occurrence.district), occurrence.oic, day, due))
+    return sorted(rows, key=lambda r: (r.recorded_on, r.reference, r.occurrence_id))
+
+
+# --------------------------------------------------------------------------- escalations
+
+
+@dataclass(frozen=True)
+class Escalations:
+    period: str
+    risk_seen: int  # leaflet records with any risk indicator
+    escalated: int
+
+
+def escalations_by(state: State, start: date, end: date, period: str) -> list[Escalations]:
+    """Risk seen and escalations made at leaflet issues, per period."""
+    label_of = PERIODS[period]
+    seen: Counter[str] = Counter()
+    escalated: Counter[str] = Counter()
+    issues: list[LeafletIssueView] = [
+        i for o in state.occurrences.values() for i in o.leaflet_issues
+    ]
+    for issue in issues:
+        day = london_date(issue.occurred_at)
+        if not start <= day <= end:
+            continue
+        label = label_of(day)
+        seen[label] += bool(issue.risk_indicators)
+        escalated[label] += issue.escalated
+    return [Escalations(p, seen[p], escalated[p]) for p in sorted(set(seen) | set(escalated))]
+
+
+# --------------------------------------------------------------------------- call-backs
+
+
+@dataclass(frozen=True)
+class OnTime:
+    due: int  # call-backs that fell due in the period, up to today
+    on_time: int  # first attempt on or before the due date (London day)
+
+    @property
+    def late(self) -> int:
+        return self.due - self.on_time
+
+    @property
+    def percent(self) -> int:
+        if not self.due:
+            return 0
+        exact = Decimal(100 * self.on_time) / Decimal(self.due)
+        return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def callbacks_on_time(
+    state: State, start: date, end: date, today: date, policy: SchedulePolicy
+) -> OnTime:
+    """Call-backs first due (by the policy, from the offer that set them) in the period and
+    by today; on time when the first attempt was made on or before that London day. One not
+    yet made counts as late only once its due day has passed."""
+    due = on_time = 0
+    for view in state.households.values():
+        task = view.task
+        trigger = next((o for o in view.offers if task and o.event_id == task.trigger_event_id),
+                       None)
+        if trigger is None:
+            continue
+        first_due = policy.first_due(trigger.occurred_at)
+        if not start <= first_due <= end or first_due > today:
+            continue
+        first_call = min(((london_date(a.occurred_at), a.event_id) for a in view.attempts),
+                         default=None)
+        if first_call is None and first_due == today:
+            continue  # still time today
+        due += 1
+        on_time += first_call is not None and first_call[0] <= first_due
+    return OnTime(due, on_time)
+
+
+# Referral timeliness (VCAS referrals within 2 working days, with consent) is computed from
+# the referral events issue 11 adds: a `referral_timeliness(state, start, end, policy)` here,
+# with its table in tables.py, joins the figures the same way as `callbacks_on_time`.
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from fieldapp.domain.figures import LeafletCount, OverdueCount, Spread, Uptake
+from fieldapp.domain.engagement import PartnerMonth
+from fieldapp.domain.figures import (
+    Compliance,
+    Escalations,
+    LeafletCount,
+    NotRecorded,
+    OnTime,
+    OverdueCount,
+    Spread,
+    Uptake,
+)
 from fieldapp.domain.policy import LONDON
 from fieldapp.domain.problems import format_utc
 
@@ -32,6 +42,9 @@ class Table:
     policy_version: str
     generated_at: datetime
     filters: tuple[tuple[str, str], ...] = field(default=())
+    # What a reader must know to read the figures right (districts not on the force's list,
+    # reports that disagree): carried by every export.
+    notes: tuple[str, ...] = field(default=())
 
     def about(self) -> list[tuple[str, str]]:
         made = self.generated_at.astimezone(LONDON)
@@ -41,7 +54,8 @@ class Table:
             ("Schedule policy", self.policy_version),
             ("Generated", f"{made:%d/%m/%Y %H:%M} (UK time)"),
         ]
-        return lines + [(f"Filter: {k}", v) for k, v in self.filters]
+        return (lines + [(f"Filter: {k}", v) for k, v in self.filters]
+                + [("Note", note) for note in self.notes])
 
     def to_csv(self) -> str:
         out = io.StringIO()
@@ -61,6 +75,7 @@ class Table:
                 "policy_version": self.policy_version,
                 "generated_at": format_utc(self.generated_at),
                 "filters": dict(self.filters),
+                "notes": list(self.notes),
                 "columns": list(self.header),
                 "rows": [list(r) for r in self.rows],
             },
@@ -109,8 +124,8 @@ def leaflet_table(
 ) -> Table:
     return Table(
         "Signposting leaflet issues",
-        (period.capitalize(), "Offence type", "District", "Leaflet issues"),
-        tuple((r.period, r.offence_type, r.district, r.issues) for r in rows),
+        (period.capitalize(), "Offence type", "District", "Leaflet issues", "Declined"),
+        tuple((r.period, r.offence_type, r.district, r.issues, r.declined) for r in rows),
         start, end, policy_version, generated_at, filters,
     )
 
@@ -145,4 +160,99 @@ def spread_table(
         ((spread.count, spread.median, spread.lower_quartile, spread.upper_quartile,
           spread.shortest, spread.longest),),
         start, end, policy_version, generated_at, filters,
+    )
+
+
+def compliance_table(
+    rows: Sequence[Compliance],
+    start: date,
+    end: date,
+    policy_version: str,
+    generated_at: datetime,
+    filters: tuple[tuple[str, str], ...] = (),
+    *,
+    period: str = "month",
+    notes: tuple[str, ...] = (),
+) -> Table:
+    return Table(
+        "Leaflet compliance by officer in charge",
+        (period.capitalize(), "District", "OIC", "Occurrences", "Handed", "Left at address",
+         "Declined", "None recorded", "Recorded %"),
+        tuple((r.period, r.district, r.oic, r.occurrences, r.handed, r.left_at_address,
+               r.declined, r.none_recorded, r.percent_recorded) for r in rows),
+        start, end, policy_version, generated_at, filters, notes,
+    )
+
+
+def not_recorded_table(
+    rows: Sequence[NotRecorded],
+    today: date,
+    policy_version: str,
+    generated_at: datetime,
+    filters: tuple[tuple[str, str], ...] = (),
+    *,
+    notes: tuple[str, ...] = (),
+) -> Table:
+    return Table(
+        "Leaflets not recorded",
+        ("Occurrence", "District", "OIC", "Recorded on", "Overdue since"),
+        tuple((r.reference, r.district, r.oic, f"{r.recorded_on:%d/%m/%Y}", f"{r.due:%d/%m/%Y}")
+              for r in rows),
+        today, today, policy_version, generated_at, filters, notes,
+    )
+
+
+def escalation_table(
+    rows: Sequence[Escalations],
+    start: date,
+    end: date,
+    policy_version: str,
+    generated_at: datetime,
+    filters: tuple[tuple[str, str], ...] = (),
+    *,
+    period: str = "month",
+) -> Table:
+    return Table(
+        "Risk seen and escalations at leaflet issues",
+        (period.capitalize(), "Risk seen", "Escalated"),
+        tuple((r.period, r.risk_seen, r.escalated) for r in rows),
+        start, end, policy_version, generated_at, filters,
+    )
+
+
+def on_time_table(
+    result: OnTime,
+    start: date,
+    end: date,
+    policy_version: str,
+    generated_at: datetime,
+    filters: tuple[tuple[str, str], ...] = (),
+) -> Table:
+    return Table(
+        "Call-backs made on time",
+        ("Call-backs due", "Made on or before the due date", "Late or not made", "On time %"),
+        ((result.due, result.on_time, result.late, result.percent),),
+        start, end, policy_version, generated_at, filters,
+    )
+
+
+def partner_table(
+    rows: Sequence[PartnerMonth],
+    start: date,
+    end: date,
+    policy_version: str,
+    generated_at: datetime,
+    filters: tuple[tuple[str, str], ...] = (),
+) -> Table:
+    notes = tuple(
+        f"{r.partner}, {r.month}: {r.reports} reports differ "
+        f"({', '.join(map(str, r.differing))}); the latest ({r.engaged}) is shown."
+        for r in rows if r.differing
+    )
+    return Table(
+        "Partner-reported engagement and leaflets issued",
+        ("Partner", "Month", "Leaflets issued", "Engaged (partner's report)",
+         "Engaged per leaflet"),
+        tuple((r.partner, r.month, r.leaflets, r.engaged, r.per_leaflet) for r in rows),
+        start, end, policy_version, generated_at, filters, notes,
     )

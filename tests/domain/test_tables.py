@@ -27,12 +27,22 @@ def test_csv_carries_period_policy_and_time_and_defuses_formulas() -> None:
 
 
 def test_json_export() -> None:
-    table = leaflet_table([LeafletCount("2025-01", "iioc", "Leeds", 4)],
+    table = leaflet_table([LeafletCount("2025-01", "iioc", "Leeds", 4, 1)],
                           date(2025, 1, 1), date(2025, 1, 31), "2026.1", MADE)
     data = json.loads(table.to_json())
-    assert data["rows"] == [["2025-01", "iioc", "Leeds", 4]]
+    assert data["rows"] == [["2025-01", "iioc", "Leeds", 4, 1]]
     assert data["generated_at"] == "2026-07-01T08:05:00.000000Z"
-    assert data["columns"][-1] == "Leaflet issues"
+    assert data["columns"][-2:] == ["Leaflet issues", "Declined"]
+    assert data["notes"] == []
+
+
+def test_notes_travel_with_every_export() -> None:
+    from fieldapp.domain.tables import Table
+
+    table = Table("T", ("A",), ((1,),), date(2025, 1, 1), date(2025, 1, 31), "v", MADE,
+                  notes=("“Leeds City” is not a listed district.",))
+    assert "# Note,“Leeds City” is not a listed district." in table.to_csv().splitlines()
+    assert json.loads(table.to_json())["notes"] == ["“Leeds City” is not a listed district."]
 
 
 def test_spread_and_district_tables() -> None:
