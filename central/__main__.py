@@ -199,7 +199,8 @@ def _serve(storage: SqlStorage, args: argparse.Namespace) -> int:
 def _report(storage: SqlStorage, args: argparse.Namespace) -> int:
     if args.start > args.end:
         raise UsageError("The period ends before it starts: give --to on or after --from.")
-    return report_cli.run(storage, args, policy=load_policy(), now=SystemClock().now(),
+    return report_cli.run(storage, args, policy=load_policy(), force=load_force(),
+                          now=SystemClock().now(),
                           actor=_actor(), out=sys.stdout)
 
 

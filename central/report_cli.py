@@ -1,6 +1,6 @@
-"""`fieldapp-central report uptake|leaflets`: figures from every record the database holds, for
-an analyst on the server, computed by the same domain functions as the endpoint and the
-laptop's Reports page, written to stdout as JSON or CSV."""
+"""`fieldapp-central report uptake|leaflets|compliance|partners|...`: figures from every record
+the database holds, for an analyst on the server, computed by the same domain functions as
+the endpoint and the laptop's Reports page, written to stdout as JSON or CSV."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any, Protocol, TextIO
 
-from fieldapp.domain.events import event_from_json
+from fieldapp.domain.events import EventType, event_from_json
 from fieldapp.domain.figures import (
     PERIODS,
     in_district,
@@ -18,9 +18,17 @@ from fieldapp.domain.figures import (
     uptake_by,
     with_total,
 )
-from fieldapp.domain.policy import SchedulePolicy
+from fieldapp.domain.force import ForceLists
+from fieldapp.domain.policy import SchedulePolicy, london_date
 from fieldapp.domain.projection import project
-from fieldapp.domain.tables import ALL_DISTRICTS, Table, leaflet_table, uptake_table
+from fieldapp.domain.tables import (
+    ALL_DISTRICTS,
+    SUPERVISOR_FIGURES,
+    Inputs,
+    Table,
+    leaflet_table,
+    uptake_table,
+)
 
 
 class Source(Protocol):
@@ -30,7 +38,16 @@ class Source(Protocol):
         ...
 
 
-FIGURES = {"uptake": "VCAS uptake per household", "leaflets": "signposting leaflet issues"}
+FIGURES = {
+    "uptake": "VCAS uptake per household",
+    "leaflets": "signposting leaflet issues (declined apart)",
+    "compliance": "leaflet compliance per period, district and officer in charge",
+    "not-recorded": "occurrences with no leaflet recorded after the policy's days",
+    "partners": "partner-reported engagement beside the leaflets issued for each partner",
+    "escalations": "risk seen and escalations at leaflet issues, per period",
+    "callbacks-on-time": "call-backs made on or before their due date",
+}
+assert set(SUPERVISOR_FIGURES) <= set(FIGURES)
 
 
 def _day(text: str) -> date:
@@ -54,7 +71,7 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
         task.add_argument("--period", choices=tuple(PERIODS),
                           help="one row per period (leaflets: default month; uptake: default "
                           "one row for the whole time, with none)")
-        task.add_argument("--district", help="only occurrences in this district (exact text)")
+        task.add_argument("--district", help="only occurrences in this district (any case)")
 
 
 def table(
@@ -66,17 +83,28 @@ def table(
     period: str | None,
     district: str | None,
     policy: SchedulePolicy,
+    force: ForceLists,
     now: datetime,
 ) -> Table:
     """The report as a table, from stored events (canonical JSON)."""
-    state = project((event_from_json(body) for body in bodies), policy)
+    events = [event_from_json(body) for body in bodies]
+    state = project(events, policy)
     if district:
         state = in_district(state, district)
     filters = [("District", district or ALL_DISTRICTS)]
+    if figures in SUPERVISOR_FIGURES:
+        chosen = period or "month"
+        filters.append(("Periods", chosen.capitalize()))
+        reports = [e for e in events if e.type is EventType.PARTNER_ENGAGEMENT_REPORTED]
+        return SUPERVISOR_FIGURES[figures](Inputs(
+            state=state, reports=reports, start=start, end=end, period=chosen,
+            today=london_date(now), policy=policy, force=force, generated_at=now,
+            filters=tuple(filters), district=district or "",
+        ))
     if figures == "leaflets":
         chosen = period or "month"
         filters.append(("Periods", chosen.capitalize()))
-        rows = leaflet_issues(state, start, end, chosen)
+        rows = leaflet_issues(state, start, end, chosen, listed=force.districts)
         return leaflet_table(rows, start, end, policy.version, now, tuple(filters), period=chosen)
     if period is None:
         return uptake_table([uptake(state, start, end)], start, end, policy.version, now,
@@ -91,6 +119,7 @@ def run(
     args: argparse.Namespace,
     *,
     policy: SchedulePolicy,
+    force: ForceLists,
     now: datetime,
     actor: str,
     out: TextIO,
@@ -101,6 +130,6 @@ def run(
                  "to": args.end.isoformat(), "district": args.district},
     )
     result = table(bodies, args.figures, args.start, args.end, period=args.period,
-                   district=args.district, policy=policy, now=now)
+                   district=args.district, policy=policy, force=force, now=now)
     out.write(result.to_csv() if args.format == "csv" else result.to_json() + "\n")
     return 0

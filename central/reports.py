@@ -1,6 +1,7 @@
 """Figures for supervisors, computed by fieldapp.domain.figures from the events they may see:
-VCAS uptake and leaflet issues, the same functions the laptop's Reports page and the
-`fieldapp-central report` command use."""
+VCAS uptake, leaflet issues, and the supervisors' tables (`SUPERVISOR_FIGURES`: leaflet
+compliance, leaflets not recorded, partner engagement, escalations, call-backs on time), the
+same functions the laptop's Reports page and the `fieldapp-central report` command use."""
 
 from __future__ import annotations
 
@@ -25,12 +26,14 @@ from central.api import (
     refuse_wipe,
 )
 from central.errors import ApiError
-from central.schemas import LeafletsResponse, UptakeResponse
+from central.schemas import LeafletsResponse, TableResponse, UptakeResponse
 from central.storage.base import Caller
-from fieldapp.domain.events import event_from_json
-from fieldapp.domain.figures import leaflet_issues, uptake
+from fieldapp.domain.events import Event, EventType, event_from_json
+from fieldapp.domain.figures import PERIODS, leaflet_issues, uptake
+from fieldapp.domain.policy import london_date
 from fieldapp.domain.problems import Problem, format_utc
 from fieldapp.domain.projection import State, project
+from fieldapp.domain.tables import SUPERVISOR_FIGURES, Inputs
 
 router = APIRouter(prefix="/v1/figures", dependencies=[Depends(known_parameters_only)])
 
@@ -99,15 +102,22 @@ def _period(caller: Caller, start: str, end: str) -> tuple[date, date]:
     return first, last
 
 
-def _state(
+def _events(
     ctx: Context, caller: Caller, figures: str, first: date, last: date, now: datetime,
     address: str | None,
-) -> State:
+) -> list[Event]:
     bodies = ctx.storage.consult(
         caller, now=now, address=address,
         purpose={"figures": figures, "from": first.isoformat(), "to": last.isoformat()},
     )
-    return project((event_from_json(body) for body in bodies), ctx.policy)
+    return [event_from_json(body) for body in bodies]
+
+
+def _state(
+    ctx: Context, caller: Caller, figures: str, first: date, last: date, now: datetime,
+    address: str | None,
+) -> State:
+    return project(_events(ctx, caller, figures, first, last, now, address), ctx.policy)
 
 
 def _uptake(
@@ -150,14 +160,14 @@ def _leaflets(
     ctx: Context, caller: Caller, first: date, last: date, now: datetime, address: str | None
 ) -> LeafletsResponse:
     state = _state(ctx, caller, "leaflets", first, last, now, address)
-    rows = leaflet_issues(state, first, last)
+    rows = leaflet_issues(state, first, last, listed=ctx.force.districts)
     return LeafletsResponse.model_validate(
         {
             "from": first.isoformat(),
             "to": last.isoformat(),
             "rows": [
                 {"month": r.period, "offence_type": r.offence_type, "district": r.district,
-                 "issues": r.issues}
+                 "issues": r.issues, "declined": r.declined}
                 for r in rows
             ],
             "scope": LEAFLET_SCOPE,
@@ -165,3 +175,51 @@ def _leaflets(
             "device_status": "active",
         }
     )
+
+
+TABLE_SCOPE = (
+    "The records you may see: your district's occurrences, your team's records, anything "
+    "you are OIC of or were reassigned, and the partner reports you or your team made."
+)
+_PERIOD = "^(" + "|".join(PERIODS) + ")$"
+
+
+def _table_route(name: str) -> None:
+    compute = SUPERVISOR_FIGURES[name]
+
+    async def get_table(
+        request: Request,
+        caller: Annotated[Caller, Depends(authenticated)],
+        start: Annotated[str, Query(alias="from", pattern=_DAY, description="YYYY-MM-DD")],
+        end: Annotated[str, Query(alias="to", pattern=_DAY, description="YYYY-MM-DD")],
+        period: Annotated[str, Query(pattern=_PERIOD, description="year, quarter or month")
+                          ] = "month",
+    ) -> Response:
+        def table(ctx: Context, caller: Caller, first: date, last: date, now: datetime,
+                  address: str | None) -> TableResponse:
+            events = _events(ctx, caller, name, first, last, now, address)
+            reports = [e for e in events if e.type is EventType.PARTNER_ENGAGEMENT_REPORTED]
+            result = compute(Inputs(
+                state=project(events, ctx.policy), reports=reports, start=first, end=last,
+                period=period, today=london_date(now), policy=ctx.policy, force=ctx.force,
+                generated_at=now, filters=(("Periods", period.capitalize()),),
+            ))
+            return TableResponse.model_validate({
+                "report": result.title, "from": first.isoformat(), "to": last.isoformat(),
+                "policy_version": result.policy_version, "columns": list(result.header),
+                "rows": [list(r) for r in result.rows], "notes": list(result.notes),
+                "scope": TABLE_SCOPE, "server_time": format_utc(now),
+                "device_status": "active",
+            })
+
+        return await _answer(request, caller, start, end, table)
+
+    router.add_api_route(
+        f"/{name}", get_table, methods=["GET"], response_model=TableResponse,
+        responses=error_responses(401, 403, 422, 429, 503),
+        summary=f"Supervisors' figure: {name} (supervisors)", name=f"figures_{name}",
+    )
+
+
+for _name in SUPERVISOR_FIGURES:
+    _table_route(_name)

@@ -141,13 +141,30 @@ class LeafletRowOut(BaseModel):
     offence_type: str = Field(description="An occurrence with two offence types counts under "
                               "each.")
     district: str
-    issues: int
+    issues: int = Field(description="Leaflets handed to the person or left at the address.")
+    declined: int = Field(description="Leaflets the person declined: not issues.")
 
 
 class LeafletsResponse(BaseModel):
     period_from: str = Field(alias="from", description="First day, YYYY-MM-DD (London).")
     period_to: str = Field(alias="to", description="Last day, YYYY-MM-DD (London).")
     rows: list[LeafletRowOut] = Field(description="In month, offence type, district order.")
+    scope: str = Field(description="Which records the figures were computed from.")
+    server_time: str = Field(description=INSTANT)
+    device_status: Literal["active"]
+
+
+class TableResponse(BaseModel):
+    """A supervisor's figure as a table: the same columns and rows as the laptop's Reports
+    page and `fieldapp-central report` give."""
+
+    report: str = Field(description="What the table is.")
+    period_from: str = Field(alias="from", description="First day, YYYY-MM-DD (London).")
+    period_to: str = Field(alias="to", description="Last day, YYYY-MM-DD (London).")
+    policy_version: str
+    columns: list[str]
+    rows: list[list[str | int | float | None]]
+    notes: list[str] = Field(description="What a reader must know to read the figures right.")
     scope: str = Field(description="Which records the figures were computed from.")
     server_time: str = Field(description=INSTANT)
     device_status: Literal["active"]

@@ -9,11 +9,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from fieldapp.domain.engagement import PartnerMonth
+from fieldapp.domain.engagement import PartnerMonth, partner_engagement
+from fieldapp.domain.events import Event
 from fieldapp.domain.figures import (
     Compliance,
     Escalations,
@@ -23,9 +24,16 @@ from fieldapp.domain.figures import (
     OverdueCount,
     Spread,
     Uptake,
+    callbacks_on_time,
+    district_note,
+    escalations_by,
+    leaflet_compliance,
+    leaflets_not_recorded,
 )
-from fieldapp.domain.policy import LONDON
+from fieldapp.domain.force import ForceLists
+from fieldapp.domain.policy import LONDON, SchedulePolicy
 from fieldapp.domain.problems import format_utc
+from fieldapp.domain.projection import State
 
 Cell = str | int | float | None
 # What a report filtered by no district says it covers.
@@ -256,3 +264,81 @@ def partner_table(
         tuple((r.partner, r.month, r.leaflets, r.engaged, r.per_leaflet) for r in rows),
         start, end, policy_version, generated_at, filters, notes,
     )
+
+
+# --------------------------------------------------------------------------- supervisors
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What a supervisor's figure is made from, wherever it is asked for (the laptop's
+    Reports page, `GET /v1/figures/...`, `fieldapp-central report ...`)."""
+
+    state: State  # already cut to the district asked for, if any
+    reports: Sequence[Event]  # partner engagement reports (every one held)
+    start: date
+    end: date
+    period: str  # a key of fieldapp.domain.figures.PERIODS
+    today: date  # London day
+    policy: SchedulePolicy
+    force: ForceLists
+    generated_at: datetime
+    filters: tuple[tuple[str, str], ...] = ()
+    district: str = ""  # the district filter, "" for every district
+
+
+def _district_notes(inputs: Inputs) -> tuple[str, ...]:
+    note = district_note(inputs.state, inputs.force.districts)
+    return (note,) if note else ()
+
+
+def compliance_figure(inputs: Inputs) -> Table:
+    i = inputs
+    rows = leaflet_compliance(i.state, i.start, i.end, i.period, i.force.districts)
+    return compliance_table(rows, i.start, i.end, i.policy.version, i.generated_at, i.filters,
+                            period=i.period, notes=_district_notes(i))
+
+
+def not_recorded_figure(inputs: Inputs) -> Table:
+    i = inputs
+    rows = [r for r in leaflets_not_recorded(i.state, i.today, i.policy, i.force.districts)
+            if i.start <= r.recorded_on <= i.end]
+    days = f"{i.policy.leaflets_due_days} days after the occurrence"
+    return not_recorded_table(rows, i.today, i.policy.version, i.generated_at,
+                              (*i.filters, ("Overdue", days)), notes=_district_notes(i))
+
+
+def partners_figure(inputs: Inputs) -> Table:
+    i = inputs
+    rows = partner_engagement(i.state, i.reports, i.start, i.end, i.force.partners)
+    table = partner_table(rows, i.start, i.end, i.policy.version, i.generated_at, i.filters)
+    if not i.district:
+        return table
+    # A partner counts the people it saw across the force, not per district.
+    return Table(table.title, table.header, table.rows, table.start, table.end,
+                 table.policy_version, table.generated_at, table.filters,
+                 (*table.notes, f"Partners report for the whole force; the leaflets are "
+                  f"{i.district}'s only, so the ratio understates engagement per leaflet."))
+
+
+def escalations_figure(inputs: Inputs) -> Table:
+    i = inputs
+    return escalation_table(escalations_by(i.state, i.start, i.end, i.period), i.start, i.end,
+                            i.policy.version, i.generated_at, i.filters, period=i.period)
+
+
+def on_time_figure(inputs: Inputs) -> Table:
+    i = inputs
+    result = callbacks_on_time(i.state, i.start, i.end, i.today, i.policy)
+    return on_time_table(result, i.start, i.end, i.policy.version, i.generated_at, i.filters)
+
+
+# The supervisors' figures by the name the endpoint and the command line give them. Referral
+# timeliness (issue 11) joins here as "referrals".
+SUPERVISOR_FIGURES: Mapping[str, Callable[[Inputs], Table]] = {
+    "compliance": compliance_figure,
+    "not-recorded": not_recorded_figure,
+    "partners": partners_figure,
+    "escalations": escalations_figure,
+    "callbacks-on-time": on_time_figure,
+}

@@ -123,7 +123,7 @@ def test_the_supervisors_figures_agree_with_the_endpoint_and_the_command_line(
 
     leaflets_answer = ask(world, "leaflets", start, end)
     assert leaflets_answer.status_code == 200, leaflets_answer.text
-    rows = [[r["month"], r["offence_type"], r["district"], r["issues"]]
+    rows = [[r["month"], r["offence_type"], r["district"], r["issues"], r["declined"]]
             for r in leaflets_answer.json()["rows"]]
     assert rows == [list(r) for r in by_month.leaflets.rows]
     assert rows and {r[2] for r in rows} == {"Leeds"}
