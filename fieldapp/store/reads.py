@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import ClassVar, NamedTuple
 
-from fieldapp.domain.events import Event, event_from_json, normalise_postcode
+from fieldapp.domain.events import Event, EventType, event_from_json, normalise_postcode
 from fieldapp.domain.problems import format_utc, parse_utc
 from fieldapp.domain.projection import State, related_keys
 from fieldapp.domain.schedule import CallbackTask, TaskState, TaskStatus, task_status
@@ -158,6 +158,15 @@ class StoreReads:
                 return
             after = rows[-1][0]
             yield from (event_from_json(body) for _, body in rows)
+
+    def events_of_type(self, event_type: EventType) -> list[Event]:
+        """Every event of one type, in local order (partner reports for the figures: they
+        belong to no household, so no projection table holds them)."""
+        with self._db.reading() as conn:
+            rows = conn.execute(
+                "SELECT body FROM events WHERE type = ? ORDER BY seq", (event_type.value,)
+            ).fetchall()
+        return [event_from_json(body) for (body,) in rows]
 
     def skewed_ids(self) -> list[str]:
         with self._db.reading() as conn:

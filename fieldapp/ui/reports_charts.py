@@ -1,5 +1,6 @@
-"""Charts beside the report tables (QtCharts): VCAS uptake per period, stacked, and leaflet
-issues per period and offence type. They draw the rows the tables show and nothing else; a
+"""Charts beside the report tables (QtCharts): VCAS uptake per period, stacked, leaflet
+issues per period and offence type, and a partner's reported engagement beside the leaflets
+issued for it each month. They draw the rows the tables show and nothing else; a
 screen reader gets the same figures from the table."""
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QWidget
 
 from fieldapp.domain.catalogue import OFFENCE_TYPES
+from fieldapp.domain.engagement import PartnerMonth
 from fieldapp.domain.figures import LeafletCount, Uptake
 
 # Colours that stay apart for the common colour-vision deficiencies (Okabe and Ito).
@@ -132,3 +134,22 @@ class LeafletChart(_BarChart):
         ]
         highest = max((v for _, _, values in sets for v in values), default=0)
         self._draw(QBarSeries(), periods, sets, highest, "Leaflet issues")
+
+
+class PartnerChart(_BarChart):
+    """One partner's months: leaflets issued for it and the people it reports engaged, side
+    by side. A month with no report draws no engagement bar; the table says "–" for it."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Partner engagement and leaflets issued",
+                         "Chart of partner engagement beside leaflets issued", parent)
+
+    def show_rows(self, rows: Sequence[PartnerMonth], partner: str) -> None:
+        mine = [r for r in rows if r.partner == partner]
+        self.chart().setTitle(f"{partner}: engagement and leaflets issued")
+        sets = [
+            ("Leaflets issued", PALETTE[0], [r.leaflets for r in mine]),
+            ("Engaged (partner's report)", PALETTE[1], [r.engaged or 0 for r in mine]),
+        ]
+        highest = max((v for _, _, values in sets for v in values), default=0)
+        self._draw(QBarSeries(), [r.month for r in mine], sets, highest, "People or leaflets")

@@ -14,9 +14,12 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
+from fieldapp.domain.engagement import PartnerMonth, partner_engagement
+from fieldapp.domain.events import EventType
 from fieldapp.domain.figures import (
     LeafletCount,
     Uptake,
+    district_note,
     districts,
     in_district,
     leaflet_issues,
@@ -30,13 +33,19 @@ from fieldapp.domain.figures import (
 from fieldapp.domain.tables import (
     ALL_DISTRICTS,
     Cell,
+    Inputs,
     Table,
+    compliance_figure,
+    escalations_figure,
     leaflet_table,
+    not_recorded_figure,
+    on_time_figure,
     overdue_table,
+    partners_figure,
     spread_table,
     uptake_table,
 )
-from fieldapp.resources import load_policy
+from fieldapp.resources import load_force, load_policy
 from fieldapp.store import Store
 from fieldapp.ui.session import Identity
 
@@ -83,23 +92,38 @@ class Figures:
     leaflets: Table
     overdue: Table
     spread: Table
+    compliance: Table
+    not_recorded: Table
+    partners: Table
+    partner_rows: tuple[PartnerMonth, ...]  # what the partners chart draws
+    escalations: Table
+    on_time: Table
+    note: str  # districts not on the force's list, for the supervisor ("" when none)
 
     @property
     def tables(self) -> tuple[Table, ...]:
         """In the order the page's tabs and the PDF show them."""
-        return (self.uptake, self.by_district, self.leaflets, self.overdue, self.spread)
+        return (self.uptake, self.by_district, self.leaflets, self.overdue, self.spread,
+                self.compliance, self.not_recorded, self.partners, self.escalations,
+                self.on_time)
 
 
 def compute_figures(store: Store, request: ReportRequest) -> Figures:
     """The op: runs on the database worker, never on the UI thread."""
     state = store.state()
-    known = tuple(districts(state))
+    policy, force = load_policy(), load_force()
+    known = tuple(districts(state, force.districts))
     if request.district:
         state = in_district(state, request.district)
     start, end, period = request.start, request.end, request.period
-    version, made, filters = load_policy().version, request.generated_at, request.filters
+    version, made, filters = policy.version, request.generated_at, request.filters
     by_period = uptake_by(state, start, end, period)
-    leaflets = leaflet_issues(state, start, end, period)
+    leaflets = leaflet_issues(state, start, end, period, force.districts)
+    inputs = Inputs(
+        state=state, reports=store.events_of_type(EventType.PARTNER_ENGAGEMENT_REPORTED),
+        start=start, end=end, period=period, today=request.today, policy=policy, force=force,
+        generated_at=made, filters=filters, district=request.district,
+    )
     return Figures(
         request=request,
         districts=known,
@@ -109,7 +133,8 @@ def compute_figures(store: Store, request: ReportRequest) -> Figures:
         uptake=uptake_table(with_total(by_period, state, start, end), start, end, version, made,
                             filters),
         by_district=uptake_table(
-            with_total(uptake_by_district(state, start, end), state, start, end), start, end,
+            with_total(uptake_by_district(state, start, end, force.districts), state, start,
+                       end), start, end,
             version, made, filters, title="VCAS uptake by district", first_column="District",
         ),
         leaflets=leaflet_table(leaflets, start, end, version, made, filters, period=period),
@@ -118,6 +143,14 @@ def compute_figures(store: Store, request: ReportRequest) -> Figures:
                               made, request.where),
         spread=spread_table(offer_to_callback_days(state, start, end), start, end, version,
                             made, filters),
+        compliance=compliance_figure(inputs),
+        not_recorded=not_recorded_figure(inputs),
+        partners=partners_figure(inputs),
+        partner_rows=tuple(partner_engagement(state, inputs.reports, start, end,
+                                              force.partners)),
+        escalations=escalations_figure(inputs),
+        on_time=on_time_figure(inputs),
+        note=district_note(state, force.districts),
     )
 
 

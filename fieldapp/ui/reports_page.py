@@ -1,5 +1,7 @@
-"""Reports for OICs and supervisors: VCAS uptake, leaflet issues, overdue call-backs and days
-to call-back, as tables with charts beside them, exported to CSV or PDF.
+"""Reports for OICs and supervisors: VCAS uptake, leaflet issues, overdue call-backs, days
+to call-back, leaflet compliance, leaflets not recorded, partner engagement, escalations and
+call-backs on time, as tables with charts beside them, exported to CSV or PDF. A supervisor
+also records here what a partner reports (people engaged in a month: a count, no names).
 
 The figures are worked out on the database worker (`reports_model.compute_figures`); this page
 only asks for them, shows them and writes the files the user chooses.
@@ -20,9 +22,11 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QFileDialog,
     QGridLayout,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
+    QSpinBox,
     QSplitter,
     QTableView,
     QTabWidget,
@@ -30,10 +34,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fieldapp.domain.events import EventType
+from fieldapp.domain.force import engagement_aggregate
 from fieldapp.domain.projection import Changes
 from fieldapp.domain.tables import ALL_DISTRICTS
+from fieldapp.resources import load_partners
 from fieldapp.ui.ops import describe
-from fieldapp.ui.reports_charts import LeafletChart, UptakeChart
+from fieldapp.ui.reports_charts import LeafletChart, PartnerChart, UptakeChart
 from fieldapp.ui.reports_export import csv_bytes, file_name, pdf_bytes, write_file
 from fieldapp.ui.reports_model import (
     PERIOD_NAMES,
@@ -42,11 +49,15 @@ from fieldapp.ui.reports_model import (
     ReportTableModel,
     compute_figures,
 )
-from fieldapp.ui.session import Session
+from fieldapp.ui.session import Capture, Session
 from fieldapp.ui.text import day, moment
 
 FILTER_DELAY_MS = 300
-TABS = ("Uptake", "By district", "Leaflets", "Overdue call-backs", "Days to call-back")
+TABS = ("Uptake", "By district", "Leaflets", "Overdue call-backs", "Days to call-back",
+        "Compliance", "Leaflets not recorded", "Partners", "Escalations", "Call-backs on time")
+PARTNERS_TAB = TABS.index("Partners")
+# Who may record what a partner reports (the endpoint's authority rules say the same).
+RECORDS_PARTNER_FIGURES = "supervisor"
 DEFAULT_PERIOD = "month"
 SCOPE = (
     "Figures count the records this laptop holds: after a sync, a supervisor's laptop holds "
@@ -122,15 +133,22 @@ class ReportsPage(QWidget):
         self.status.setWordWrap(True)
         scope = QLabel(SCOPE, self)
         scope.setWordWrap(True)
+        self.note = QLabel(self)
+        self.note.setObjectName("reportNote")
+        self.note.setAccessibleName("Note on the figures")
+        self.note.setWordWrap(True)
+        self.note.hide()
 
         self.models = [ReportTableModel(self) for _ in TABS]
         self.tables = [self._table_view(model, name) for model, name in zip(
             self.models, TABS, strict=True)]
         self.uptake_chart = UptakeChart(self)
         self.leaflet_chart = LeafletChart(self)
+        self.partner_chart = PartnerChart(self)
         self.tabs = QTabWidget(self)
         self.tabs.tabBar().setAccessibleName("Which report to show")
-        charts: dict[int, QWidget] = {0: self.uptake_chart, 2: self.leaflet_chart}
+        charts: dict[int, QWidget] = {0: self.uptake_chart, 2: self.leaflet_chart,
+                                      PARTNERS_TAB: self.partner_chart}
         self._splits: dict[int, QSplitter] = {}
         for n, (name, table) in enumerate(zip(TABS, self.tables, strict=True)):
             chart = charts.get(n)
@@ -142,7 +160,7 @@ class ReportsPage(QWidget):
             split.addWidget(chart)
             split.setStretchFactor(1, 1)  # the chart takes what the table does not need
             self._splits[n] = split
-            self.tabs.addTab(split, name)
+            self.tabs.addTab(self._partners_tab(split) if n == PARTNERS_TAB else split, name)
         # A table sizes its columns once it is laid out, which a hidden tab is not.
         self.tabs.currentChanged.connect(lambda _: QTimer.singleShot(0, self, self._fit))
 
@@ -150,6 +168,7 @@ class ReportsPage(QWidget):
         layout.addLayout(filters)
         layout.addWidget(self.summary)
         layout.addWidget(self.status)
+        layout.addWidget(self.note)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(scope)
 
@@ -162,7 +181,47 @@ class ReportsPage(QWidget):
         for before, after in pairwise(chain):
             self.setTabOrder(before, after)
         self._enable_exports()
+        self._enable_records()
         session.worker.changed.connect(self.on_changes)
+
+    def _partners_tab(self, split: QSplitter) -> QWidget:
+        """The partners' table and chart, and under them the form a supervisor records a
+        partner's monthly count with."""
+        tab = QWidget(self)
+        self.partner = QComboBox(tab)
+        self.partner.setAccessibleName("Partner")
+        for partner in load_partners().partners:
+            self.partner.addItem(partner.name, partner.id)
+        self.partner.currentIndexChanged.connect(self._draw_partner)
+        self.month = QDateEdit(tab)
+        self.month.setDisplayFormat("MM/yyyy")
+        self.month.setAccessibleName("Month the partner reports on")
+        last = self.session.today().replace(day=1)
+        self.month.setDate(_qdate(date(last.year - (last.month == 1),
+                                       12 if last.month == 1 else last.month - 1, 1)))
+        self.engaged = QSpinBox(tab)
+        self.engaged.setRange(0, 100_000)
+        self.engaged.setAccessibleName("People the partner reports engaged that month")
+        self.record_button = QPushButton("&Record partner's figure", tab)
+        self.record_button.setAccessibleName("Record the partner's figure for the month")
+        self.record_button.clicked.connect(self.record_engagement)
+        self.record_status = QLabel(tab)
+        self.record_status.setAccessibleName("Partner figure status")
+        self.record_status.setWordWrap(True)
+        row = QHBoxLayout()
+        for text, widget in (("P&artner", self.partner), ("Mont&h", self.month),
+                             ("People en&gaged", self.engaged)):
+            caption = QLabel(text, tab)
+            caption.setBuddy(widget)
+            row.addWidget(caption)
+            row.addWidget(widget)
+        row.addWidget(self.record_button)
+        row.addWidget(self.record_status, 1)
+        column = QVBoxLayout(tab)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(split, 1)
+        column.addLayout(row)
+        return tab
 
     def _date_edit(self, name: str, value: date) -> QDateEdit:
         edit = QDateEdit(self)
@@ -196,7 +255,13 @@ class ReportsPage(QWidget):
             self.status.setText("Reports are for OICs and supervisors.")
         for widget in (self.start, self.end, self.period, self.district, self.show_button):
             widget.setEnabled(allowed)
+        self._enable_records()
         self._enable_exports()
+
+    def _enable_records(self) -> None:
+        records = self._allowed and self.session.identity.role == RECORDS_PARTNER_FIGURES
+        for control in (self.month, self.engaged, self.record_button):
+            control.setEnabled(records)
 
     # ----------------------------------------------------------------- loading
 
@@ -247,6 +312,9 @@ class ReportsPage(QWidget):
             model.set_table(table)
         self.uptake_chart.show_rows(figures.by_period)
         self.leaflet_chart.show_rows(figures.leaflet_rows)
+        self._draw_partner()
+        self.note.setText(figures.note)
+        self.note.setVisible(bool(figures.note))
         self._fit()
         self._offer_districts(figures.districts)
         request, total = figures.request, figures.total
@@ -259,6 +327,33 @@ class ReportsPage(QWidget):
         )
         self.status.setText(f"Worked out at {moment(request.generated_at)}.")
         self._enable_exports()
+
+    def _draw_partner(self) -> None:
+        if self.figures is not None:
+            self.partner_chart.show_rows(self.figures.partner_rows, self.partner.currentText())
+
+    def record_engagement(self) -> None:
+        """The supervisor's gesture: one `partner_engagement_reported` event on the partner's
+        month (the same record whoever reports it: the latest stands)."""
+        if not self.record_button.isEnabled():
+            return
+        chosen = self.month.date()
+        month = f"{chosen.year()}-{chosen.month():02d}"
+        partner = str(self.partner.currentData())
+        engaged = self.engaged.value()
+        capture = Capture(
+            EventType.PARTNER_ENGAGEMENT_REPORTED, engagement_aggregate(partner, month),
+            {"partner": partner, "month": month, "engaged": engaged}, self.session.clock(),
+        )
+        name = self.partner.currentText()
+
+        def done(_: Changes) -> None:
+            self.record_status.setText(f"Recorded: {name} reports {engaged:,} engaged in "
+                                       f"{chosen.month():02d}/{chosen.year()}.")
+            self.mark_stale()
+
+        self.session.record(capture, done,
+                            lambda error: self.record_status.setText(describe(error)))
 
     def _fit(self) -> None:
         """The table as wide as its columns (up to half), the chart the rest."""
@@ -309,6 +404,10 @@ class ReportsPage(QWidget):
             model.set_table(None)
         self.uptake_chart.clear()
         self.leaflet_chart.clear()
+        self.partner_chart.clear()
+        self.note.clear()
+        self.note.hide()
+        self.record_status.clear()
         self.summary.clear()
         self.status.clear()
         self._enable_exports()

@@ -135,10 +135,10 @@ def test_charts_tables_and_redraw_on_change(qtbot: QtBot, session: Session) -> N
         date(2026, 1, 1), date(2026, 12, 31), "month")
     assert shown(page, 0) == [["2026-01", "2", "1", "0", "1", "50"],
                               ["Total", "2", "1", "0", "1", "50"]]
-    assert shown(page, 2) == [["2026-01", "iioc", "Bradford", "1"],
-                              ["2026-01", "voyeurism", "Bradford", "1"],
-                              ["2026-02", "iioc", "Bradford", "1"],
-                              ["2026-02", "voyeurism", "Bradford", "1"]]
+    assert shown(page, 2) == [["2026-01", "iioc", "Bradford", "1", "0"],
+                              ["2026-01", "voyeurism", "Bradford", "1", "0"],
+                              ["2026-02", "iioc", "Bradford", "1", "0"],
+                              ["2026-02", "voyeurism", "Bradford", "1", "0"]]
     assert page.leaflet_chart.values() == {"Indecent images of children": [1, 1],
                                            "Voyeurism": [1, 1]}
     assert shown(page, 3) == [["4321", "1", "26/01/2026"]]
@@ -188,23 +188,30 @@ def test_exports_say_what_they_cover_and_hold_no_personal_data(
         "# Generated,10/03/2026 14:00 (UK time)",
         "# Filter: District,All districts",
         "# Filter: Periods,Month",
-        "Month,Offence type,District,Leaflet issues",
-        "2026-01,iioc,Bradford,1",
-        "2026-01,voyeurism,Bradford,1",
-        "2026-02,iioc,Bradford,1",
-        "2026-02,voyeurism,Bradford,1",
+        "Month,Offence type,District,Leaflet issues,Declined",
+        "2026-01,iioc,Bradford,1,0",
+        "2026-01,voyeurism,Bradford,1,0",
+        "2026-02,iioc,Bradford,1,0",
+        "2026-02,voyeurism,Bradford,1,0",
     ]
 
     data = pdf_file.read_bytes()
     assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
     document = QPdfDocument()
     assert document.load(str(pdf_file)) == QPdfDocument.Error.None_
-    assert document.pageCount() == 5  # one report a page
-    pages = [" ".join(document.getAllText(n).text().split()) for n in range(5)]
+    # Each report starts a page (the partners' 24 months take two).
+    assert document.pageCount() == 11
+    pages = [" ".join(document.getAllText(n).text().split()) for n in range(11)]
     document.close()
+    starts = [page for page in pages if "Schedule policy" in page]
     for title, page_text in zip(("VCAS uptake by household", "VCAS uptake by district",
                                  "Signposting leaflet issues", "Overdue call-backs by officer",
-                                 "Days from offer to first call-back"), pages, strict=True):
+                                 "Days from offer to first call-back",
+                                 "Leaflet compliance by officer in charge",
+                                 "Leaflets not recorded",
+                                 "Partner-reported engagement and leaflets issued",
+                                 "Risk seen and escalations at leaflet issues",
+                                 "Call-backs made on time"), starts, strict=True):
         assert title in page_text
         assert f"Schedule policy {policy}" in page_text
         assert "Generated 10/03/2026 14:00 (UK time)" in page_text
