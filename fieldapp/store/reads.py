@@ -159,6 +159,16 @@ class StoreReads:
             after = rows[-1][0]
             yield from (event_from_json(body) for _, body in rows)
 
+    def occurrences_without_leaflets(self, oic: str | None = None) -> list[OccurrenceView]:
+        """Occurrences with no leaflet outcome recorded (of one OIC's, if given): the few the
+        follow-ups name as "Leaflets not recorded", read without loading every occurrence."""
+        query = ("SELECT body FROM occurrences "
+                 "WHERE json_array_length(body, '$.leaflet_issues') = 0")
+        with self._db.reading() as conn:
+            rows = conn.execute(query).fetchall()
+        views = [codec.decode(OccurrenceView, body) for (body,) in rows]
+        return [v for v in views if oic is None or v.oic == oic]
+
     def events_of_type(self, event_type: EventType) -> list[Event]:
         """Every event of one type, in local order (partner reports for the figures: they
         belong to no household, so no projection table holds them)."""

@@ -14,11 +14,13 @@ the `Changes` those ops return.
     launcher.py          opens forms by draft key, closes them all on lock
     followups_model.py   the call-back table model (filter and sort on the model side)
     followups_page.py    the OIC's follow-ups and conflicts
+    leaflets_due.py      the follow-ups' "Leaflets not recorded" section (its own op)
     sync_view.py         automatic sync on its own thread, status bar, summary, refused records
     sync_store.py        the store for the sync thread: each call one op on the database worker
     reports_model.py     the figures op (domain figures on the worker), report table model
-    reports_page.py      Reports for OICs and supervisors: filters, tables, tabs, exports
-    reports_charts.py    QtCharts bar charts of uptake and leaflet issues
+    reports_page.py      Reports for OICs and supervisors: filters, tables, tabs, exports;
+                         a supervisor records a partner's monthly count there
+    reports_charts.py    QtCharts bar charts of uptake, leaflet issues, partner engagement
     reports_export.py    CSV and PDF (QPdfWriter) exports, written atomically
     lock.py, tray.py, text.py, widgets.py, style.py
 """

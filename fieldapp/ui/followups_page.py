@@ -43,6 +43,7 @@ from fieldapp.ui.followups_model import (
     Prepared,
     prepare,
 )
+from fieldapp.ui.leaflets_due import LeafletsDue
 from fieldapp.ui.ops import describe
 from fieldapp.ui.session import Capture, Session
 from fieldapp.ui.text import day
@@ -230,6 +231,8 @@ class FollowUpsPage(QWidget):
         confirm_row.addWidget(self.confirm_button)
         confirm_row.addStretch(1)
         conflict_column.addLayout(confirm_row)
+        self.leaflets_due = LeafletsDue(session, self)  # its own list, op and refresh
+        conflict_column.addWidget(self.leaflets_due)
 
         top = QWidget(self)
         top_column = QVBoxLayout(top)
@@ -279,6 +282,7 @@ class FollowUpsPage(QWidget):
         self.session.run(
             lambda store: load_all(store, today, device), self._loaded_all, self._load_failed
         )
+        self.leaflets_due.reload()
 
     @property
     def loaded(self) -> bool:
@@ -322,6 +326,7 @@ class FollowUpsPage(QWidget):
         self._references = {}
         self.model.clear()
         self.conflicts.clear()
+        self.leaflets_due.clear()
         for line in (self.oic, self.district, self.reference, self.postcode):
             line.clear()
 
