@@ -161,13 +161,21 @@ class StoreReads:
 
     def occurrences_without_leaflets(self, oic: str | None = None) -> list[OccurrenceView]:
         """Occurrences with no leaflet outcome recorded (of one OIC's, if given): the few the
-        follow-ups name as "Leaflets not recorded", read without loading every occurrence."""
-        query = ("SELECT body FROM occurrences "
-                 "WHERE json_array_length(body, '$.leaflet_issues') = 0")
+        follow-ups name as "Leaflets not recorded". Found by their related keys, so only those
+        few occurrence bodies are read and decoded, not every one."""
         with self._db.reading() as conn:
-            rows = conn.execute(query).fetchall()
+            # Ids first, from the index alone: the table's rows hold (encrypted) JSON bodies.
+            ids = [row[0] for row in conn.execute(
+                "SELECT o.id FROM occurrences o INDEXED BY sqlite_autoindex_occurrences_1 "
+                "WHERE NOT EXISTS (SELECT 1 FROM related r JOIN events e ON e.seq = r.event_seq "
+                "WHERE r.key = o.id AND e.type = 'leaflet_issued')"
+            )]
+            rows = conn.execute(
+                "SELECT o.body FROM json_each(?) j CROSS JOIN occurrences o ON o.id = j.value",
+                (json.dumps(ids),),
+            ).fetchall()
         views = [codec.decode(OccurrenceView, body) for (body,) in rows]
-        return [v for v in views if oic is None or v.oic == oic]
+        return [v for v in views if not v.leaflet_issues and (oic is None or v.oic == oic)]
 
     def events_of_type(self, event_type: EventType) -> list[Event]:
         """Every event of one type, in local order (partner reports for the figures: they

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
 from central_support import Events, FakeClock, issue_code, new_id
@@ -23,6 +23,7 @@ from central.config import Settings
 from central.storage.base import ROLES, Officer
 from central.storage.sql import SqlStorage
 from fieldapp.domain.events import Event
+from fieldapp.domain.force import District, Districts
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -162,6 +163,10 @@ def test_each_officer_pulls_exactly_their_scope(
     ns = uuid.uuid4().hex[:6]  # examples share a database; nothing crosses namespaces
     teams = [f"{ns}t{i}" for i in range(3)]
     districts = [f"{ns}d{i}" for i in range(2)]
+    # This example's districts are the force's (a push naming another is refused).
+    listed = Districts("test", tuple(District(d, ()) for d in [*districts, f"{ns}d9"]))
+    ctx = client.app.state.ctx  # type: ignore[attr-defined]
+    client.app.state.ctx = replace(ctx, force=replace(ctx.force, districts=listed))  # type: ignore[attr-defined]
     draw = data.draw
 
     def someone(choices: list[str]) -> str:
