@@ -4,23 +4,21 @@ with the field named, never a 500."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import test_central_figures
 from central_support import START, Events, FakeClock, add_officer, enrol_device
 from fastapi.testclient import TestClient
+from test_central_figures import NOVEMBER
 
-from central.app import create_app
-from central.config import Settings
 from central.storage.sql import SqlStorage
 from fieldapp.domain.events import EventType
 from fieldapp.domain.force import engagement_aggregate
 from fieldapp.domain.tables import SUPERVISOR_FIGURES
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-
-NOVEMBER = {"from": "2026-11-01", "to": "2026-11-30"}
+client = test_central_figures.client  # the endpoint on the test's storage, as a fixture
 
 
 @pytest.fixture
@@ -51,12 +49,6 @@ def tokens(storage: SqlStorage) -> dict[str, str]:
         storage.push(caller, [e for e in make.made if e.author == collar], received_at=START,
                      address=None, rejected=0)
     return tokens
-
-
-@pytest.fixture
-def client(storage: SqlStorage, clock: FakeClock) -> Iterator[TestClient]:
-    with TestClient(create_app(storage, settings=Settings(rate_burst=1000), clock=clock)) as c:
-        yield c
 
 
 def ask(client: TestClient, token: str, figure: str, **params: str) -> Any:
