@@ -22,7 +22,7 @@ from PySide6.QtCore import QEventLoop, QSettings
 from PySide6.QtWidgets import QApplication
 
 from fieldapp.domain.events import EventType
-from fieldapp.resources import load_policy, recovery_public_key, resources_dir
+from fieldapp.resources import load_districts, load_policy, recovery_public_key, resources_dir
 from fieldapp.store import Profiles, Store
 from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.ops import DbWorker
@@ -65,7 +65,7 @@ def _save_and_read_back(store: Store) -> None:
     now = utc_now()
     occurrence_id = new_id()
     payload = {"reference": "13/000001/26", "offence_types": ["iioc"],
-               "oic": identity.author, "district": "Smoke test"}
+               "oic": identity.author, "district": load_districts().names[0]}
     capture = Capture(EventType.OCCURRENCE_RECORDED, occurrence_id, payload,
                       occurred_at=now - timedelta(minutes=1))
     record(store, capture, identity, now)
