@@ -1,4 +1,5 @@
-"""Loads the versioned data in resources/: the schedule policy and the leaflet catalogue."""
+"""Loads the versioned data in resources/: the schedule policy, the leaflet catalogue and the
+support lists (escalation, referral methods)."""
 
 from __future__ import annotations
 
@@ -43,5 +44,7 @@ def recovery_public_key() -> bytes | None:
 
 @cache
 def load_catalogue() -> LeafletCatalogue:
-    text = (resources_dir() / "leaflets.json").read_text(encoding="utf-8")
-    return LeafletCatalogue.from_dict(json.loads(text))
+    folder = resources_dir()
+    leaflets = json.loads((folder / "leaflets.json").read_text(encoding="utf-8"))
+    support = json.loads((folder / "support.json").read_text(encoding="utf-8"))
+    return LeafletCatalogue.from_dict(leaflets, support)

@@ -33,7 +33,7 @@ T = TypeVar("T")
 
 # Bump when what is stored in the projection tables changes shape or meaning: every profile
 # then rebuilds its projections from the log on its next unlock.
-PROJECTION_FORMAT = "1"
+PROJECTION_FORMAT = "2"
 
 
 class SqlLookup(EventLookup):

@@ -50,7 +50,7 @@ def canary_events() -> list[Event]:
     for at in (JAN, JAN + timedelta(days=31)):
         events.append(event(EventType.LEAFLET_ISSUED, o, {
             "person_name": CANARY[0], "leaflets": ["safer_lives"], "outcome": "handed",
-            "risk_indicators": [], "escalated": False}, at))
+            "risk_indicators": [], "no_risk_seen": True, "escalated": False}, at))
     return events
 
 

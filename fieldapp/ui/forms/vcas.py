@@ -23,6 +23,21 @@ def _consent_box(parent: QWidget) -> QCheckBox:
     return box
 
 
+# Said beside an acceptance without consent: it is recorded, but no referral can go.
+NO_CONSENT_NOTE = (
+    "Without their consent no referral can be sent to VCAS: the acceptance is recorded, and "
+    "the referral waits until consent is recorded."
+)
+
+
+def _no_consent_label(parent: QWidget) -> QLabel:
+    label = QLabel(NO_CONSENT_NOTE, parent)
+    label.setObjectName("noConsent")
+    label.setAccessibleName("Why no referral can be sent")
+    label.setWordWrap(True)
+    return label
+
+
 def _phone_line(parent: QWidget) -> QLineEdit:
     line = QLineEdit(parent)
     line.setMaxLength(20)
@@ -42,6 +57,7 @@ class OfferForm(CaptureForm):
         self.due.setAccessibleName("Call-back due")
         self.due.setWordWrap(True)
         self.consent = _consent_box(self)
+        self.no_consent = _no_consent_label(self)
         self.contact_name = QLineEdit(self)
         self.contact_name.setMaxLength(120)
         self.contact_phone = _phone_line(self)
@@ -52,6 +68,7 @@ class OfferForm(CaptureForm):
         self.add_field("payload.outcome", "Outcome", self.outcome)
         self.rows.addRow(self.due)
         self.add_field("payload.consent_to_share", "Consent", self.consent)
+        self.rows.addRow(self.no_consent)
         self.add_field("payload.contact_name", "Contact name", self.contact_name)
         self.add_field("payload.contact_phone", "Contact number", self.contact_phone)
         self.add_field("payload.reason", "Why it was not appropriate", self.reason)
@@ -60,6 +77,7 @@ class OfferForm(CaptureForm):
         self.outcome.changed.connect(self._outcome_changed)
         self.outcome.changed.connect(self.touch)
         self.consent.toggled.connect(self.touch)
+        self.consent.toggled.connect(self._outcome_changed)
         self.contact_name.textEdited.connect(self.touch)
         self.contact_phone.textEdited.connect(self.touch)
         self.reason.textChanged.connect(self.touch)
@@ -77,6 +95,7 @@ class OfferForm(CaptureForm):
             )
         self.due.setVisible(outcome in policy.triggered_by)
         self.show_field("payload.consent_to_share", outcome == "accepted")
+        self.no_consent.setVisible(outcome == "accepted" and not self.consent.isChecked())
         contactable = outcome in {"accepted", *policy.triggered_by}
         self.show_field("payload.contact_name", contactable)
         self.show_field("payload.contact_phone", contactable)
@@ -121,6 +140,7 @@ class CallbackForm(CaptureForm):
             CALLBACK_OUTCOMES, "Outcome of the call-back", columns=2, parent=self
         )
         self.consent = _consent_box(self)
+        self.no_consent = _no_consent_label(self)
         self.contact_phone = _phone_line(self)
         self.notes = QPlainTextEdit(self)
         self.notes.setTabChangesFocus(True)
@@ -128,6 +148,7 @@ class CallbackForm(CaptureForm):
 
         self.add_field("payload.outcome", "Outcome", self.outcome)
         self.add_field("payload.consent_to_share", "Consent", self.consent)
+        self.rows.addRow(self.no_consent)
         self.add_field("payload.contact_phone", "Number VCAS can call", self.contact_phone)
         self.add_field("payload.notes", "Notes", self.notes)
         self.add_when()
@@ -135,6 +156,7 @@ class CallbackForm(CaptureForm):
         self.outcome.changed.connect(self._outcome_changed)
         self.outcome.changed.connect(self.touch)
         self.consent.toggled.connect(self.touch)
+        self.consent.toggled.connect(self._outcome_changed)
         self.contact_phone.textEdited.connect(self.touch)
         self.notes.textChanged.connect(self.touch)
         self._outcome_changed()
@@ -143,6 +165,7 @@ class CallbackForm(CaptureForm):
     def _outcome_changed(self) -> None:
         accepted = self.outcome.value() == "accepted"
         self.show_field("payload.consent_to_share", accepted)
+        self.no_consent.setVisible(accepted and not self.consent.isChecked())
         self.show_field("payload.contact_phone", accepted)
 
     def payload(self) -> dict[str, Any]:
