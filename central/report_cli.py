@@ -1,5 +1,5 @@
-"""`fieldapp-central report uptake|leaflets`: figures from every record the database holds, for
-an analyst on the server, computed by the same domain functions as the endpoint and the
+"""`fieldapp-central report uptake|leaflets|referrals`: figures from every record the database
+holds, for an analyst on the server, computed by the same domain functions as the endpoint and the
 laptop's Reports page, written to stdout as JSON or CSV."""
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from fieldapp.domain.figures import (
 )
 from fieldapp.domain.policy import SchedulePolicy
 from fieldapp.domain.projection import project
+from fieldapp.domain.referral_figures import referral_counts, referral_table
 from fieldapp.domain.tables import ALL_DISTRICTS, Table, leaflet_table, uptake_table
 
 
@@ -30,7 +31,8 @@ class Source(Protocol):
         ...
 
 
-FIGURES = {"uptake": "VCAS uptake per household", "leaflets": "signposting leaflet issues"}
+FIGURES = {"uptake": "VCAS uptake per household", "leaflets": "signposting leaflet issues",
+           "referrals": "VCAS referrals due, sent in time and acknowledged"}
 
 
 def _day(text: str) -> date:
@@ -52,8 +54,8 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
                           metavar="YYYY-MM-DD", help="last day (London), inclusive")
         task.add_argument("--format", choices=("json", "csv"), default="json")
         task.add_argument("--period", choices=tuple(PERIODS),
-                          help="one row per period (leaflets: default month; uptake: default "
-                          "one row for the whole time, with none)")
+                          help="one row per period (leaflets, referrals: default month; uptake: "
+                          "default one row for the whole time, with none)")
         task.add_argument("--district", help="only occurrences in this district (exact text)")
 
 
@@ -73,6 +75,12 @@ def table(
     if district:
         state = in_district(state, district)
     filters = [("District", district or ALL_DISTRICTS)]
+    if figures == "referrals":
+        chosen = period or "month"
+        filters.append(("Periods", chosen.capitalize()))
+        return referral_table(referral_counts(state, start, end, chosen), start, end,
+                              policy.version, now, tuple(filters), period=chosen,
+                              within_days=policy.referral_within_working_days)
     if figures == "leaflets":
         chosen = period or "month"
         filters.append(("Periods", chosen.capitalize()))

@@ -114,9 +114,10 @@ def test_the_supervisors_figures_agree_with_the_endpoint_and_the_command_line(
     uptake = ask(world, "uptake", start, end)
     assert uptake.status_code == 200, uptake.text
     total = by_quarter.total
-    assert {k: uptake.json()[k] for k in ("offered", "accepted_at_arrest",
+    assert {k: uptake.json()[k] for k in ("offered", "accepted_at_arrest", "accepted_later",
                                           "accepted_at_callback", "accepted", "percent")} == {
         "offered": total.offered, "accepted_at_arrest": total.accepted_at_arrest,
+        "accepted_later": total.accepted_later,
         "accepted_at_callback": total.accepted_at_callback, "accepted": total.accepted,
         "percent": total.percent}
     assert 0 < total.offered < 120  # Leeds only: the supervisor sees no Bradford household
@@ -179,7 +180,7 @@ def test_the_seed_table_reproduces_through_the_command_line(
                          "# Period,01/01/2022 to 31/12/2022",
                          f"# Schedule policy,{load_policy().version}"]
     assert lines[3].startswith("# Generated,")
-    assert lines[-1] == "01/01/2022 to 31/12/2022,33,12,3,15,45"
+    assert lines[-1] == "01/01/2022 to 31/12/2022,33,12,0,3,15,45"
     for secret in ("1 High Street", "J Smith", "07700 900123", "LS1 4HY"):  # in the events
         assert secret.encode() not in done.stdout
 
