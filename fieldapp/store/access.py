@@ -35,6 +35,8 @@ _ACTION_OF: Mapping[EventType, Action] = {
     EventType.EVENT_CORRECTED: Action.ALTERATION,
     EventType.HOUSEHOLDS_MERGED: Action.ALTERATION,
     EventType.CONFLICT_CONFIRMED: Action.ALTERATION,
+    # A referral's steps record contact details passed to VCAS (and what came of it).
+    EventType.REFERRAL_RECORDED: Action.DISCLOSURE,
     # The record stops counting everywhere, though the log keeps it: erasure from use.
     EventType.ENTERED_IN_ERROR: Action.ERASURE,
 }

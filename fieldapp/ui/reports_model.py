@@ -27,6 +27,7 @@ from fieldapp.domain.figures import (
     uptake_by_district,
     with_total,
 )
+from fieldapp.domain.referral_figures import referral_counts, referral_table
 from fieldapp.domain.tables import (
     ALL_DISTRICTS,
     Cell,
@@ -83,11 +84,13 @@ class Figures:
     leaflets: Table
     overdue: Table
     spread: Table
+    referrals: Table
 
     @property
     def tables(self) -> tuple[Table, ...]:
         """In the order the page's tabs and the PDF show them."""
-        return (self.uptake, self.by_district, self.leaflets, self.overdue, self.spread)
+        return (self.uptake, self.by_district, self.leaflets, self.overdue, self.spread,
+                self.referrals)
 
 
 def compute_figures(store: Store, request: ReportRequest) -> Figures:
@@ -118,6 +121,10 @@ def compute_figures(store: Store, request: ReportRequest) -> Figures:
                               made, request.where),
         spread=spread_table(offer_to_callback_days(state, start, end), start, end, version,
                             made, filters),
+        referrals=referral_table(
+            referral_counts(state, start, end, period), start, end, version, made, filters,
+            period=period, within_days=load_policy().referral_within_working_days,
+        ),
     )
 
 

@@ -46,7 +46,8 @@ from fieldapp.ui.session import Session
 from fieldapp.ui.text import day, moment
 
 FILTER_DELAY_MS = 300
-TABS = ("Uptake", "By district", "Leaflets", "Overdue call-backs", "Days to call-back")
+TABS = ("Uptake", "By district", "Leaflets", "Overdue call-backs", "Days to call-back",
+        "Referrals")
 DEFAULT_PERIOD = "month"
 SCOPE = (
     "Figures count the records this laptop holds: after a sync, a supervisor's laptop holds "
@@ -254,8 +255,8 @@ class ReportsPage(QWidget):
         self.summary.setText(
             f"{day(request.start)} to {day(request.end)}, {where}: "
             f"{total.offered:,} households offered VCAS, {total.accepted:,} accepted "
-            f"({total.accepted_at_arrest:,} at arrest, {total.accepted_at_callback:,} at "
-            f"call-back): uptake {total.percent}%."
+            f"({total.accepted_at_arrest:,} at arrest, {total.accepted_later:,} at a later offer, "
+            f"{total.accepted_at_callback:,} at call-back): uptake {total.percent}%."
         )
         self.status.setText(f"Worked out at {moment(request.generated_at)}.")
         self._enable_exports()

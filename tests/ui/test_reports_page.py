@@ -95,15 +95,15 @@ def test_the_seed_table_reproduces_on_the_reports_page(qtbot: QtBot, session: Se
                               ["Total", "33", "12", "0", "3", "15", "45"]]
     assert page.uptake_chart.values() == {
         "Accepted at arrest": [12], "Accepted at call-back": [3], "Not taken up": [18]}
-    assert "33 households offered VCAS, 15 accepted (12 at arrest, 3 at call-back): uptake " \
-        "45%" in page.summary.text()
+    assert ("33 households offered VCAS, 15 accepted (12 at arrest, 0 at a later offer, 3 at "
+            "call-back): uptake 45%") in page.summary.text()
 
     show(qtbot, page, date(2023, 1, 1), date(2024, 3, 31), "year")
-    assert shown(page, 0)[-1] == ["Total", "87", "16", "9", "25", "29"]
+    assert shown(page, 0)[-1] == ["Total", "87", "16", "0", "9", "25", "29"]
 
     show(qtbot, page, date(2022, 1, 1), date(2024, 3, 31), "quarter")
     rows = shown(page, 0)
-    assert rows[-1] == ["Total", "120", "28", "12", "40", "33"]
+    assert rows[-1] == ["Total", "120", "28", "0", "12", "40", "33"]
     assert [r[0] for r in rows[:-1]] == sorted(r[0] for r in rows[:-1])
     assert sum(int(r[1]) for r in rows[:-1]) == 120
     chart = page.uptake_chart.values()
@@ -133,8 +133,8 @@ def test_charts_tables_and_redraw_on_change(qtbot: QtBot, session: Session) -> N
     request = page.figures.request  # type: ignore[union-attr]
     assert (request.start, request.end, request.period) == (
         date(2026, 1, 1), date(2026, 12, 31), "month")
-    assert shown(page, 0) == [["2026-01", "2", "1", "0", "1", "50"],
-                              ["Total", "2", "1", "0", "1", "50"]]
+    assert shown(page, 0) == [["2026-01", "2", "1", "0", "0", "1", "50"],
+                              ["Total", "2", "1", "0", "0", "1", "50"]]
     assert shown(page, 2) == [["2026-01", "iioc", "Bradford", "1"],
                               ["2026-01", "voyeurism", "Bradford", "1"],
                               ["2026-02", "iioc", "Bradford", "1"],
@@ -154,7 +154,7 @@ def test_charts_tables_and_redraw_on_change(qtbot: QtBot, session: Session) -> N
                           offer(h, "declined", JAN),
                           callback(h, "accepted", JAN + timedelta(days=22))])
     qtbot.waitUntil(lambda: shown(page, 0)[-1][1] == "3" and not page.loading)
-    assert shown(page, 0)[-1] == ["Total", "3", "1", "1", "2", "67"]
+    assert shown(page, 0)[-1] == ["Total", "3", "1", "0", "1", "2", "67"]
     assert shown(page, 4) == [["1", "22", "22", "22", "22", "22"]]
 
 
@@ -199,7 +199,7 @@ def test_exports_say_what_they_cover_and_hold_no_personal_data(
     assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
     document = QPdfDocument()
     assert document.load(str(pdf_file)) == QPdfDocument.Error.None_
-    assert document.pageCount() == 5  # one report a page
+    assert document.pageCount() == 6  # one report a page
     pages = [" ".join(document.getAllText(n).text().split()) for n in range(5)]
     document.close()
     for title, page_text in zip(("VCAS uptake by household", "VCAS uptake by district",
