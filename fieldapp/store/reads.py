@@ -18,6 +18,7 @@ from typing import ClassVar, NamedTuple
 from fieldapp.domain.events import Event, event_from_json, normalise_postcode
 from fieldapp.domain.problems import format_utc, parse_utc
 from fieldapp.domain.projection import State, related_keys
+from fieldapp.domain.referral import Referral
 from fieldapp.domain.schedule import CallbackTask, TaskState, TaskStatus, task_status
 from fieldapp.domain.views import Conflict, HouseholdView, OccurrenceView
 from fieldapp.store import access, codec
@@ -43,6 +44,18 @@ _DUE_RANGE = {
     frozenset({TaskStatus.UPCOMING}): "due > :today",
 }
 _TOP = "\U0010ffff"  # sorts after any text, so [prefix, prefix + _TOP) is a prefix range
+
+
+class ReferralRow(NamedTuple):
+    """A VCAS referral as the Referrals tab lists it, with its household's place."""
+
+    household_id: str
+    occurrence_id: str
+    occurrence_reference: str
+    district: str
+    postcode: str
+    assignee: str
+    referral: Referral
 
 
 @dataclass(frozen=True)
@@ -261,6 +274,28 @@ class StoreReads:
                 household, occurrence, reference, district, postcode, assignee, due, state,
                 attempts, rule, reason, author, device,
             ) in rows
+        ]
+
+    def referral_rows(self, household_ids: Iterable[str] | None = None) -> list[ReferralRow]:
+        """Every VCAS referral, soonest due first, or those of these households (no order)."""
+        columns = ("r.household_id, r.occurrence_id, r.occurrence_reference, r.district, "
+                   "r.postcode, r.assignee, r.body")
+        with self._db.reading() as conn:
+            if household_ids is None:
+                rows = conn.execute(
+                    f"SELECT {columns} FROM referrals r "  # noqa: S608 (fixed column names)
+                    "ORDER BY r.due, r.household_id"
+                ).fetchall()
+            else:
+                rows = conn.execute(
+                    f"SELECT {columns} FROM json_each(?) AS k "  # noqa: S608 (as above)
+                    "CROSS JOIN referrals r ON r.household_id = k.value",
+                    (json.dumps(sorted(set(household_ids))),),
+                ).fetchall()
+        return [
+            ReferralRow(household, occurrence, reference, district, postcode, assignee,
+                        codec.decode(Referral, body))
+            for household, occurrence, reference, district, postcode, assignee, body in rows
         ]
 
     def search(self, text: str, limit: int = 50) -> SearchResults:
