@@ -111,6 +111,9 @@ class Totals:
     conflicts_open: int
     outbox_pending: int
     outbox_rejected: int
+    # VCAS referrals still to send (with consent): due today, and past their due day.
+    referrals_due: int = 0
+    referrals_overdue: int = 0
 
 
 def _task_where(
@@ -347,6 +350,11 @@ class StoreReads:
                 "count(*) FILTER (WHERE due > :d) FROM tasks WHERE state = 'open'",
                 {"d": today.isoformat()},
             ).fetchone()
+            referrals_overdue, referrals_due = conn.execute(
+                "SELECT count(*) FILTER (WHERE due < :d), count(*) FILTER (WHERE due = :d) "
+                "FROM referrals WHERE state = 'due'",
+                {"d": today.isoformat()},
+            ).fetchone()
             conflicts = conn.execute(
                 "SELECT count(*) FROM conflicts WHERE confirmed = 0"
             ).fetchone()[0]
@@ -364,6 +372,8 @@ class StoreReads:
             conflicts_open=conflicts,
             outbox_pending=outbox.get("pending", 0),
             outbox_rejected=outbox.get("rejected", 0),
+            referrals_due=referrals_due,
+            referrals_overdue=referrals_overdue,
         )
 
     def access_log(self, limit: int = 200, subject_id: str | None = None) -> list[AccessEntry]:

@@ -12,8 +12,13 @@ the `Changes` those ops return.
     forms/               one dialog per event type (base.py: CaptureForm, messages beside
                          fields, drafts; occurrence.py, leaflets.py, household.py, vcas.py)
     launcher.py          opens forms by draft key, closes them all on lock
-    followups_model.py   the call-back table model (filter and sort on the model side)
-    followups_page.py    the OIC's follow-ups and conflicts
+    followups_model.py   the call-back and referral table models (filter and sort on the
+                         model side)
+    followups_page.py    the OIC's follow-ups (call-backs, referrals) and conflicts
+    referrals_tab.py     the detail pane (everything to make the call) and the Referrals tab:
+                         send, acknowledge, withdraw, referral sheet
+    callback_detail.py   the call's brief as text: warning, contacts, offer, attempts, risks
+    referral_sheet.py    the one-household referral sheet for VCAS as a PDF (QPdfWriter)
     sync_view.py         automatic sync on its own thread, status bar, summary, refused records
     sync_store.py        the store for the sync thread: each call one op on the database worker
     reports_model.py     the figures op (domain figures on the worker), report table model

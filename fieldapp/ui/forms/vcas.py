@@ -13,6 +13,7 @@ from fieldapp.domain.events import EventType
 from fieldapp.domain.projection import Changes
 from fieldapp.resources import load_policy
 from fieldapp.ui.forms.base import CaptureForm
+from fieldapp.ui.referrals_tab import Detail, load_detail
 from fieldapp.ui.text import day
 from fieldapp.ui.widgets import ChoiceGroup
 
@@ -136,6 +137,14 @@ class CallbackForm(CaptureForm):
     heading = "Call-back outcome"
 
     def build(self) -> None:
+        # Who to call, whether it is safe, and what happened before: as the follow-ups show it.
+        self.detail = QLabel(self)
+        self.detail.setObjectName("callbackBrief")
+        self.detail.setAccessibleName("Details for the call")
+        self.detail.setWordWrap(True)
+        self.rows.addRow(self.detail)
+        household, today = self.aggregate_id, self.session.today()
+        self.session.run(lambda store: load_detail(store, household, today), self._detail)
         self.outcome = ChoiceGroup(
             CALLBACK_OUTCOMES, "Outcome of the call-back", columns=2, parent=self
         )
@@ -161,6 +170,14 @@ class CallbackForm(CaptureForm):
         self.notes.textChanged.connect(self.touch)
         self._outcome_changed()
         self.outcome.focus_first()
+
+    def _detail(self, detail: Detail | None) -> None:
+        if detail is None:
+            return
+        self.detail.setText(detail.brief.html)
+        number = next((c.usable_number for c in detail.household.contacts if c.usable_number), "")
+        if number and not self.contact_phone.text():
+            self.contact_phone.setText(number)  # pre-filled, not typed: no draft for it
 
     def _outcome_changed(self) -> None:
         accepted = self.outcome.value() == "accepted"
