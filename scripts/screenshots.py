@@ -225,7 +225,7 @@ def main() -> int:
     offer = main.launcher.open(DraftKey("offer", chosen), "Occurrence 13/240117/26.")
     assert isinstance(offer, OfferForm)
     offer.outcome.button("declined").click()
-    offer.contact_phone.setText("07700 900456")
+    offer.contacts.boxes[0].phone.setText("07700 900456")
     grab(offer, "06-offer-declined.png", app)
     offer.reject()
     settle(app, lambda: not controller.worker.busy)

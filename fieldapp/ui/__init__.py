@@ -10,7 +10,8 @@ the `Changes` those ops return.
     main_window.py       pages, shortcuts, due-today banner, status bar
     capture_page.py      the doorstep: find or start an occurrence, then its records
     forms/               one dialog per event type (base.py: CaptureForm, messages beside
-                         fields, drafts; occurrence.py, leaflets.py, household.py, vcas.py)
+                         fields, drafts; occurrence.py, leaflets.py, household.py, vcas.py;
+                         contact.py: who to call, inside the offer)
     launcher.py          opens forms by draft key, closes them all on lock
     followups_model.py   the call-back and referral table models (filter and sort on the
                          model side)

@@ -187,3 +187,33 @@ def test_the_referral_sheet_holds_only_what_vcas_needs(
         assert needed in flat, needed
     for secret in (CANARY, "13/777777/26", "LS6 2QQ", "Samaritans", "suicide", "triage"):
         assert secret not in flat, secret
+
+
+def test_the_offer_form_prefills_the_contact_from_the_household(
+    qtbot: QtBot, session: Session
+) -> None:
+    from fieldapp.ui.forms.vcas import OfferForm
+
+    o, h = new_id(), new_id()
+    at = NOW - timedelta(hours=1)
+    members = [{"relationship": "person_under_investigation", "name": "J Smith"},
+               {"relationship": "partner", "name": "Sam Doe"}]
+    append(qtbot, session, [occurrence(o, at), event(EventType.HOUSEHOLD_RECORDED, h, {
+        "occurrence_id": o, "address": "9 Mill Row", "postcode": "LS6 2QQ",
+        "members": members}, at)])
+    form = OfferForm(session, aggregate_id=h, draft_key=f"offer:{h}")
+    qtbot.addWidget(form)
+    wait_idle(qtbot, session.worker)
+    box = form.contacts.boxes[0]
+    assert (box.name.text(), box.relationship.currentData()) == ("Sam Doe", "partner")
+    form.outcome.button("accepted").click()
+    form.consent.setChecked(True)
+    qtbot.keyClicks(box.phone, "0113 496 0000")
+    box.safe_to_call.setChecked(True)
+    with qtbot.waitSignal(form.saved):
+        form.save()
+    found: list[Any] = []
+    session.run(lambda store: store.household(h), found.append)
+    wait_idle(qtbot, session.worker)
+    view = found[0]
+    assert view.contacts[0].name == "Sam Doe" and view.referral.number == "0113 496 0000"

@@ -148,8 +148,20 @@ def test_an_accepted_offer_says_why_no_referral_goes_without_consent_and_needs_a
     form.save()
     wait_idle(qtbot, session.worker)
     assert form.problem_text("payload.consent_to_share") == ""
-    assert "number it can call safely" in form.problem_text("payload.contact_phone")
-    qtbot.keyClicks(form.contact_phone, "07700 900123")
+    assert "number it can call safely" in form.problem_text("")
+    box = form.contacts.boxes[0]
+    qtbot.keyClicks(box.name, "Alex")
+    qtbot.keyClicks(box.phone, "07700 900123")
+    qtbot.keyClicks(box.times, "7pm-21:00")
+    form.save()
+    wait_idle(qtbot, session.worker)
+    assert "“7pm” is not a time of day" in form.problem_text("payload.contacts")
+    box.times.clear()
+    qtbot.keyClicks(box.times, "18:00-21:00")
+    form.save()
+    wait_idle(qtbot, session.worker)
+    assert "number it can call safely" in form.problem_text("payload.contacts")
+    box.safe_to_call.setChecked(True)
     with qtbot.waitSignal(form.saved) as saved:
         form.save()
     assert saved.args[0].tasks_created == ()

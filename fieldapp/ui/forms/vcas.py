@@ -11,8 +11,10 @@ from PySide6.QtWidgets import QCheckBox, QLabel, QLineEdit, QPlainTextEdit, QWid
 from fieldapp.domain.catalogue import CALLBACK_OUTCOMES, OFFER_OUTCOMES
 from fieldapp.domain.events import EventType
 from fieldapp.domain.projection import Changes
+from fieldapp.domain.views import HouseholdView
 from fieldapp.resources import load_policy
 from fieldapp.ui.forms.base import CaptureForm
+from fieldapp.ui.forms.contact import ContactsEditor
 from fieldapp.ui.referrals_tab import Detail, load_detail
 from fieldapp.ui.text import day
 from fieldapp.ui.widgets import ChoiceGroup
@@ -59,9 +61,7 @@ class OfferForm(CaptureForm):
         self.due.setWordWrap(True)
         self.consent = _consent_box(self)
         self.no_consent = _no_consent_label(self)
-        self.contact_name = QLineEdit(self)
-        self.contact_name.setMaxLength(120)
-        self.contact_phone = _phone_line(self)
+        self.contacts = ContactsEditor(self)
         self.reason = QPlainTextEdit(self)
         self.reason.setTabChangesFocus(True)
         self.reason.setFixedHeight(80)
@@ -70,8 +70,7 @@ class OfferForm(CaptureForm):
         self.rows.addRow(self.due)
         self.add_field("payload.consent_to_share", "Consent", self.consent)
         self.rows.addRow(self.no_consent)
-        self.add_field("payload.contact_name", "Contact name", self.contact_name)
-        self.add_field("payload.contact_phone", "Contact number", self.contact_phone)
+        self.add_field("payload.contacts", "Who to call", self.contacts)
         self.add_field("payload.reason", "Why it was not appropriate", self.reason)
         self.add_when()
 
@@ -79,12 +78,17 @@ class OfferForm(CaptureForm):
         self.outcome.changed.connect(self.touch)
         self.consent.toggled.connect(self.touch)
         self.consent.toggled.connect(self._outcome_changed)
-        self.contact_name.textEdited.connect(self.touch)
-        self.contact_phone.textEdited.connect(self.touch)
+        self.contacts.changed.connect(self.touch)
         self.reason.textChanged.connect(self.touch)
         self.occurred_at.dateTimeChanged.connect(self._outcome_changed)
+        household = self.aggregate_id
+        self.session.run(lambda store: store.household(household), self._prefill)
         self._outcome_changed()
         self.outcome.focus_first()
+
+    def _prefill(self, view: HouseholdView | None) -> None:
+        if view is not None:
+            self.contacts.prefill(view.members)
 
     def _outcome_changed(self) -> None:
         outcome = self.outcome.value()
@@ -98,8 +102,7 @@ class OfferForm(CaptureForm):
         self.show_field("payload.consent_to_share", outcome == "accepted")
         self.no_consent.setVisible(outcome == "accepted" and not self.consent.isChecked())
         contactable = outcome in {"accepted", *policy.triggered_by}
-        self.show_field("payload.contact_name", contactable)
-        self.show_field("payload.contact_phone", contactable)
+        self.show_field("payload.contacts", contactable)
         self.show_field("payload.reason", outcome == "not_appropriate")
 
     @property
@@ -115,15 +118,13 @@ class OfferForm(CaptureForm):
         if outcome == "not_appropriate":
             data["reason"] = self.reason.toPlainText()
         elif outcome:
-            data["contact_name"] = self.contact_name.text()
-            data["contact_phone"] = self.contact_phone.text()
+            data["contacts"] = self.contacts.value()
         return data
 
     def fill(self, payload: Mapping[str, Any]) -> None:
         self.outcome.set_value(str(payload.get("outcome", "")))
         self.consent.setChecked(bool(payload.get("consent_to_share")))
-        self.contact_name.setText(str(payload.get("contact_name", "")))
-        self.contact_phone.setText(str(payload.get("contact_phone", "")))
+        self.contacts.set_value(payload.get("contacts", []))
         self.reason.setPlainText(str(payload.get("reason", "")))
 
     def after_save_message(self, changes: Changes) -> str:
