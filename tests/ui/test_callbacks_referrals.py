@@ -210,6 +210,8 @@ def test_the_offer_form_prefills_the_contact_from_the_household(
     form.consent.setChecked(True)
     qtbot.keyClicks(box.phone, "0113 496 0000")
     box.safe_to_call.setChecked(True)
+    assert form.stage.value() == "attendance"
+    form.stage.button("later").click()  # offered again weeks on, when they were struggling
     with qtbot.waitSignal(form.saved):
         form.save()
     found: list[Any] = []
@@ -217,3 +219,5 @@ def test_the_offer_form_prefills_the_contact_from_the_household(
     wait_idle(qtbot, session.worker)
     view = found[0]
     assert view.contacts[0].name == "Sam Doe" and view.referral.number == "0113 496 0000"
+    assert view.offers[0].stage == "later" and view.referral.accepted_where == "later"
+    assert view.accepted_later and not view.accepted_at_arrest

@@ -8,7 +8,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QLabel, QLineEdit, QPlainTextEdit, QWidget
 
-from fieldapp.domain.catalogue import CALLBACK_OUTCOMES, OFFER_OUTCOMES
+from fieldapp.domain.catalogue import CALLBACK_OUTCOMES, OFFER_OUTCOMES, OFFER_STAGES
 from fieldapp.domain.events import EventType
 from fieldapp.domain.projection import Changes
 from fieldapp.domain.views import HouseholdView
@@ -55,6 +55,8 @@ class OfferForm(CaptureForm):
 
     def build(self) -> None:
         self.outcome = ChoiceGroup(OFFER_OUTCOMES, "Outcome of the offer", columns=2, parent=self)
+        self.stage = ChoiceGroup(OFFER_STAGES, "When the offer was made", columns=2, parent=self)
+        self.stage.set_value("attendance")
         self.due = QLabel(self)
         self.due.setObjectName("callbackDue")
         self.due.setAccessibleName("Call-back due")
@@ -67,6 +69,7 @@ class OfferForm(CaptureForm):
         self.reason.setFixedHeight(80)
 
         self.add_field("payload.outcome", "Outcome", self.outcome)
+        self.add_field("payload.stage", "Offered", self.stage)
         self.rows.addRow(self.due)
         self.add_field("payload.consent_to_share", "Consent", self.consent)
         self.rows.addRow(self.no_consent)
@@ -76,6 +79,7 @@ class OfferForm(CaptureForm):
 
         self.outcome.changed.connect(self._outcome_changed)
         self.outcome.changed.connect(self.touch)
+        self.stage.changed.connect(self.touch)
         self.consent.toggled.connect(self.touch)
         self.consent.toggled.connect(self._outcome_changed)
         self.contacts.changed.connect(self.touch)
@@ -113,6 +117,7 @@ class OfferForm(CaptureForm):
         outcome = self.outcome.value()
         data: dict[str, Any] = {
             "outcome": outcome,
+            "stage": self.stage.value() or "attendance",
             "consent_to_share": outcome == "accepted" and self.consent.isChecked(),
         }
         if outcome == "not_appropriate":
@@ -125,6 +130,7 @@ class OfferForm(CaptureForm):
         self.outcome.set_value(str(payload.get("outcome", "")))
         self.consent.setChecked(bool(payload.get("consent_to_share")))
         self.contacts.set_value(payload.get("contacts", []))
+        self.stage.set_value(str(payload.get("stage", "attendance")))
         self.reason.setPlainText(str(payload.get("reason", "")))
 
     def after_save_message(self, changes: Changes) -> str:
