@@ -221,3 +221,18 @@ def test_the_offer_form_prefills_the_contact_from_the_household(
     assert view.contacts[0].name == "Sam Doe" and view.referral.number == "0113 496 0000"
     assert view.offers[0].stage == "later" and view.referral.accepted_where == "later"
     assert view.accepted_later and not view.accepted_at_arrest
+
+
+def test_the_occurrence_shows_to_whom_a_risk_was_escalated(qtbot: QtBot) -> None:
+    from fieldapp.domain.projection import project
+    from fieldapp.resources import load_policy
+    from fieldapp.ui.capture_page import OccurrencePanel, Opened
+
+    h, events = household_events(declined=True)
+    state = project(events, load_policy())
+    [occurrence_view] = state.occurrences.values()
+    panel = OccurrencePanel()
+    qtbot.addWidget(panel)
+    panel.show_occurrence(Opened(occurrence_view, tuple(state.households.values())))
+    shown = panel.issues.item(0).text()
+    assert "(escalated to Mental health triage by 1234 at 16/02/2026 13:05)" in shown
