@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -45,7 +45,13 @@ from fieldapp.ui.followups_model import (
     prepare,
 )
 from fieldapp.ui.ops import describe
-from fieldapp.ui.referrals_tab import TO_ACT_ON, DetailPane, ReferralsTab, split_with_detail
+from fieldapp.ui.referrals_tab import (
+    TO_ACT_ON,
+    DetailPane,
+    ReferralsTab,
+    select_row,
+    split_with_detail,
+)
 from fieldapp.ui.session import Capture, Session
 from fieldapp.ui.text import day, plural
 
@@ -395,14 +401,7 @@ class FollowUpsPage(QWidget):
         return self.model.row_at(rows[0].row()) if rows else None
 
     def select(self, household_id: str) -> None:
-        row = self.model.row_of(household_id)
-        if row >= 0:
-            self.table.selectionModel().select(
-                self.model.index(row, 0),
-                QItemSelectionModel.SelectionFlag.ClearAndSelect
-                | QItemSelectionModel.SelectionFlag.Rows,
-            )
-            self.table.scrollTo(self.model.index(row, 0))
+        select_row(self.table, self.model.row_of(household_id))
 
     def _keep_selection(self, change: Callable[[], None]) -> None:
         chosen = self.selected()

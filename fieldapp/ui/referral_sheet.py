@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF
-from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
+from PySide6.QtGui import QTextDocument
 
 from fieldapp.domain.catalogue import OFFENCE_TYPES
 from fieldapp.domain.policy import SchedulePolicy, london_date
 from fieldapp.domain.referral import ACCEPTED_WHERE, Referral
 from fieldapp.domain.views import HouseholdView, OccurrenceView
 from fieldapp.ui.callback_detail import contact_lines, yes_no
+from fieldapp.ui.reports_export import document_pdf
 
 TITLE = "Referral to the Victim Care and Advice Service"
 
@@ -71,14 +71,4 @@ def sheet_pdf(sections: list[tuple[str, list[str]]]) -> bytes:
     """An A4 PDF held in memory until the officer chooses where it goes."""
     document = QTextDocument()
     document.setHtml(sheet_html(sections))
-    data = QByteArray()
-    buffer = QBuffer(data)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    writer = QPdfWriter(buffer)
-    writer.setTitle(TITLE)
-    writer.setCreator("fieldapp")
-    writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-    writer.setPageMargins(QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter)
-    document.print_(writer)
-    buffer.close()
-    return bytes(data.data())
+    return document_pdf(document, TITLE)

@@ -187,13 +187,7 @@ class ReferralsTab(QWidget):
         return self.model.row_at(rows[0].row()) if rows else None
 
     def select(self, household_id: str) -> None:
-        row = self.model.row_of(household_id)
-        if row >= 0:
-            self.table.selectionModel().select(
-                self.model.index(row, 0),
-                QItemSelectionModel.SelectionFlag.ClearAndSelect
-                | QItemSelectionModel.SelectionFlag.Rows,
-            )
+        select_row(self.table, self.model.row_of(household_id))
 
     def _keep_selection(self, change: Callable[[], None]) -> None:
         chosen = self.selected()
@@ -300,6 +294,18 @@ class ReferralsTab(QWidget):
         self.session.notify(f"Referral sheet saved as {path.name}.")
         if done is not None:
             done(result)
+
+
+def select_row(table: QTableView, row: int) -> None:
+    """Select one whole row (none if `row` is -1) and bring it into view."""
+    if row >= 0:
+        index = table.model().index(row, 0)
+        table.selectionModel().select(
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        table.scrollTo(index)
 
 
 def split_with_detail(left: QWidget, detail: DetailPane, parent: QWidget) -> QSplitter:
