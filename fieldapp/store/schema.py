@@ -182,6 +182,8 @@ _V5 = (
         body TEXT NOT NULL
     )""",
     "CREATE INDEX referrals_by_due ON referrals (due, household_id)",
+    # The due-today banner counts the ones still to send.
+    "CREATE INDEX referrals_by_state ON referrals (state, due)",
 )
 
 
