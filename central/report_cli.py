@@ -20,8 +20,14 @@ from fieldapp.domain.figures import (
 )
 from fieldapp.domain.policy import SchedulePolicy
 from fieldapp.domain.projection import project
-from fieldapp.domain.referral_figures import referral_counts, referral_table
+from fieldapp.domain.referral_figures import (
+    escalation_table,
+    escalations,
+    referral_counts,
+    referral_table,
+)
 from fieldapp.domain.tables import ALL_DISTRICTS, Table, leaflet_table, uptake_table
+from fieldapp.resources import load_catalogue
 
 
 class Source(Protocol):
@@ -32,7 +38,8 @@ class Source(Protocol):
 
 
 FIGURES = {"uptake": "VCAS uptake per household", "leaflets": "signposting leaflet issues",
-           "referrals": "VCAS referrals due, sent in time and acknowledged"}
+           "referrals": "VCAS referrals due, sent in time and acknowledged",
+           "escalations": "suicide and self-harm risks escalated, per period and to whom"}
 
 
 def _day(text: str) -> date:
@@ -54,8 +61,8 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
                           metavar="YYYY-MM-DD", help="last day (London), inclusive")
         task.add_argument("--format", choices=("json", "csv"), default="json")
         task.add_argument("--period", choices=tuple(PERIODS),
-                          help="one row per period (leaflets, referrals: default month; uptake: "
-                          "default one row for the whole time, with none)")
+                          help="one row per period (leaflets, referrals, escalations: default "
+                          "month; uptake: default one row for the whole time, with none)")
         task.add_argument("--district", help="only occurrences in this district (exact text)")
 
 
@@ -81,6 +88,12 @@ def table(
         return referral_table(referral_counts(state, start, end, chosen), start, end,
                               policy.version, now, tuple(filters), period=chosen,
                               within_days=policy.referral_within_working_days)
+    if figures == "escalations":
+        chosen = period or "month"
+        filters.append(("Periods", chosen.capitalize()))
+        return escalation_table(escalations(state, start, end, chosen), start, end,
+                                policy.version, now, tuple(filters), period=chosen,
+                                targets=load_catalogue().support.escalation_targets)
     if figures == "leaflets":
         chosen = period or "month"
         filters.append(("Periods", chosen.capitalize()))

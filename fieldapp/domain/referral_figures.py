@@ -9,7 +9,7 @@ with its due day, the policy's working days after the acceptance.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -126,5 +126,25 @@ def referral_table(
              r.percent_on_time, r.acknowledged, r.withdrawn)
             for r in rows
         ),
+        start, end, policy_version, generated_at, filters,
+    )
+
+
+def escalation_table(
+    rows: Sequence[EscalationCount],
+    start: date,
+    end: date,
+    policy_version: str,
+    generated_at: datetime,
+    filters: tuple[tuple[str, str], ...] = (),
+    *,
+    period: str = "month",
+    targets: Mapping[str, str] | None = None,
+) -> Table:
+    named = targets or {}
+    return Table(
+        "Suicide and self-harm risks escalated",
+        (period.capitalize(), "Escalated to", "Escalations"),
+        tuple((r.period, named.get(r.to, r.to), r.escalations) for r in rows),
         start, end, policy_version, generated_at, filters,
     )

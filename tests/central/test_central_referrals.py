@@ -131,3 +131,22 @@ def test_a_malformed_contact_is_refused_at_push_with_a_sentence(
     assert answer.status_code < 500, answer.text
     problems = json.dumps(answer.json())
     assert field in problems and words in problems
+
+
+def test_the_report_command_counts_escalations_per_month_and_to_whom(
+    database_url: str, storage: SqlStorage, capsys: pytest.CaptureFixture[str]
+) -> None:
+    add_officer(storage, "100", team="T1", district="Leeds")
+    make = Events()
+    occ = make.occurrence("100", oic="100", district="Leeds").aggregate_id
+    make.make(EventType.LEAFLET_ISSUED, occ, {
+        "person_name": "J", "leaflets": ["samaritans"], "outcome": "handed",
+        "risk_indicators": ["access_to_means", "distressed", "lives_alone"], "escalated": True,
+        "escalation": {"to": "crisis_team", "by": "100", "at": "2026-11-02T09:00:00Z"}}, "100")
+    caller, _ = enrol_device(storage, "100")
+    storage.push(caller, make.made, received_at=START, address=None, rejected=0)
+    assert main(["report", "escalations", "--from", "2026-11-01", "--to", "2026-11-30",
+                 "--database", database_url]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["columns"] == ["Month", "Escalated to", "Escalations"]
+    assert data["rows"] == [["2026-11", "Mental health crisis team", 1]]
