@@ -70,7 +70,8 @@ def make_events(count: int, now: datetime) -> list[Event]:
              "oic": rng.choice(collars), "district": DISTRICT}, author)
         add(EventType.LEAFLET_ISSUED, occ,
             {"person_name": "Sam Person", "leaflets": ["samaritans", "safer_lives"],
-             "outcome": "handed", "risk_indicators": [], "escalated": False}, author)
+             "outcome": "handed", "risk_indicators": [],
+             "no_risk_seen": True, "escalated": False}, author)
         for _ in range(3):
             household = str(uuid6.uuid7())
             add(EventType.HOUSEHOLD_RECORDED, household,

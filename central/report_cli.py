@@ -1,6 +1,6 @@
-"""`fieldapp-central report uptake|leaflets|compliance|partners|...`: figures from every record
-the database holds, for an analyst on the server, computed by the same domain functions as
-the endpoint and the laptop's Reports page, written to stdout as JSON or CSV."""
+"""`fieldapp-central report uptake|leaflets|referrals|compliance|partners|...`: figures from
+every record the database holds, for an analyst on the server, computed by the same domain
+functions as the endpoint and the laptop's Reports page, written to stdout as JSON or CSV."""
 
 from __future__ import annotations
 
@@ -21,6 +21,12 @@ from fieldapp.domain.figures import (
 from fieldapp.domain.force import ForceLists
 from fieldapp.domain.policy import SchedulePolicy, london_date
 from fieldapp.domain.projection import project
+from fieldapp.domain.referral_figures import (
+    escalation_table,
+    escalations,
+    referral_counts,
+    referral_table,
+)
 from fieldapp.domain.tables import (
     ALL_DISTRICTS,
     SUPERVISOR_FIGURES,
@@ -29,6 +35,7 @@ from fieldapp.domain.tables import (
     leaflet_table,
     uptake_table,
 )
+from fieldapp.resources import load_catalogue
 
 
 class Source(Protocol):
@@ -41,10 +48,11 @@ class Source(Protocol):
 FIGURES = {
     "uptake": "VCAS uptake per household",
     "leaflets": "signposting leaflet issues (declined apart)",
+    "referrals": "VCAS referrals due, sent in time and acknowledged",
+    "escalations-to": "suicide and self-harm risks escalated, per period and to whom",
     "compliance": "leaflet compliance per period, district and officer in charge",
     "not-recorded": "occurrences with no leaflet recorded after the policy's days",
     "partners": "partner-reported engagement beside the leaflets issued for each partner",
-    "escalations": "risk seen and escalations at leaflet issues, per period",
     "callbacks-on-time": "call-backs made on or before their due date",
 }
 assert set(SUPERVISOR_FIGURES) <= set(FIGURES)
@@ -69,8 +77,8 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
                           metavar="YYYY-MM-DD", help="last day (London), inclusive")
         task.add_argument("--format", choices=("json", "csv"), default="json")
         task.add_argument("--period", choices=tuple(PERIODS),
-                          help="one row per period (leaflets: default month; uptake: default "
-                          "one row for the whole time, with none)")
+                          help="one row per period (leaflets, referrals, escalations: default "
+                          "month; uptake: default one row for the whole time, with none)")
         task.add_argument("--district", help="only occurrences in this district (any case)")
 
 
@@ -101,6 +109,18 @@ def table(
             today=london_date(now), policy=policy, force=force, generated_at=now,
             filters=tuple(filters), district=district or "",
         ))
+    if figures == "referrals":
+        chosen = period or "month"
+        filters.append(("Periods", chosen.capitalize()))
+        return referral_table(referral_counts(state, start, end, chosen), start, end,
+                              policy.version, now, tuple(filters), period=chosen,
+                              within_days=policy.referral_within_working_days)
+    if figures == "escalations-to":
+        chosen = period or "month"
+        filters.append(("Periods", chosen.capitalize()))
+        return escalation_table(escalations(state, start, end, chosen), start, end,
+                                policy.version, now, tuple(filters), period=chosen,
+                                targets=load_catalogue().support.escalation_targets)
     if figures == "leaflets":
         chosen = period or "month"
         filters.append(("Periods", chosen.capitalize()))

@@ -26,13 +26,14 @@ from central.api import (
     refuse_wipe,
 )
 from central.errors import ApiError
-from central.schemas import LeafletsResponse, TableResponse, UptakeResponse
+from central.schemas import LeafletsResponse, ReferralsResponse, TableResponse, UptakeResponse
 from central.storage.base import Caller
 from fieldapp.domain.events import Event, EventType, event_from_json
 from fieldapp.domain.figures import PERIODS, leaflet_issues, uptake
 from fieldapp.domain.policy import london_date
 from fieldapp.domain.problems import Problem, format_utc
 from fieldapp.domain.projection import State, project
+from fieldapp.domain.referral_figures import referral_counts
 from fieldapp.domain.tables import SUPERVISOR_FIGURES, Inputs
 
 router = APIRouter(prefix="/v1/figures", dependencies=[Depends(known_parameters_only)])
@@ -131,6 +132,7 @@ def _uptake(
             "to": last.isoformat(),
             "offered": result.offered,
             "accepted_at_arrest": result.accepted_at_arrest,
+            "accepted_later": result.accepted_later,
             "accepted_at_callback": result.accepted_at_callback,
             "accepted": result.accepted,
             "percent": result.percent,
@@ -177,6 +179,44 @@ def _leaflets(
     )
 
 
+@router.get(
+    "/referrals",
+    response_model=ReferralsResponse,
+    responses=error_responses(401, 403, 422, 429, 503),
+    summary="VCAS referrals due, sent, sent in time and acknowledged per month and district "
+    "(supervisors)",
+)
+async def get_referrals(
+    request: Request,
+    caller: Annotated[Caller, Depends(authenticated)],
+    start: Annotated[str, Query(alias="from", pattern=_DAY, description="YYYY-MM-DD")],
+    end: Annotated[str, Query(alias="to", pattern=_DAY, description="YYYY-MM-DD")],
+) -> Response:
+    return await _answer(request, caller, start, end, _referrals)
+
+
+def _referrals(
+    ctx: Context, caller: Caller, first: date, last: date, now: datetime, address: str | None
+) -> ReferralsResponse:
+    state = _state(ctx, caller, "referrals", first, last, now, address)
+    rows = referral_counts(state, first, last)
+    return ReferralsResponse.model_validate(
+        {
+            "from": first.isoformat(),
+            "to": last.isoformat(),
+            "within_working_days": ctx.policy.referral_within_working_days,
+            "rows": [
+                {"month": r.period, "district": r.district, "due": r.due,
+                 "without_consent": r.without_consent, "sent": r.sent,
+                 "sent_on_time": r.sent_on_time, "percent_on_time": r.percent_on_time,
+                 "acknowledged": r.acknowledged, "withdrawn": r.withdrawn}
+                for r in rows
+            ],
+            "scope": SCOPE,
+            "server_time": format_utc(now),
+            "device_status": "active",
+        }
+    )
 TABLE_SCOPE = (
     "The records you may see: your district's occurrences, your team's records, anything "
     "you are OIC of or were reassigned, and the partner reports you or your team made."

@@ -127,7 +127,8 @@ class UptakeResponse(BaseModel):
     period_from: str = Field(alias="from", description="First day, YYYY-MM-DD (London).")
     period_to: str = Field(alias="to", description="Last day, YYYY-MM-DD (London).")
     offered: int = Field(description="Households first offered VCAS in the period.")
-    accepted_at_arrest: int
+    accepted_at_arrest: int = Field(description="Accepted when offered at the attendance.")
+    accepted_later: int = Field(description="Accepted at an offer made later, in the aftermath.")
     accepted_at_callback: int
     accepted: int
     percent: int = Field(description="Whole per cent accepted, half rounded up.")
@@ -165,6 +166,28 @@ class TableResponse(BaseModel):
     columns: list[str]
     rows: list[list[str | int | float | None]]
     notes: list[str] = Field(description="What a reader must know to read the figures right.")
+    scope: str = Field(description="Which records the figures were computed from.")
+    server_time: str = Field(description=INSTANT)
+    device_status: Literal["active"]
+
+
+class ReferralRowOut(BaseModel):
+    month: str = Field(description="YYYY-MM (London) of the acceptance, or Total.")
+    district: str = Field(description="The household's occurrence's district; '' on Total.")
+    due: int = Field(description="Acceptances that made a referral due.")
+    without_consent: int = Field(description="Of those, accepted without consent to share.")
+    sent: int
+    sent_on_time: int = Field(description="Sent within the policy's working days.")
+    percent_on_time: int = Field(description="Whole per cent of due sent in time, half up.")
+    acknowledged: int
+    withdrawn: int
+
+
+class ReferralsResponse(BaseModel):
+    period_from: str = Field(alias="from", description="First day, YYYY-MM-DD (London).")
+    period_to: str = Field(alias="to", description="Last day, YYYY-MM-DD (London).")
+    within_working_days: int = Field(description="The policy's days to send a referral.")
+    rows: list[ReferralRowOut] = Field(description="In month, district order; Total last.")
     scope: str = Field(description="Which records the figures were computed from.")
     server_time: str = Field(description=INSTANT)
     device_status: Literal["active"]

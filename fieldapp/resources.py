@@ -1,5 +1,6 @@
-"""Loads the versioned data in resources/: the schedule policy, the leaflet catalogue, and the
-force's districts (with teams) and partner organisations."""
+"""Loads the versioned data in resources/: the schedule policy, the leaflet catalogue with the
+support lists (escalation, referral methods), and the force's districts (with teams) and
+partner organisations."""
 
 from __future__ import annotations
 
@@ -45,8 +46,10 @@ def recovery_public_key() -> bytes | None:
 
 @cache
 def load_catalogue() -> LeafletCatalogue:
-    text = (resources_dir() / "leaflets.json").read_text(encoding="utf-8")
-    return LeafletCatalogue.from_dict(json.loads(text))
+    folder = resources_dir()
+    leaflets = json.loads((folder / "leaflets.json").read_text(encoding="utf-8"))
+    support = json.loads((folder / "support.json").read_text(encoding="utf-8"))
+    return LeafletCatalogue.from_dict(leaflets, support)
 
 
 @cache

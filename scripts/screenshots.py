@@ -71,7 +71,8 @@ def seed(store: Store) -> str:
                 "oic": oic, "district": district}, at),
             event(EventType.LEAFLET_ISSUED, occurrence, {
                 "person_name": "Sample Person", "leaflets": ["safer_lives", "samaritans"],
-                "outcome": "handed", "risk_indicators": [], "escalated": False}, at),
+                "outcome": "handed", "risk_indicators": [],
+                "no_risk_seen": True, "escalated": False}, at),
             event(EventType.HOUSEHOLD_RECORDED, household, {
                 "occurrence_id": occurrence, "address": f"{10 + n} {streets[n]}",
                 "postcode": f"LS{n + 1} {n + 2}AB",
@@ -91,7 +92,8 @@ def seed(store: Store) -> str:
         store.append(events)
     refused = event(EventType.LEAFLET_ISSUED, first, {
         "person_name": "Sample Person", "leaflets": ["samaritans"], "outcome": "handed",
-        "risk_indicators": [], "escalated": False}, NOW - timedelta(days=1))
+        "risk_indicators": [],
+        "no_risk_seen": True, "escalated": False}, NOW - timedelta(days=1))
     store.append([refused])
     store.mark_rejected({refused.id: [Problem(
         "payload.leaflets", "Not on the list of leaflets in catalogue 2026-12: samaritans.")]})
@@ -117,7 +119,8 @@ def history(months: int = 15) -> list[Event]:
                     "oic": ("4521", "3307", "5150")[n % 3], "district": district}, at),
                 event(EventType.LEAFLET_ISSUED, occurrence, {
                     "person_name": "Sample Person", "leaflets": ["safer_lives", "samaritans"],
-                    "outcome": "handed", "risk_indicators": [], "escalated": False}, at),
+                    "outcome": "handed", "risk_indicators": [],
+                    "no_risk_seen": True, "escalated": False}, at),
                 event(EventType.HOUSEHOLD_RECORDED, household, {
                     "occurrence_id": occurrence, "address": f"{n + 1} Sample Street",
                     "postcode": "LS1 4HY", "members": [{"relationship": "partner"}]}, at),
@@ -222,7 +225,7 @@ def main() -> int:
     offer = main.launcher.open(DraftKey("offer", chosen), "Occurrence 13/240117/26.")
     assert isinstance(offer, OfferForm)
     offer.outcome.button("declined").click()
-    offer.contact_phone.setText("07700 900456")
+    offer.contacts.boxes[0].phone.setText("07700 900456")
     grab(offer, "06-offer-declined.png", app)
     offer.reject()
     settle(app, lambda: not controller.worker.busy)

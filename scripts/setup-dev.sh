@@ -10,7 +10,7 @@ missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 \
   || missing+=(postgresql)
 for lib in libegl1 libgl1 libfontconfig1 libdbus-1-3 libxkbcommon0 libxkbcommon-x11-0 \
-           libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libglib2.0-0; do
+           libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libglib2.0-0 poppler-utils; do
   dpkg -s "$lib" >/dev/null 2>&1 || missing+=("$lib")
 done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -78,7 +78,7 @@ def offer(household_id: str, outcome: str, at: datetime, **kw: Any) -> Event:
 def callback(household_id: str, outcome: str, at: datetime, **kw: Any) -> Event:
     payload: dict[str, Any] = {"outcome": outcome}
     if outcome == "accepted":
-        payload["consent_to_share"] = True
+        payload |= {"consent_to_share": True, "contact_phone": "07700 900123"}
     return event(EventType.CALLBACK_ATTEMPTED, household_id, payload, at, **kw)
 
 
@@ -89,7 +89,11 @@ def leaflets(occurrence_id: str, at: datetime, *, risks: tuple[str, ...] = (), *
         "outcome": "handed",
         "risk_indicators": list(risks),
         "escalated": bool(risks),
+        "no_risk_seen": not risks,
     }
+    if risks:
+        payload["escalation"] = {"to": "supervisor", "by": kw.get("author", "1234"),
+                                 "at": at.isoformat()}
     return event(EventType.LEAFLET_ISSUED, occurrence_id, payload, at, **kw)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,13 +29,9 @@ RISK_INDICATORS: Mapping[str, str] = {
     "access_to_means": "Access to means of self-harm",
 }
 
-# Indicators that by themselves demand an immediate escalation.
-ESCALATING_RISKS: frozenset[str] = frozenset(
-    {"self_harm_thoughts", "suicidal_thoughts", "previous_attempt"}
-)
-
 RELATIONSHIPS: Mapping[str, str] = {
     "partner": "Partner",
+    "person_under_investigation": "Person under investigation",
     "child": "Child",
     "other_adult": "Other adult",
     "dependant": "Dependant",
@@ -46,6 +42,33 @@ OFFER_OUTCOMES: Mapping[str, str] = {
     "declined": "Declined",
     "not_present": "Not present",
     "not_appropriate": "Not appropriate",
+}
+
+# The person under investigation may live at the address; they are never a contact for victim
+# support, and their presence makes a call-back a call to check it is safe to talk first.
+PERSON_UNDER_INVESTIGATION = "person_under_investigation"
+CONTACT_RELATIONSHIPS: Mapping[str, str] = {
+    k: v for k, v in RELATIONSHIPS.items() if k != PERSON_UNDER_INVESTIGATION
+}
+
+# When the offer was made: at the police attendance, or at a further point in the aftermath.
+OFFER_STAGES: Mapping[str, str] = {
+    "attendance": "At the attendance",
+    "later": "Later, in the aftermath",
+}
+
+PHONE_LABELS: Mapping[str, str] = {
+    "mobile": "Mobile",
+    "home": "Home",
+    "work": "Work",
+    "other": "Other",
+}
+
+# One event type records each step of a referral into VCAS after an acceptance.
+REFERRAL_STEPS: Mapping[str, str] = {
+    "sent": "Sent to VCAS",
+    "acknowledged": "Acknowledged by VCAS",
+    "withdrawn": "Withdrawn",
 }
 
 CALLBACK_OUTCOMES: Mapping[str, str] = {
@@ -65,16 +88,48 @@ class Leaflet:
 
 
 @dataclass(frozen=True)
+class SupportLists:
+    """Force data in resources/support.json: whom a risk is escalated to, how a referral is
+    sent, and which combinations of risk indicators demand an escalation."""
+
+    version: str
+    escalation_targets: Mapping[str, str]
+    referral_methods: Mapping[str, str]
+    escalate_when: tuple[frozenset[str], ...]
+
+    def needs_escalation(self, risks: Iterable[str]) -> bool:
+        seen = set(risks)
+        return any(combination <= seen for combination in self.escalate_when)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SupportLists:
+        combinations = tuple(frozenset(str(r) for r in c) for c in data["escalate_when"])
+        unknown = {r for c in combinations for r in c} - set(RISK_INDICATORS)
+        if unknown or not all(combinations):
+            raise ValueError(f"escalation combinations name unknown risks: {sorted(unknown)}")
+        return cls(
+            version=str(data["version"]),
+            escalation_targets={str(k): str(v) for k, v in data["escalation_targets"].items()},
+            referral_methods={str(k): str(v) for k, v in data["referral_methods"].items()},
+            escalate_when=combinations,
+        )
+
+
+@dataclass(frozen=True)
 class LeafletCatalogue:
+    """The leaflets, and the support lists the same forms choose from (validation reads both
+    through `Rules.catalogue`)."""
+
     version: str
     leaflets: tuple[Leaflet, ...]
+    support: SupportLists
 
     @property
     def titles(self) -> dict[str, str]:
         return {leaflet.id: leaflet.title for leaflet in self.leaflets}
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> LeafletCatalogue:
+    def from_dict(cls, data: Mapping[str, Any], support: Mapping[str, Any]) -> LeafletCatalogue:
         leaflets = tuple(
             Leaflet(
                 id=str(item["id"]),
@@ -86,4 +141,7 @@ class LeafletCatalogue:
         )
         if len({leaflet.id for leaflet in leaflets}) != len(leaflets):
             raise ValueError("leaflet catalogue has duplicate ids")
-        return cls(version=str(data["version"]), leaflets=leaflets)
+        return cls(
+            version=str(data["version"]), leaflets=leaflets,
+            support=SupportLists.from_dict(support),
+        )

@@ -13,14 +13,19 @@ from fieldapp.domain.events import (
     EventCorrected,
     HouseholdRecorded,
     HouseholdsMerged,
+    ReferralRecorded,
     TaskReassigned,
     VcasOffer,
 )
 from fieldapp.domain.policy import london_date
 from fieldapp.domain.problems import Problem
 from fieldapp.domain.projection import State
+from fieldapp.domain.referral import ReferralState, why_not_sendable
+from fieldapp.domain.views import HouseholdView
 
-_HOUSEHOLD_EVENTS = (VcasOffer, CallbackAttempt, TaskReassigned, HouseholdsMerged)
+_HOUSEHOLD_EVENTS = (
+    VcasOffer, CallbackAttempt, TaskReassigned, HouseholdsMerged, ReferralRecorded,
+)
 
 
 def check_against(event: Event, state: State, target: Event | None = None) -> list[Problem]:
@@ -49,6 +54,8 @@ def check_against(event: Event, state: State, target: Event | None = None) -> li
                         f"({london_date(trigger.occurred_at):%d/%m/%Y}).",
                     )
                 )
+    if isinstance(p, ReferralRecorded):
+        problems += _referral_step(p, state.household_of(event.aggregate_id))
     if isinstance(p, HouseholdsMerged):
         if p.merged_id == event.aggregate_id:
             problems.append(Problem("payload.merged_id", "Choose a different household."))
@@ -68,3 +75,17 @@ def check_against(event: Event, state: State, target: Event | None = None) -> li
                 Problem("payload.target_type", "The correction is for a different kind of record.")
             )
     return problems
+
+
+def _referral_step(p: ReferralRecorded, household: HouseholdView | None) -> list[Problem]:
+    referral = household.referral if household else None
+    if p.step == "sent":
+        why = why_not_sendable(referral)
+        return [Problem("payload.step", why)] if why else []
+    if referral is None:
+        return [Problem("payload.step", why_not_sendable(None))]
+    if referral.state is ReferralState.WITHDRAWN:
+        return [Problem("payload.step", "This referral was withdrawn.")]
+    if p.step == "acknowledged" and referral.sent_at is None:
+        return [Problem("payload.step", "Record that the referral was sent first.")]
+    return []

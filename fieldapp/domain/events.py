@@ -19,13 +19,20 @@ from typing import Any
 
 from fieldapp.domain.catalogue import (
     CALLBACK_OUTCOMES,
-    ESCALATING_RISKS,
     LEAFLET_OUTCOMES,
     OFFENCE_TYPES,
     OFFER_OUTCOMES,
+    OFFER_STAGES,
+    REFERRAL_STEPS,
     RELATIONSHIPS,
     RISK_INDICATORS,
     LeafletCatalogue,
+)
+from fieldapp.domain.contacts import (
+    Contact,
+    contact_from_dict,
+    parse_contacts,
+    phone_number,
 )
 from fieldapp.domain.force import ForceLists, engagement_aggregate
 from fieldapp.domain.problems import InvalidEvent, Problem, Reader, format_utc, parse_utc
@@ -43,10 +50,23 @@ class EventType(StrEnum):
     HOUSEHOLDS_MERGED = "households_merged"
     CONFLICT_CONFIRMED = "conflict_confirmed"
     PARTNER_ENGAGEMENT_REPORTED = "partner_engagement_reported"
+    REFERRAL_RECORDED = "referral_recorded"
 
 
 # The one schema version each type is written at today. Older versions are upgraded on read.
-SCHEMA_VERSIONS: Mapping[EventType, int] = {t: 1 for t in EventType}
+# leaflet_issued 2: the risk question is answered explicitly ("no risk seen" or the risks), and
+# an escalation says to whom, by whom and when; version 1 records read with those unset.
+SCHEMA_VERSIONS: Mapping[EventType, int] = {
+    **{t: 1 for t in EventType}, EventType.LEAFLET_ISSUED: 2,
+}
+
+# Fields added to a payload after its version was first written: left out of the record while
+# they hold their default, so a record made before them keeps its exact canonical JSON.
+_ADDED = {"added": True}
+
+# What demanded an escalation when leaflet_issued version 1 records were made; version 2
+# reads the force's combinations from resources/support.json instead.
+_V1_ESCALATING = frozenset({"self_harm_thoughts", "suicidal_thoughts", "previous_attempt"})
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 MAX_EVENT_BYTES = 16_384
@@ -59,7 +79,6 @@ _POSTCODE = re.compile(
     r"^(GIR ?0AA|[A-PR-UWYZ](?:[0-9]{1,2}|[A-HK-Y][0-9]{1,2}|[0-9][A-HJKPSTUW]"
     r"|[A-HK-Y][0-9][ABEHMNPRVWXY]) ?[0-9][ABD-HJLNP-UW-Z]{2})$"
 )
-_PHONE = re.compile(r"^\+?[0-9 ()\-]{7,20}$")
 _MONTH = re.compile(r"^(20[0-9]{2})-(0[1-9]|1[0-2])$")
 _PARTNER_ID = re.compile(r"^[a-z0-9_]{1,40}$")
 
@@ -81,6 +100,15 @@ class OccurrenceRecorded:
 
 
 @dataclass(frozen=True)
+class Escalation:
+    """A suicide or self-harm risk passed on: to whom (resources/support.json), by whom, when."""
+
+    to: str
+    by: str
+    at: str  # UTC instant, as the envelope writes one
+
+
+@dataclass(frozen=True)
 class LeafletIssue:
     person_name: str
     leaflets: tuple[str, ...]
@@ -88,10 +116,8 @@ class LeafletIssue:
     risk_indicators: tuple[str, ...]
     escalated: bool
     notes: str = ""
-
-    @property
-    def needs_escalation(self) -> bool:
-        return bool(ESCALATING_RISKS.intersection(self.risk_indicators))
+    no_risk_seen: bool = field(default=False, metadata=_ADDED)
+    escalation: Escalation | None = field(default=None, metadata=_ADDED)
 
 
 @dataclass(frozen=True)
@@ -114,8 +140,16 @@ class VcasOffer:
     outcome: str
     reason: str = ""
     consent_to_share: bool = False
+    # Before contacts were recorded in full, an offer kept one name and number (still read).
     contact_name: str = ""
     contact_phone: str = ""
+    stage: str = field(default="attendance", metadata=_ADDED)
+    contacts: tuple[Contact, ...] = field(default=(), metadata=_ADDED)
+
+    @property
+    def usable_number(self) -> str:
+        return next((c.usable_number for c in self.contacts if c.usable_number),
+                    self.contact_phone)
 
 
 @dataclass(frozen=True)
@@ -169,6 +203,17 @@ class PartnerEngagement:
     engaged: int
 
 
+@dataclass(frozen=True)
+class ReferralRecorded:
+    """One step of a household's referral into VCAS; who and when are the envelope's."""
+
+    step: str  # REFERRAL_STEPS
+    method: str = ""  # sent: how (resources/support.json)
+    vcas_contact: str = ""  # acknowledged: who at VCAS
+    reason: str = ""  # withdrawn: why
+    notes: str = ""
+
+
 Payload = (
     OccurrenceRecorded
     | LeafletIssue
@@ -181,6 +226,7 @@ Payload = (
     | HouseholdsMerged
     | ConflictConfirmed
     | PartnerEngagement
+    | ReferralRecorded
 )
 
 
@@ -212,7 +258,7 @@ def _uuid(reader: Reader, name: str, label: str, *, version: int | None = None) 
     return str(parsed)
 
 
-def _parse_occurrence(r: Reader, rules: Rules) -> OccurrenceRecorded:
+def _parse_occurrence(r: Reader, rules: Rules, version: int) -> OccurrenceRecorded:
     r.unexpected(("reference", "offence_types", "oic", "district"))
     reference = r.text("reference", "occurrence reference", max_len=30)
     if reference and not _REFERENCE.match(reference):
@@ -228,8 +274,11 @@ def _parse_occurrence(r: Reader, rules: Rules) -> OccurrenceRecorded:
     return OccurrenceRecorded(reference.upper(), offences, oic, district)
 
 
-def _parse_leaflets(r: Reader, rules: Rules) -> LeafletIssue:
-    r.unexpected(("person_name", "leaflets", "outcome", "risk_indicators", "escalated", "notes"))
+def _parse_leaflets(r: Reader, rules: Rules, version: int) -> LeafletIssue:
+    added = ("no_risk_seen", "escalation") if version >= 2 else ()
+    r.unexpected(
+        ("person_name", "leaflets", "outcome", "risk_indicators", "escalated", "notes", *added)
+    )
     issue = LeafletIssue(
         person_name=r.text("person_name", "name of the person under investigation", max_len=120),
         leaflets=r.choices("leaflets", "leaflets", rules.catalogue.titles),
@@ -240,7 +289,20 @@ def _parse_leaflets(r: Reader, rules: Rules) -> LeafletIssue:
         escalated=r.boolean("escalated", "whether the risk was escalated", default=False),
         notes=r.text("notes", "notes", required=False, max_len=2000, multiline=True),
     )
-    if issue.needs_escalation and not issue.escalated:
+    if version < 2:
+        needed = bool(_V1_ESCALATING.intersection(issue.risk_indicators))
+    else:
+        needed = rules.catalogue.support.needs_escalation(issue.risk_indicators)
+        issue = dataclasses.replace(
+            issue,
+            no_risk_seen=r.boolean("no_risk_seen", "whether no risk was seen", default=False),
+            escalation=_escalation(r, rules) if issue.escalated else None,
+        )
+        if issue.no_risk_seen and issue.risk_indicators:
+            r.problem("no_risk_seen", "“No risk seen” cannot go with risks ticked: untick one.")
+        elif not issue.no_risk_seen and not issue.risk_indicators:
+            r.problem("risk_indicators", "Tick the risks you saw, or tick “No risk seen”.")
+    if needed and not issue.escalated:
         r.problem(
             "escalated",
             "Self-harm or suicide risk was indicated: escalate now and confirm it here.",
@@ -248,7 +310,21 @@ def _parse_leaflets(r: Reader, rules: Rules) -> LeafletIssue:
     return issue
 
 
-def _parse_household(r: Reader, rules: Rules) -> HouseholdRecorded:
+def _escalation(r: Reader, rules: Rules) -> Escalation | None:
+    e = Reader(r.data.get("escalation"), r.problems, f"{r.name('escalation')}.")
+    e.unexpected(("to", "by", "at"))
+    to = e.choice("to", "person or service the risk was escalated to",
+                  rules.catalogue.support.escalation_targets)
+    by = _officer(e, "by", "collar number of the officer who escalated it")
+    moment = parse_utc(e.data.get("at"))
+    if moment is None:
+        e.problem("at", "Enter when the risk was escalated as a date and time.")
+        return None
+    _check_moment(e, "at", moment, rules)
+    return Escalation(to, by, format_utc(moment))
+
+
+def _parse_household(r: Reader, rules: Rules, version: int) -> HouseholdRecorded:
     r.unexpected(("occurrence_id", "address", "postcode", "members"))
     occurrence_id = _uuid(r, "occurrence_id", "occurrence")
     address = r.text("address", "address", max_len=300, multiline=True)
@@ -272,41 +348,65 @@ def _parse_household(r: Reader, rules: Rules) -> HouseholdRecorded:
     return HouseholdRecorded(occurrence_id, address, postcode, tuple(members))
 
 
-def _contact(r: Reader, consent: bool) -> str:
-    phone = r.text("contact_phone", "contact telephone number", required=consent, max_len=20)
-    if phone and not _PHONE.match(phone):
-        r.problem("contact_phone", "The telephone number has digits, spaces and + only.")
-    return phone
+def _consent(r: Reader) -> bool:
+    # An acceptance without consent is recorded as it was given; the referral it makes due
+    # cannot be sent until consent is recorded (a correction), and the app says so.
+    return r.boolean("consent_to_share", "consent to share contact details", default=False)
 
 
-def _parse_offer(r: Reader, rules: Rules) -> VcasOffer:
-    r.unexpected(("outcome", "reason", "consent_to_share", "contact_name", "contact_phone"))
+NO_NUMBER = "VCAS needs a number it can call safely: add one for a contact it is safe to call."
+
+
+def _parse_offer(r: Reader, rules: Rules, version: int) -> VcasOffer:
+    r.unexpected(("outcome", "reason", "consent_to_share", "contact_name", "contact_phone",
+                  "stage", "contacts"))
     outcome = r.choice("outcome", "outcome of the offer", OFFER_OUTCOMES)
     reason = r.text(
         "reason", "reason it was not appropriate", required=outcome == "not_appropriate",
         max_len=500, multiline=True,
     )
-    consent = r.boolean("consent_to_share", "consent to share contact details", default=False)
-    if outcome == "accepted" and not consent:
-        r.problem(
-            "consent_to_share",
-            "VCAS needs consent to share contact details before a referral can be made.",
-        )
-    name = r.text("contact_name", "contact name", required=False, max_len=120)
-    return VcasOffer(outcome, reason, consent, name, _contact(r, consent))
+    consent = _consent(r)
+    stage = r.choice("stage", "stage of the offer", OFFER_STAGES) if "stage" in r.data else (
+        "attendance"
+    )
+    offer = VcasOffer(
+        outcome, reason, consent,
+        r.text("contact_name", "contact name", required=False, max_len=120),
+        phone_number(r, "contact_phone", "contact telephone number"),
+        stage, parse_contacts(r),
+    )
+    if consent and not offer.usable_number and not _has_problem(r, "contact"):
+        r.problem("contacts" if offer.contacts else "contact_phone", NO_NUMBER)
+    return offer
 
 
-def _parse_callback(r: Reader, rules: Rules) -> CallbackAttempt:
+def _has_problem(r: Reader, start: str) -> bool:
+    return any(p.field.startswith(r.name(start)) for p in r.problems)
+
+
+def _parse_callback(r: Reader, rules: Rules, version: int) -> CallbackAttempt:
     r.unexpected(("outcome", "notes", "consent_to_share", "contact_phone"))
     outcome = r.choice("outcome", "outcome of the call-back", CALLBACK_OUTCOMES)
     notes = r.text("notes", "notes", required=False, max_len=2000, multiline=True)
-    consent = r.boolean("consent_to_share", "consent to share contact details", default=False)
-    if outcome == "accepted" and not consent:
-        r.problem(
-            "consent_to_share",
-            "VCAS needs consent to share contact details before a referral can be made.",
-        )
-    return CallbackAttempt(outcome, notes, consent, _contact(r, consent=False))
+    consent = _consent(r)
+    phone = phone_number(r, "contact_phone", "number VCAS can call",
+                          required=consent and outcome == "accepted")
+    return CallbackAttempt(outcome, notes, consent, phone)
+
+
+def _parse_referral(r: Reader, rules: Rules, version: int) -> ReferralRecorded:
+    r.unexpected(("step", "method", "vcas_contact", "reason", "notes"))
+    step = r.choice("step", "step of the referral", REFERRAL_STEPS)
+    return ReferralRecorded(
+        step=step,
+        method=r.choice("method", "way the referral was sent",
+                        rules.catalogue.support.referral_methods) if step == "sent" else "",
+        vcas_contact=r.text("vcas_contact", "name of the person at VCAS who acknowledged it",
+                            max_len=120) if step == "acknowledged" else "",
+        reason=r.text("reason", "reason the referral was withdrawn", max_len=500,
+                      multiline=True) if step == "withdrawn" else "",
+        notes=r.text("notes", "notes", required=False, max_len=1000, multiline=True),
+    )
 
 
 def _officer(r: Reader, name: str, label: str) -> str:
@@ -316,7 +416,7 @@ def _officer(r: Reader, name: str, label: str) -> str:
     return value
 
 
-def _parse_reassigned(r: Reader, rules: Rules) -> TaskReassigned:
+def _parse_reassigned(r: Reader, rules: Rules, version: int) -> TaskReassigned:
     r.unexpected(("to_officer", "reason"))
     return TaskReassigned(
         _officer(r, "to_officer", "collar number of the new officer"),
@@ -324,7 +424,7 @@ def _parse_reassigned(r: Reader, rules: Rules) -> TaskReassigned:
     )
 
 
-def _parse_corrected(r: Reader, rules: Rules) -> EventCorrected:
+def _parse_corrected(r: Reader, rules: Rules, version: int) -> EventCorrected:
     r.unexpected(("target_id", "target_type", "payload", "reason", "occurred_at"))
     target_id = _uuid(r, "target_id", "record being corrected", version=7)
     target_type = r.choice("target_type", "kind of record being corrected", _CORRECTABLE)
@@ -341,12 +441,13 @@ def _parse_corrected(r: Reader, rules: Rules) -> EventCorrected:
     payload: Mapping[str, Any] = {}
     if target_type in _PARSERS:
         nested = Reader(r.data.get("payload"), r.problems, f"{r.name('payload')}.")
-        parsed = _PARSERS[EventType(target_type)](nested, rules)
+        kind = EventType(target_type)
+        parsed = _PARSERS[kind](nested, rules, SCHEMA_VERSIONS[kind])
         payload = payload_to_dict(parsed)
     return EventCorrected(target_id, target_type, payload, reason, occurred_at)
 
 
-def _parse_in_error(r: Reader, rules: Rules) -> EnteredInError:
+def _parse_in_error(r: Reader, rules: Rules, version: int) -> EnteredInError:
     r.unexpected(("target_id", "reason"))
     return EnteredInError(
         _uuid(r, "target_id", "record entered in error", version=7),
@@ -354,7 +455,7 @@ def _parse_in_error(r: Reader, rules: Rules) -> EnteredInError:
     )
 
 
-def _parse_merged(r: Reader, rules: Rules) -> HouseholdsMerged:
+def _parse_merged(r: Reader, rules: Rules, version: int) -> HouseholdsMerged:
     r.unexpected(("merged_id", "reason"))
     return HouseholdsMerged(
         _uuid(r, "merged_id", "household being merged"),
@@ -362,7 +463,7 @@ def _parse_merged(r: Reader, rules: Rules) -> HouseholdsMerged:
     )
 
 
-def _parse_confirmed(r: Reader, rules: Rules) -> ConflictConfirmed:
+def _parse_confirmed(r: Reader, rules: Rules, version: int) -> ConflictConfirmed:
     r.unexpected(("conflict_key", "note"))
     return ConflictConfirmed(
         r.text("conflict_key", "conflict", max_len=200),
@@ -370,7 +471,7 @@ def _parse_confirmed(r: Reader, rules: Rules) -> ConflictConfirmed:
     )
 
 
-def _parse_engagement(r: Reader, rules: Rules) -> PartnerEngagement:
+def _parse_engagement(r: Reader, rules: Rules, version: int) -> PartnerEngagement:
     r.unexpected(("partner", "month", "engaged"))
     if rules.force is not None:
         partner = r.choice("partner", "partner organisation", rules.force.partners.names)
@@ -388,7 +489,7 @@ def _parse_engagement(r: Reader, rules: Rules) -> PartnerEngagement:
     return PartnerEngagement(partner, month, max(engaged, 0))
 
 
-_PARSERS: Mapping[EventType, Callable[[Reader, Rules], Payload]] = {
+_PARSERS: Mapping[EventType, Callable[[Reader, Rules, int], Payload]] = {
     EventType.OCCURRENCE_RECORDED: _parse_occurrence,
     EventType.LEAFLET_ISSUED: _parse_leaflets,
     EventType.HOUSEHOLD_RECORDED: _parse_household,
@@ -400,6 +501,7 @@ _PARSERS: Mapping[EventType, Callable[[Reader, Rules], Payload]] = {
     EventType.HOUSEHOLDS_MERGED: _parse_merged,
     EventType.CONFLICT_CONFIRMED: _parse_confirmed,
     EventType.PARTNER_ENGAGEMENT_REPORTED: _parse_engagement,
+    EventType.REFERRAL_RECORDED: _parse_referral,
 }
 
 _CORRECTABLE: Mapping[str, str] = {
@@ -410,6 +512,7 @@ _CORRECTABLE: Mapping[str, str] = {
         EventType.HOUSEHOLD_RECORDED,
         EventType.VCAS_OFFERED,
         EventType.CALLBACK_ATTEMPTED,
+        EventType.REFERRAL_RECORDED,
     )
 }
 
@@ -425,12 +528,17 @@ PAYLOAD_TYPES: Mapping[EventType, type] = {
     EventType.HOUSEHOLDS_MERGED: HouseholdsMerged,
     EventType.CONFLICT_CONFIRMED: ConflictConfirmed,
     EventType.PARTNER_ENGAGEMENT_REPORTED: PartnerEngagement,
+    EventType.REFERRAL_RECORDED: ReferralRecorded,
 }
 
 
 def _plain(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {
+            f.name: _plain(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if not (f.metadata.get("added") and getattr(value, f.name) == f.default)
+        }
     if isinstance(value, tuple | list):
         return [_plain(v) for v in value]
     if isinstance(value, Mapping):
@@ -530,7 +638,10 @@ def parse_event(data: Any, rules: Rules) -> Event:
         r.problem("device_id", "The device identifier is not valid.")
     payload: Payload | None = None
     if event_type is not None:
-        payload = _PARSERS[event_type](Reader(r.data.get("payload"), problems, "payload."), rules)
+        payload = _PARSERS[event_type](
+            Reader(r.data.get("payload"), problems, "payload."), rules,
+            version if version > 0 else SCHEMA_VERSIONS[event_type],
+        )
     if (
         isinstance(payload, PartnerEngagement)
         and aggregate_id
@@ -619,6 +730,10 @@ def _payload_from_dict(event_type: EventType, data: Mapping[str, Any]) -> Payloa
     values = dict(data)
     if event_type is EventType.HOUSEHOLD_RECORDED:
         values["members"] = tuple(Member(**m) for m in values["members"])
+    if values.get("escalation") is not None:
+        values["escalation"] = Escalation(**values["escalation"])
+    if "contacts" in values:
+        values["contacts"] = tuple(contact_from_dict(c) for c in values["contacts"])
     for name in ("offence_types", "leaflets", "risk_indicators"):
         if name in values:
             values[name] = tuple(values[name])

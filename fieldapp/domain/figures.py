@@ -1,7 +1,9 @@
 """The figures the practices are judged by, computed from projected state.
 
 Uptake counts households, not individuals (as the practice reports it): a household is
-offered when its first offer at arrest is made, and counts in the period of that offer.
+offered when its first offer is made (at the attendance or later), and counts in the period of
+that offer. Its acceptance counts where it first accepted: at the attendance ("at arrest", as
+the practice says), at an offer made later, or at the call-back.
 
 Leaflets: an issue is a leaflet handed to the person or left at the address; a leaflet the
 person declined is counted apart, never as an issue. Compliance counts occurrences (of the
@@ -36,10 +38,11 @@ class Uptake:
     offered: int
     accepted_at_arrest: int
     accepted_at_callback: int
+    accepted_later: int = 0
 
     @property
     def accepted(self) -> int:
-        return self.accepted_at_arrest + self.accepted_at_callback
+        return self.accepted_at_arrest + self.accepted_later + self.accepted_at_callback
 
     @property
     def percent(self) -> int:
@@ -69,6 +72,7 @@ def _count(label: str, views: Iterable[HouseholdView]) -> Uptake:
         offered=len(views),
         accepted_at_arrest=sum(v.accepted_at_arrest for v in views),
         accepted_at_callback=sum(v.accepted_at_callback for v in views),
+        accepted_later=sum(v.accepted_later for v in views),
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -31,6 +31,28 @@ def _bank_holidays(region: str, year: int) -> frozenset[date]:
 
 
 @dataclass(frozen=True)
+class Closing:
+    """What a call-back outcome does to its task: `state` is "done" (VCAS accepted) or
+    "closed" (ended without acceptance), with the reason the list shows."""
+
+    state: str
+    reason: str
+
+
+def _closing(outcome: str, data: Any) -> Closing:
+    closing = Closing(str(data["state"]), str(data["reason"]))
+    if closing.state not in ("done", "closed"):
+        raise ValueError(f"closes_task.{outcome}: state is done or closed")
+    if (closing.state == "done") != (outcome == "accepted"):
+        raise ValueError("only an acceptance makes a call-back done")
+    return closing
+
+
+def _clock_time(text: Any) -> time:
+    return time.fromisoformat(str(text))
+
+
+@dataclass(frozen=True)
 class SchedulePolicy:
     version: str
     after_days: int
@@ -40,7 +62,10 @@ class SchedulePolicy:
     bank_holiday_region: str
     retry_after_days: tuple[int, ...]
     max_attempts: int
-    closes_task: Mapping[str, str]
+    closes_task: Mapping[str, Closing]
+    closed_by_offer: Mapping[str, str]
+    referral_within_working_days: int
+    call_hours: tuple[time, time]
     clock_skew_threshold: timedelta
     future_tolerance: timedelta
     idle_lock_minutes: int
@@ -60,7 +85,12 @@ class SchedulePolicy:
             bank_holiday_region=str(callback.get("bank_holiday_region", "ENG")),
             retry_after_days=tuple(int(d) for d in no_answer["retry_after_days"]),
             max_attempts=int(no_answer["max_attempts"]),
-            closes_task={str(k): str(v) for k, v in data["closes_task"].items()},
+            closes_task={str(k): _closing(str(k), v) for k, v in data["closes_task"].items()},
+            closed_by_offer={str(k): str(v) for k, v in data["closed_by_offer"].items()},
+            referral_within_working_days=int(data["referral"]["within_working_days"]),
+            call_hours=(
+                _clock_time(data["call_hours"]["from"]), _clock_time(data["call_hours"]["to"])
+            ),
             clock_skew_threshold=timedelta(seconds=int(data["clock_skew_threshold_seconds"])),
             future_tolerance=timedelta(seconds=int(data["future_tolerance_seconds"])),
             idle_lock_minutes=int(data["idle_lock_minutes"]),
@@ -72,6 +102,10 @@ class SchedulePolicy:
             raise ValueError("schedule policy needs a positive delay and at least one attempt")
         if not policy.triggered_by <= {"declined", "not_present"}:
             raise ValueError("only a declined or not-present offer can trigger a call-back")
+        if "no_answer" in policy.closes_task or "accepted" not in policy.closes_task:
+            raise ValueError("an acceptance closes a call-back; no answer is tried again")
+        if policy.referral_within_working_days < 1 or policy.call_hours[0] >= policy.call_hours[1]:
+            raise ValueError("a referral needs a working day at least; call hours run forwards")
         return policy
 
     def is_working_day(self, day: date) -> bool:
@@ -90,10 +124,30 @@ class SchedulePolicy:
     def first_due(self, offered_at: datetime) -> date:
         return self.roll_forward(london_date(offered_at) + timedelta(days=self.after_days))
 
+    def retry_spacing(self, attempts_so_far: int) -> int:
+        """Days to wait after `attempts_so_far` unanswered calls (the last spacing repeats)."""
+        return self.retry_after_days[min(attempts_so_far, len(self.retry_after_days)) - 1]
+
     def retry_due(self, attempted_at: datetime, attempts_so_far: int) -> date:
         """Due date of the next attempt after `attempts_so_far` unanswered calls."""
-        spacing = self.retry_after_days[min(attempts_so_far, len(self.retry_after_days)) - 1]
+        spacing = self.retry_spacing(attempts_so_far)
         return self.roll_forward(london_date(attempted_at) + timedelta(days=spacing))
+
+    def add_working_days(self, day: date, count: int) -> date:
+        """The `count`th working day after `day` (weekends and weekday bank holidays skipped,
+        whatever the call-back's roll-forward settings: the Victims' Code counts working days)."""
+        while count > 0:
+            day += timedelta(days=1)
+            if day.weekday() < 5 and day not in _bank_holidays(self.bank_holiday_region, day.year):
+                count -= 1
+        return day
+
+    def referral_due(self, accepted_at: datetime) -> date:
+        return self.add_working_days(london_date(accepted_at), self.referral_within_working_days)
+
+    def describe_call_hours(self) -> str:
+        start, end = self.call_hours
+        return f"{start:%H:%M} to {end:%H:%M}"
 
     def describe_first(self) -> str:
         rolled = " (next working day)" if self.roll_forward_weekends else ""

@@ -26,11 +26,13 @@ from fieldapp.domain.events import (
     Member,
     OccurrenceRecorded,
     PartnerEngagement,
+    ReferralRecorded,
     TaskReassigned,
     VcasOffer,
     corrected_payload,
 )
 from fieldapp.domain.policy import SchedulePolicy
+from fieldapp.domain.referral import StepView, derive_referral
 from fieldapp.domain.schedule import CallbackTask, derive_task
 from fieldapp.domain.views import (
     AttemptView,
@@ -256,6 +258,10 @@ def _household(
         assert isinstance(moved, TaskReassigned)
         assignee = moved.to_officer
     task, conflicts = derive_task(root, offers, attempts, assignee, policy)
+    contacts = next((o.contacts for o in reversed(offers) if o.contacts), ())
+    steps = [StepView.of(e, e.payload) for e in group if isinstance(e.payload, ReferralRecorded)]
+    fallback = next((c.usable_number for c in contacts if c.usable_number), "")
+    referral = derive_referral(root, offers, attempts, steps, fallback, policy)
     view = HouseholdView(
         id=root,
         merged_ids=tuple(merged_ids),
@@ -267,6 +273,8 @@ def _household(
         offers=tuple(offers),
         attempts=tuple(attempts),
         task=replace(task, occurrence_id=latest.occurrence_id) if task and latest else task,
+        contacts=contacts,
+        referral=referral,
     )
     return view, conflicts
 

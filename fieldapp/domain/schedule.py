@@ -80,13 +80,16 @@ def derive_task(
 ) -> tuple[CallbackTask | None, list[Conflict]]:
     """Offers and attempts must be sorted by (occurred_at, event id)."""
     conflicts: list[Conflict] = []
-    if len({o.outcome for o in offers}) > 1:
-        accepted = any(o.outcome == "accepted" for o in offers)
+    # Two outcomes of the offer at the attendance disagree; an offer made later is a new offer,
+    # so a refusal at the door and an acceptance weeks after are no conflict.
+    at_door = [o for o in offers if o.stage == "attendance"]
+    if len({o.outcome for o in at_door}) > 1:
+        accepted = any(o.outcome == "accepted" for o in at_door)
         conflicts.append(
             Conflict.of(
                 "offer_outcomes_differ",
                 household_id,
-                [o.event_id for o in offers],
+                [o.event_id for o in at_door],
                 "VCAS was accepted, so no call-back is needed."
                 if accepted
                 else "The most recent offer decides the call-back.",
@@ -117,10 +120,14 @@ def derive_task(
         policy_version=policy.version,
     )
     if accepted_offer is not None:
-        return _close(task, TaskState.DONE, "Accepted at arrest", accepted_offer), conflicts
+        reason = policy.closed_by_offer.get(accepted_offer.stage, "Accepted")
+        return _close(task, TaskState.DONE, reason, accepted_offer), conflicts
 
+    # What closes a task, and how, is the policy's `closes_task`; anything else is tried again.
     accepted_call = next((a for a in attempts if a.outcome == "accepted"), None)
-    closing = [a for a in attempts if a.outcome in ("declined", "wrong_number")]
+    closing = [
+        a for a in attempts if a.outcome in policy.closes_task and a.outcome != "accepted"
+    ]
     outcomes = {a.outcome for a in attempts if a.outcome != "no_answer"}
     if len(outcomes) > 1 or (closing and len({a.outcome for a in closing}) > 1):
         conflicts.append(
@@ -132,14 +139,16 @@ def derive_task(
             )
         )
     if accepted_call is not None:
-        reason = policy.closes_task.get("accepted", "Accepted at the call-back")
-        return _close(task, TaskState.DONE, reason, accepted_call, len(attempts)), conflicts
+        done = policy.closes_task["accepted"]
+        return _close(task, TaskState(done.state), done.reason, accepted_call, len(attempts)), (
+            conflicts
+        )
     if closing:
         last = closing[-1]
-        reason = policy.closes_task.get(last.outcome, last.outcome)
-        return _close(task, TaskState.CLOSED, reason, last, len(attempts)), conflicts
+        ended = policy.closes_task[last.outcome]
+        return _close(task, TaskState(ended.state), ended.reason, last, len(attempts)), conflicts
 
-    unanswered = [a for a in attempts if a.outcome == "no_answer"]
+    unanswered = [a for a in attempts if a.outcome not in policy.closes_task]
     if not unanswered:
         return task, conflicts
     count = len(unanswered)
@@ -148,9 +157,9 @@ def derive_task(
         reason = f"No answer after {count} attempts"
         return _close(task, TaskState.CLOSED, reason, last, count), conflicts
     retry = policy.retry_due(last.occurred_at, count)
-    spacing = policy.retry_after_days[min(count, len(policy.retry_after_days)) - 1]
     rule = (
-        f"try again {spacing} days after no answer on {_d(london_date(last.occurred_at))} "
+        f"try again {policy.retry_spacing(count)} days after no answer on "
+        f"{_d(london_date(last.occurred_at))} "
         f"(attempt {count + 1} of {policy.max_attempts})"
     )
     return replace(task, due=retry, attempts_made=count, rule=rule), conflicts

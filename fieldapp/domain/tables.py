@@ -109,11 +109,11 @@ def uptake_table(
 ) -> Table:
     return Table(
         title,
-        (first_column, "Households offered", "Accepted at arrest", "Accepted at call-back",
-         "Total accepted", "Uptake %"),
+        (first_column, "Households offered", "Accepted at arrest", "Accepted at a later offer",
+         "Accepted at call-back", "Total accepted", "Uptake %"),
         tuple(
-            (u.label, u.offered, u.accepted_at_arrest, u.accepted_at_callback, u.accepted,
-             u.percent)
+            (u.label, u.offered, u.accepted_at_arrest, u.accepted_later, u.accepted_at_callback,
+             u.accepted, u.percent)
             for u in rows
         ),
         start, end, policy_version, generated_at, filters,

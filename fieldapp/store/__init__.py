@@ -24,7 +24,7 @@ from fieldapp.store.errors import (
 )
 from fieldapp.store.keys import passphrase_problems
 from fieldapp.store.profiles import Profiles
-from fieldapp.store.reads import SearchResults, TaskRow, Totals
+from fieldapp.store.reads import ReferralRow, SearchResults, TaskRow, Totals
 from fieldapp.store.store import Store
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
     "ProfileNotFound",
     "Profiles",
     "RecoveryFailed",
+    "ReferralRow",
     "SearchResults",
     "Store",
     "StoreError",

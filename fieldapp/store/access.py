@@ -37,6 +37,8 @@ _ACTION_OF: Mapping[EventType, Action] = {
     EventType.CONFLICT_CONFIRMED: Action.ALTERATION,
     # A count a partner reported: no person in it, but a record made all the same.
     EventType.PARTNER_ENGAGEMENT_REPORTED: Action.COLLECTION,
+    # A referral's steps record contact details passed to VCAS (and what came of it).
+    EventType.REFERRAL_RECORDED: Action.DISCLOSURE,
     # The record stops counting everywhere, though the log keeps it: erasure from use.
     EventType.ENTERED_IN_ERROR: Action.ERASURE,
 }

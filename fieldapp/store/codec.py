@@ -18,8 +18,10 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any, TypeVar
 
-from fieldapp.domain.events import Member
+from fieldapp.domain.contacts import CallTime, Contact, Phone
+from fieldapp.domain.events import Escalation, Member
 from fieldapp.domain.problems import format_utc, parse_utc
+from fieldapp.domain.referral import Referral, ReferralState
 from fieldapp.domain.schedule import CallbackTask, TaskState
 from fieldapp.domain.views import (
     AttemptView,
@@ -36,8 +38,9 @@ T = TypeVar("T")
 _NAMES: dict[str, Any] = {
     cls.__name__: cls
     for cls in (
-        AttemptView, CallbackTask, Conflict, HouseholdView, LeafletIssueView, Member,
-        OccurrenceView, OfferView, TaskState,
+        AttemptView, CallbackTask, CallTime, Conflict, Contact, Escalation, HouseholdView,
+        LeafletIssueView, Member, OccurrenceView, OfferView, Phone, Referral, ReferralState,
+        TaskState,
     )
 }
 

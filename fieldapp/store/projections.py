@@ -24,6 +24,7 @@ from fieldapp.domain.projection import (
     related_keys,
     splice,
 )
+from fieldapp.domain.referral import Referral
 from fieldapp.domain.schedule import CallbackTask
 from fieldapp.domain.views import Conflict, HouseholdView, OccurrenceView
 from fieldapp.store import codec
@@ -33,7 +34,7 @@ T = TypeVar("T")
 
 # Bump when what is stored in the projection tables changes shape or meaning: every profile
 # then rebuilds its projections from the log on its next unlock.
-PROJECTION_FORMAT = "1"
+PROJECTION_FORMAT = "2"
 
 
 class SqlLookup(EventLookup):
@@ -148,6 +149,23 @@ def _task_columns(key: str, row: _TaskRow) -> tuple[object, ...]:
     )
 
 
+_ReferralRow = tuple[str, str, str, str, str, Referral]
+
+
+def _referrals(state: State) -> dict[str, _ReferralRow]:
+    rows = {}
+    for view in state.households.values():
+        referral = view.referral
+        if referral is not None:
+            occurrence = state.occurrences.get(view.occurrence_id)
+            assignee = view.task.assignee if view.task else (occurrence.oic if occurrence else "")
+            rows[view.id] = (
+                view.occurrence_id, occurrence.reference if occurrence else "",
+                occurrence.district if occurrence else "", view.postcode, assignee, referral,
+            )
+    return rows
+
+
 def _write(conn: Connection, old: State, new: State) -> None:
     """Turn the rows that held `old` into rows holding `new`."""
     _sync(
@@ -187,6 +205,18 @@ def _write(conn: Connection, old: State, new: State) -> None:
         "closed_by_author = excluded.closed_by_author, "
         "closed_by_device = excluded.closed_by_device, body = excluded.body",
         _task_columns,
+    )
+    _sync(
+        conn, _referrals(old), _referrals(new),
+        "DELETE FROM referrals WHERE household_id = ?",
+        "INSERT INTO referrals (household_id, occurrence_id, occurrence_reference, district, "
+        "postcode, assignee, due, state, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (household_id) DO UPDATE SET occurrence_id = excluded.occurrence_id, "
+        "occurrence_reference = excluded.occurrence_reference, district = excluded.district, "
+        "postcode = excluded.postcode, assignee = excluded.assignee, due = excluded.due, "
+        "state = excluded.state, body = excluded.body",
+        lambda key, row: (key, *row[:5], row[5].due.isoformat(), row[5].state.value,
+                          codec.encode(row[5])),
     )
     _sync(
         conn, old.conflicts, new.conflicts,
@@ -240,7 +270,8 @@ def _stamp(policy: SchedulePolicy) -> str:
 
 def rebuild(conn: Connection, policy: SchedulePolicy) -> None:
     """Recompute every projection row from the whole log (inside the caller's transaction)."""
-    for table in ("occurrences", "households", "household_aliases", "tasks", "conflicts"):
+    for table in ("occurrences", "households", "household_aliases", "tasks", "referrals",
+                  "conflicts"):
         conn.execute(f"DELETE FROM {table}")  # noqa: S608
     events = [event_from_json(body) for (body,) in conn.execute("SELECT body FROM events")]
     _write(conn, State(), project(events, policy))

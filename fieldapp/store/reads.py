@@ -18,6 +18,7 @@ from typing import ClassVar, NamedTuple
 from fieldapp.domain.events import Event, EventType, event_from_json, normalise_postcode
 from fieldapp.domain.problems import format_utc, parse_utc
 from fieldapp.domain.projection import State, related_keys
+from fieldapp.domain.referral import Referral
 from fieldapp.domain.schedule import CallbackTask, TaskState, TaskStatus, task_status
 from fieldapp.domain.views import Conflict, HouseholdView, OccurrenceView
 from fieldapp.store import access, codec
@@ -43,6 +44,18 @@ _DUE_RANGE = {
     frozenset({TaskStatus.UPCOMING}): "due > :today",
 }
 _TOP = "\U0010ffff"  # sorts after any text, so [prefix, prefix + _TOP) is a prefix range
+
+
+class ReferralRow(NamedTuple):
+    """A VCAS referral as the Referrals tab lists it, with its household's place."""
+
+    household_id: str
+    occurrence_id: str
+    occurrence_reference: str
+    district: str
+    postcode: str
+    assignee: str
+    referral: Referral
 
 
 @dataclass(frozen=True)
@@ -98,6 +111,9 @@ class Totals:
     conflicts_open: int
     outbox_pending: int
     outbox_rejected: int
+    # VCAS referrals still to send (with consent): due today, and past their due day.
+    referrals_due: int = 0
+    referrals_overdue: int = 0
 
 
 def _task_where(
@@ -290,6 +306,28 @@ class StoreReads:
             ) in rows
         ]
 
+    def referral_rows(self, household_ids: Iterable[str] | None = None) -> list[ReferralRow]:
+        """Every VCAS referral, soonest due first, or those of these households (no order)."""
+        columns = ("r.household_id, r.occurrence_id, r.occurrence_reference, r.district, "
+                   "r.postcode, r.assignee, r.body")
+        with self._db.reading() as conn:
+            if household_ids is None:
+                rows = conn.execute(
+                    f"SELECT {columns} FROM referrals r "  # noqa: S608 (fixed column names)
+                    "ORDER BY r.due, r.household_id"
+                ).fetchall()
+            else:
+                rows = conn.execute(
+                    f"SELECT {columns} FROM json_each(?) AS k "  # noqa: S608 (as above)
+                    "CROSS JOIN referrals r ON r.household_id = k.value",
+                    (json.dumps(sorted(set(household_ids))),),
+                ).fetchall()
+        return [
+            ReferralRow(household, occurrence, reference, district, postcode, assignee,
+                        codec.decode(Referral, body))
+            for household, occurrence, reference, district, postcode, assignee, body in rows
+        ]
+
     def search(self, text: str, limit: int = 50) -> SearchResults:
         """Occurrences whose reference, and households whose postcode, start with `text`."""
         term = " ".join(text.split()).upper()
@@ -339,6 +377,11 @@ class StoreReads:
                 "count(*) FILTER (WHERE due > :d) FROM tasks WHERE state = 'open'",
                 {"d": today.isoformat()},
             ).fetchone()
+            referrals_overdue, referrals_due = conn.execute(
+                "SELECT count(*) FILTER (WHERE due < :d), count(*) FILTER (WHERE due = :d) "
+                "FROM referrals WHERE state = 'due'",
+                {"d": today.isoformat()},
+            ).fetchone()
             conflicts = conn.execute(
                 "SELECT count(*) FROM conflicts WHERE confirmed = 0"
             ).fetchone()[0]
@@ -356,6 +399,8 @@ class StoreReads:
             conflicts_open=conflicts,
             outbox_pending=outbox.get("pending", 0),
             outbox_rejected=outbox.get("rejected", 0),
+            referrals_due=referrals_due,
+            referrals_overdue=referrals_overdue,
         )
 
     def access_log(self, limit: int = 200, subject_id: str | None = None) -> list[AccessEntry]:

@@ -167,6 +167,26 @@ _V4 = (
 )
 
 
+# VCAS referrals beside call-backs: what the Referrals tab lists and filters on, as columns,
+# and the referral's JSON. Filled by the projection rebuild that PROJECTION_FORMAT 2 asks for.
+_V5 = (
+    """CREATE TABLE referrals (
+        household_id TEXT PRIMARY KEY,
+        occurrence_id TEXT NOT NULL,
+        occurrence_reference TEXT NOT NULL,
+        district TEXT NOT NULL,
+        postcode TEXT NOT NULL,
+        assignee TEXT NOT NULL,
+        due TEXT NOT NULL,
+        state TEXT NOT NULL,
+        body TEXT NOT NULL
+    )""",
+    "CREATE INDEX referrals_by_due ON referrals (due, household_id)",
+    # The due-today banner counts the ones still to send.
+    "CREATE INDEX referrals_by_state ON referrals (state, due)",
+)
+
+
 def _statements(sql: Sequence[str]) -> Callable[[Connection], None]:
     def run(conn: Connection) -> None:
         for statement in sql:
@@ -207,6 +227,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "access log (DPA 2018 s.62), drafts, clock-skew flag", _v2),
     Migration(3, "call-back list columns on tasks", _statements(_V3)),
     Migration(4, "erasure ordered by the central endpoint (retention)", _statements(_V4)),
+    Migration(5, "VCAS referrals beside call-backs", _statements(_V5)),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -10,11 +10,17 @@ the `Changes` those ops return.
     main_window.py       pages, shortcuts, due-today banner, status bar
     capture_page.py      the doorstep: find or start an occurrence, then its records
     forms/               one dialog per event type (base.py: CaptureForm, messages beside
-                         fields, drafts; occurrence.py, leaflets.py, household.py, vcas.py)
+                         fields, drafts; occurrence.py, leaflets.py, household.py, vcas.py;
+                         contact.py: who to call, inside the offer)
     launcher.py          opens forms by draft key, closes them all on lock
-    followups_model.py   the call-back table model (filter and sort on the model side)
-    followups_page.py    the OIC's follow-ups and conflicts
+    followups_model.py   the call-back and referral table models (filter and sort on the
+                         model side)
+    followups_page.py    the OIC's follow-ups (call-backs, referrals) and conflicts
     leaflets_due.py      the follow-ups' "Leaflets not recorded" section (its own op)
+    referrals_tab.py     the detail pane (everything to make the call) and the Referrals tab:
+                         send, acknowledge, withdraw, referral sheet
+    callback_detail.py   the call's brief as text: warning, contacts, offer, attempts, risks
+    referral_sheet.py    the one-household referral sheet for VCAS as a PDF (QPdfWriter)
     sync_view.py         automatic sync on its own thread, status bar, summary, refused records
     sync_store.py        the store for the sync thread: each call one op on the database worker
     reports_model.py     the figures op (domain figures on the worker), report table model

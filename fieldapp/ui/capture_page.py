@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
@@ -28,7 +29,7 @@ from fieldapp.domain.catalogue import (
 )
 from fieldapp.domain.policy import london_date
 from fieldapp.domain.projection import Changes
-from fieldapp.domain.views import HouseholdView, OccurrenceView
+from fieldapp.domain.views import HouseholdView, LeafletIssueView, OccurrenceView
 from fieldapp.resources import load_catalogue
 from fieldapp.store import SearchResults, Store
 from fieldapp.ui.launcher import DraftKey, FormLauncher
@@ -154,11 +155,20 @@ class OccurrencePanel(QWidget):
             f"{recorded}."
         )
         titles = load_catalogue().titles
+        targets = load_catalogue().support.escalation_targets
+
+        def escalated_text(issue: LeafletIssueView) -> str:
+            if issue.escalation is not None:
+                to = targets.get(issue.escalation.to, issue.escalation.to)
+                return (f" (escalated to {to} by {issue.escalation.by} at "
+                        f"{moment(datetime.fromisoformat(issue.escalation.at))})")
+            return " (escalated)" if issue.escalated else ""
+
         self.issues.clear()
         for issue in view.leaflet_issues:
             risk = (
                 f" Risk: {labels(issue.risk_indicators, RISK_INDICATORS)}"
-                f"{' (escalated)' if issue.escalated else ''}."
+                f"{escalated_text(issue)}."
                 if issue.risk_indicators
                 else ""
             )

@@ -23,7 +23,9 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
+from fieldapp.domain.referral import ReferralStatus
 from fieldapp.domain.schedule import TaskStatus
+from fieldapp.ui.callback_detail import REFERRAL_LABELS
 from fieldapp.ui.text import day
 
 Index = QModelIndex | QPersistentModelIndex
@@ -328,3 +330,94 @@ class FollowUpModel(QAbstractTableModel):
         if column is Column.ATTEMPTS:
             return str(row.attempts)
         return _note(row)
+
+
+# --------------------------------------------------------------------------- referrals
+
+
+@dataclass(frozen=True, slots=True)
+class ReferralItem:
+    """One household's VCAS referral as the Referrals tab shows it."""
+
+    household_id: str
+    occurrence_id: str
+    due: date
+    status: ReferralStatus
+    reference: str
+    postcode: str
+    district: str
+    assignee: str
+    note: str  # the rule that set the due day, or what happened to it
+
+
+REFERRAL_HEADERS = ("Due", "Status", "Occurrence", "Postcode", "District", "OIC", "Note")
+
+# The same colours as the call-backs: overdue red, due today amber; no consent red too, since
+# nothing can go until someone records it.
+_REFERRAL_COLOURS = {
+    ReferralStatus.OVERDUE: _STATUS_COLOURS[TaskStatus.OVERDUE],
+    ReferralStatus.DUE: _STATUS_COLOURS[TaskStatus.DUE],
+    ReferralStatus.NO_CONSENT: _STATUS_COLOURS[TaskStatus.OVERDUE],
+}
+_REFERRAL_ORDER = {s: n for n, s in enumerate((
+    ReferralStatus.OVERDUE, ReferralStatus.DUE, ReferralStatus.NO_CONSENT,
+    ReferralStatus.UPCOMING, ReferralStatus.SENT, ReferralStatus.ACKNOWLEDGED,
+    ReferralStatus.WITHDRAWN,
+))}
+
+
+class ReferralModel(QAbstractTableModel):
+    """Referrals, the ones to act on first (overdue, due, without consent), then by due day."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[ReferralItem] = []
+
+    def set_rows(self, rows: Iterable[ReferralItem]) -> None:
+        self.beginResetModel()
+        self._rows = sorted(rows, key=lambda r: (_REFERRAL_ORDER[r.status], r.due, r.reference))
+        self.endResetModel()
+
+    def replace_households(self, households: Iterable[str], rows: Iterable[ReferralItem]) -> None:
+        gone = set(households)
+        self.set_rows([*(r for r in self._rows if r.household_id not in gone), *rows])
+
+    def row_at(self, row: int) -> ReferralItem | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def row_of(self, household_id: str) -> int:
+        return next((n for n, r in enumerate(self._rows) if r.household_id == household_id), -1)
+
+    def count(self, statuses: Iterable[ReferralStatus]) -> int:
+        wanted = set(statuses)
+        return sum(r.status in wanted for r in self._rows)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(REFERRAL_HEADERS)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self._rows[index.row()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return (day(row.due), REFERRAL_LABELS[row.status], row.reference, row.postcode,
+                    row.district, row.assignee, row.note)[index.column()]
+        if role == Qt.ItemDataRole.ForegroundRole and index.column() == 1:
+            colour = _REFERRAL_COLOURS.get(row.status)
+            return QBrush(colour) if colour is not None else None
+        if role == Qt.ItemDataRole.UserRole:
+            return row.household_id
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation,
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role in (
+            Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole,
+        ):
+            return REFERRAL_HEADERS[section]
+        return None

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTabBar,
     QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -32,7 +33,7 @@ from fieldapp.domain.events import EventType
 from fieldapp.domain.projection import Changes
 from fieldapp.domain.schedule import TaskStatus
 from fieldapp.domain.views import Conflict
-from fieldapp.store import Store, TaskRow
+from fieldapp.store import Store, TaskRow, Totals
 from fieldapp.ui.followups_model import (
     FINISHED,
     PENDING,
@@ -45,8 +46,15 @@ from fieldapp.ui.followups_model import (
 )
 from fieldapp.ui.leaflets_due import LeafletsDue
 from fieldapp.ui.ops import describe
+from fieldapp.ui.referrals_tab import (
+    TO_ACT_ON,
+    DetailPane,
+    ReferralsTab,
+    select_row,
+    split_with_detail,
+)
 from fieldapp.ui.session import Capture, Session
-from fieldapp.ui.text import day
+from fieldapp.ui.text import day, plural
 
 FILTER_DELAY_MS = 150
 
@@ -66,6 +74,17 @@ CONFLICT_KINDS = {
     "occurrence_details_differ": "An occurrence was recorded twice with different details",
     "possible_duplicate_household": "One address may have been recorded twice",
 }
+
+
+def referrals_due_parts(totals: Totals) -> list[str]:
+    """The due-today banner's words for referrals waiting to be sent to VCAS."""
+    parts = []
+    if totals.referrals_due:
+        parts.append(f"{plural(totals.referrals_due, 'VCAS referral is', 'VCAS referrals are')} "
+                     "due today")
+    if totals.referrals_overdue:
+        parts.append(f"{plural(totals.referrals_overdue, 'VCAS referral is', 'are')} overdue")
+    return parts
 
 
 @dataclass(frozen=True)
@@ -241,8 +260,18 @@ class FollowUpsPage(QWidget):
         top_column.addLayout(filters)
         top_column.addWidget(self.table, 1)
         top_column.addLayout(actions)
+        # Call-backs and referrals side by side as tabs, the chosen one's details beside them.
+        self.referrals = ReferralsTab(session, self)
+        self.kinds = QTabWidget(self)
+        self.kinds.tabBar().setAccessibleName("Call-backs or referrals")
+        self.kinds.addTab(top, "Call-&backs")
+        self.kinds.addTab(self.referrals, "&Referrals")
+        self.detail = DetailPane(session, self)
+        self.table.selectionModel().selectionChanged.connect(self._show_selected)
+        self.referrals.selected_household.connect(self.detail.show_household)
+        self.referrals.model.modelReset.connect(self._update_referral_label)
         split = QSplitter(Qt.Orientation.Vertical, self)
-        split.addWidget(top)
+        split.addWidget(split_with_detail(self.kinds, self.detail, self))
         split.addWidget(conflict_box)
         split.setStretchFactor(0, 4)
         split.setStretchFactor(1, 1)
@@ -278,6 +307,7 @@ class FollowUpsPage(QWidget):
             self._stale = True
             return
         self._loading, self._stale = True, False
+        self.referrals.reload()
         today, device = self.session.today(), self.session.identity.device_id
         self.session.run(
             lambda store: load_all(store, today, device), self._loaded_all, self._load_failed
@@ -325,6 +355,8 @@ class FollowUpsPage(QWidget):
         self._loaded = self._loading = self._stale = False
         self._references = {}
         self.model.clear()
+        self.referrals.clear()
+        self.detail.clear()
         self.conflicts.clear()
         self.leaflets_due.clear()
         for line in (self.oic, self.district, self.reference, self.postcode):
@@ -355,6 +387,15 @@ class FollowUpsPage(QWidget):
         for n, (label, statuses) in enumerate(TABS):
             self.tabs.setTabText(n, f"{label} ({self.model.counts.of(statuses):,})")
 
+    def _update_referral_label(self) -> None:
+        waiting = self.referrals.model.count(TO_ACT_ON)
+        self.kinds.setTabText(1, f"&Referrals ({waiting:,} to send)")
+
+    def _show_selected(self) -> None:
+        row = self.selected()
+        if row is not None:
+            self.detail.show_household(row.household_id)
+
     def _update_summary(self) -> None:
         self.summary.setText(f"{self.model.rowCount():,} shown of {self.model.total:,}")
 
@@ -365,14 +406,7 @@ class FollowUpsPage(QWidget):
         return self.model.row_at(rows[0].row()) if rows else None
 
     def select(self, household_id: str) -> None:
-        row = self.model.row_of(household_id)
-        if row >= 0:
-            self.table.selectionModel().select(
-                self.model.index(row, 0),
-                QItemSelectionModel.SelectionFlag.ClearAndSelect
-                | QItemSelectionModel.SelectionFlag.Rows,
-            )
-            self.table.scrollTo(self.model.index(row, 0))
+        select_row(self.table, self.model.row_of(household_id))
 
     def _keep_selection(self, change: Callable[[], None]) -> None:
         chosen = self.selected()

@@ -26,7 +26,7 @@ from fieldapp.store import Totals
 from fieldapp.sync.client import SyncSummary
 from fieldapp.ui.capture_page import CapturePage
 from fieldapp.ui.enrol import EnrolPanel
-from fieldapp.ui.followups_page import TABS, FollowUpsPage
+from fieldapp.ui.followups_page import TABS, FollowUpsPage, referrals_due_parts
 from fieldapp.ui.launcher import DraftKey, FormLauncher
 from fieldapp.ui.reports_model import reports_allowed
 from fieldapp.ui.reports_page import ReportsPage
@@ -54,6 +54,7 @@ def due_message(totals: Totals) -> str:
         parts.append(f"{plural(totals.tasks_due, 'call-back is', 'call-backs are')} due today")
     if totals.tasks_overdue:
         parts.append(f"{plural(totals.tasks_overdue, 'is', 'are')} overdue")
+    parts += referrals_due_parts(totals)
     return (" and ".join(parts) + ".") if parts else ""
 
 

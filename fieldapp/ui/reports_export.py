@@ -75,11 +75,16 @@ def pdf_bytes(tables: Sequence[Table]) -> bytes:
     font.setPointSize(9)
     document.setDefaultFont(font)
     document.setHtml(report_html(tables))
+    return document_pdf(document, PDF_TITLE)
+
+
+def document_pdf(document: QTextDocument, title: str) -> bytes:
+    """A document as an A4 PDF by Qt's own writer, in memory until written."""
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     writer = QPdfWriter(buffer)
-    writer.setTitle(PDF_TITLE)
+    writer.setTitle(title)
     writer.setCreator(APP_NAME)
     writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
     # No margins of the writer's own: the document keeps 2 cm all round when printed.

@@ -30,6 +30,7 @@ from fieldapp.domain.figures import (
     uptake_by_district,
     with_total,
 )
+from fieldapp.domain.referral_figures import referral_counts, referral_table
 from fieldapp.domain.tables import (
     ALL_DISTRICTS,
     Cell,
@@ -98,6 +99,7 @@ class Figures:
     partner_rows: tuple[PartnerMonth, ...]  # what the partners chart draws
     escalations: Table
     on_time: Table
+    referrals: Table
     note: str  # districts not on the force's list, for the supervisor ("" when none)
 
     @property
@@ -105,7 +107,7 @@ class Figures:
         """In the order the page's tabs and the PDF show them."""
         return (self.uptake, self.by_district, self.leaflets, self.overdue, self.spread,
                 self.compliance, self.not_recorded, self.partners, self.escalations,
-                self.on_time)
+                self.on_time, self.referrals)
 
 
 def compute_figures(store: Store, request: ReportRequest) -> Figures:
@@ -151,6 +153,10 @@ def compute_figures(store: Store, request: ReportRequest) -> Figures:
         escalations=escalations_figure(inputs),
         on_time=on_time_figure(inputs),
         note=district_note(state, force.districts),
+        referrals=referral_table(
+            referral_counts(state, start, end, period), start, end, version, made, filters,
+            period=period, within_days=load_policy().referral_within_working_days,
+        ),
     )
 
 

@@ -54,7 +54,8 @@ from fieldapp.ui.text import day, moment
 
 FILTER_DELAY_MS = 300
 TABS = ("Uptake", "By district", "Leaflets", "Overdue call-backs", "Days to call-back",
-        "Compliance", "Leaflets not recorded", "Partners", "Escalations", "Call-backs on time")
+        "Compliance", "Leaflets not recorded", "Partners", "Escalations", "Call-backs on time",
+        "Referrals")
 PARTNERS_TAB = TABS.index("Partners")
 # Who may record what a partner reports (the endpoint's authority rules say the same).
 RECORDS_PARTNER_FIGURES = "supervisor"
@@ -322,8 +323,8 @@ class ReportsPage(QWidget):
         self.summary.setText(
             f"{day(request.start)} to {day(request.end)}, {where}: "
             f"{total.offered:,} households offered VCAS, {total.accepted:,} accepted "
-            f"({total.accepted_at_arrest:,} at arrest, {total.accepted_at_callback:,} at "
-            f"call-back): uptake {total.percent}%."
+            f"({total.accepted_at_arrest:,} at arrest, {total.accepted_later:,} at a later offer, "
+            f"{total.accepted_at_callback:,} at call-back): uptake {total.percent}%."
         )
         self.status.setText(f"Worked out at {moment(request.generated_at)}.")
         self._enable_exports()

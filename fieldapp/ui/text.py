@@ -53,4 +53,5 @@ EVENT_LABELS: Mapping[EventType, str] = {
     EventType.ENTERED_IN_ERROR: "Entered in error",
     EventType.HOUSEHOLDS_MERGED: "Households merged",
     EventType.CONFLICT_CONFIRMED: "Conflict decision",
+    EventType.REFERRAL_RECORDED: "VCAS referral",
 }

@@ -89,7 +89,7 @@ class Events:
         return self.make(
             EventType.LEAFLET_ISSUED, occ,
             {"person_name": "Sam Person", "leaflets": ["samaritans", "stop_it_now"],
-             "outcome": "handed", "risk_indicators": [], "escalated": False},
+             "outcome": "handed", "risk_indicators": [], "no_risk_seen": True, "escalated": False},
             author,
         )
 

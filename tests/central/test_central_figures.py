@@ -38,7 +38,8 @@ def tokens(storage: SqlStorage) -> dict[str, str]:
     make.make(EventType.VCAS_OFFERED, first, accepted, "100")
     make.offer("100", second, "declined")
     make.make(EventType.CALLBACK_ATTEMPTED, second,
-              {"outcome": "accepted", "consent_to_share": True}, "100")
+              {"outcome": "accepted", "consent_to_share": True,
+               "contact_phone": "0113 496 0000"}, "100")
     make.offer("100", third, "declined")
     make.make(EventType.VCAS_OFFERED, fourth,
               {"outcome": "not_appropriate", "reason": "Nobody else lives there"}, "100")

@@ -63,7 +63,8 @@ def test_every_problem_is_reported_at_once() -> None:
     ("payload", "field", "words"),
     [
         ({"outcome": "not_appropriate"}, "payload.reason", "Enter the reason"),
-        ({"outcome": "accepted"}, "payload.consent_to_share", "consent"),
+        ({"outcome": "accepted", "consent_to_share": True}, "payload.contact_phone",
+         "number it can call safely"),
         ({"outcome": "maybe"}, "payload.outcome", "from the list"),
         ({"outcome": "declined", "contact_phone": "call me"}, "payload.contact_phone", "digits"),
         ({"outcome": "declined", "colour": "red"}, "payload", "does not know: colour"),
@@ -122,11 +123,11 @@ def test_correction_payload_is_validated_as_its_target_type() -> None:
         {
             "target_id": str(uuid6.uuid7()),
             "target_type": "vcas_offered",
-            "payload": {"outcome": "accepted"},
+            "payload": {"outcome": "accepted", "consent_to_share": True},
             "reason": "",
         },
     )
-    assert "consent" in found["payload.payload.consent_to_share"]
+    assert "number it can call" in found["payload.payload.contact_phone"]
     assert found["payload.reason"] == "Enter the reason for the correction."
 
 

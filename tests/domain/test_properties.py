@@ -27,7 +27,8 @@ def uuid7(n: int) -> str:
 
 @st.composite
 def an_event(draw: st.DrawFn, serial: int, earlier: list[Event]) -> Event:
-    kinds = ["occurrence", "household", "offer", "offer", "callback", "callback", "reassign"]
+    kinds = ["occurrence", "household", "offer", "offer", "callback", "callback", "reassign",
+             "referral"]
     if earlier:
         kinds += ["correct", "void", "merge", "confirm"]
     kind = draw(st.sampled_from(kinds))
@@ -51,11 +52,19 @@ def an_event(draw: st.DrawFn, serial: int, earlier: list[Event]) -> Event:
         outcome = draw(st.sampled_from(["accepted", "declined", "not_present", "not_appropriate"]))
         payload = {"outcome": outcome, "consent_to_share": outcome == "accepted",
                    "contact_phone": "0113 496 0000" if outcome == "accepted" else "",
-                   "reason": "Risk" if outcome == "not_appropriate" else ""}
+                   "reason": "Risk" if outcome == "not_appropriate" else "",
+                   "stage": draw(st.sampled_from(["attendance", "later"]))}
     elif kind == "callback":
         event_type = EventType.CALLBACK_ATTEMPTED
         outcome = draw(st.sampled_from(["accepted", "declined", "no_answer", "wrong_number"]))
-        payload = {"outcome": outcome, "consent_to_share": outcome == "accepted"}
+        payload = {"outcome": outcome, "consent_to_share": outcome == "accepted",
+                   "contact_phone": "0113 496 0001" if outcome == "accepted" else ""}
+    elif kind == "referral":
+        event_type = EventType.REFERRAL_RECORDED
+        step = draw(st.sampled_from(["sent", "acknowledged", "withdrawn"]))
+        payload = {"step": step, "method": "phone" if step == "sent" else "",
+                   "vcas_contact": "A Jones" if step == "acknowledged" else "",
+                   "reason": "Moved away" if step == "withdrawn" else ""}
     elif kind == "reassign":
         event_type = EventType.TASK_REASSIGNED
         payload = {"to_officer": draw(st.sampled_from(["300", "400"])), "reason": "Leave"}

@@ -22,7 +22,7 @@ def test_csv_carries_period_policy_and_time_and_defuses_formulas() -> None:
         ["# Generated", "01/07/2026 09:05 (UK time)"],
         ["# Filter: District", "Leeds"],
     ]
-    assert rows[6] == ["2022", "33", "12", "3", "15", "45"]
+    assert rows[6] == ["2022", "33", "12", "0", "3", "15", "45"]
     assert rows[7][0].startswith("'=")
 
 

@@ -10,13 +10,13 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from factories import leaflets, new_id, occurrence, seed_events
+from factories import event, leaflets, new_id, occurrence, seed_events
 
 from central.__main__ import main as central_main
 from fieldapp.domain.events import EventType
@@ -70,6 +70,16 @@ def recorded_by(collar: str) -> list[Any]:
         at = datetime(2022, 5, 4, 11, tzinfo=UTC)
         return [occurrence(o, at, oic="200", district="Bradford", **who), leaflets(o, at, **who)]
     events = seed_events(random.Random(7), **who)
+    accepted = [e for e in events if e.type is EventType.VCAS_OFFERED
+                and e.to_dict()["payload"]["outcome"] == "accepted"]
+    for n, e in enumerate(accepted[::2]):  # every other referral sent, one or four days on
+        sent_at = e.occurred_at + timedelta(days=1 + 3 * (n % 2))
+        events.append(event(EventType.REFERRAL_RECORDED, e.aggregate_id,
+                            {"step": "sent", "method": "secure_email"}, sent_at, **who))
+        if n % 3 == 0:
+            events.append(event(EventType.REFERRAL_RECORDED, e.aggregate_id,
+                                {"step": "acknowledged", "vcas_contact": "R Patel"},
+                                sent_at + timedelta(days=1), **who))
     occurrences = [e for e in events if e.type is EventType.OCCURRENCE_RECORDED]
     events += [leaflets(e.aggregate_id, e.occurred_at, **who) for e in occurrences[::3]]
     for n, (offences, district) in enumerate(((("voyeurism",), "Leeds"),
@@ -114,9 +124,10 @@ def test_the_supervisors_figures_agree_with_the_endpoint_and_the_command_line(
     uptake = ask(world, "uptake", start, end)
     assert uptake.status_code == 200, uptake.text
     total = by_quarter.total
-    assert {k: uptake.json()[k] for k in ("offered", "accepted_at_arrest",
+    assert {k: uptake.json()[k] for k in ("offered", "accepted_at_arrest", "accepted_later",
                                           "accepted_at_callback", "accepted", "percent")} == {
         "offered": total.offered, "accepted_at_arrest": total.accepted_at_arrest,
+        "accepted_later": total.accepted_later,
         "accepted_at_callback": total.accepted_at_callback, "accepted": total.accepted,
         "percent": total.percent}
     assert 0 < total.offered < 120  # Leeds only: the supervisor sees no Bradford household
@@ -136,6 +147,18 @@ def test_the_supervisors_figures_agree_with_the_endpoint_and_the_command_line(
     assert cli_leaflets["rows"] == rows
     assert cli_leaflets["policy_version"] == load_policy().version
     assert cli_leaflets["filters"] == {"District": "Leeds", "Periods": "Month"}
+
+    # Referrals: the Reports page's table, the endpoint and the command line, row for row.
+    referrals = ask(world, "referrals", start, end)
+    assert referrals.status_code == 200, referrals.text
+    endpoint_rows = [[r["month"], r["district"], r["due"], r["without_consent"], r["sent"],
+                      r["sent_on_time"], r["percent_on_time"], r["acknowledged"],
+                      r["withdrawn"]] for r in referrals.json()["rows"]]
+    assert endpoint_rows == [list(r) for r in by_month.referrals.rows]
+    cli_referrals = json.loads(cli(world, capsys, "referrals", *dates))
+    assert cli_referrals["rows"] == endpoint_rows
+    total_row = endpoint_rows[-1]
+    assert total_row[0] == "Total" and total_row[2] > total_row[4] > total_row[5] > 0
 
 
 def test_figures_are_for_supervisors(world: World) -> None:
@@ -159,14 +182,16 @@ def test_the_seed_table_reproduces_through_the_command_line(
             cli(world, capsys, "uptake", "--from", start, "--to", end, *more))["rows"]
         return rows
 
-    assert uptake("2022-01-01", "2022-12-31") == [["01/01/2022 to 31/12/2022", 33, 12, 3, 15, 45]]
-    assert uptake("2023-01-01", "2024-03-31") == [["01/01/2023 to 31/03/2024", 87, 16, 9, 25, 29]]
-    assert uptake("2022-01-01", "2024-03-31") == [["01/01/2022 to 31/03/2024", 120, 28, 12, 40,
-                                                   33]]
+    assert uptake("2022-01-01", "2022-12-31") == [["01/01/2022 to 31/12/2022", 33, 12, 0, 3, 15,
+                                                                 45]]
+    assert uptake("2023-01-01", "2024-03-31") == [["01/01/2023 to 31/03/2024", 87, 16, 0, 9, 25,
+                                                                 29]]
+    assert uptake("2022-01-01", "2024-03-31") == [["01/01/2022 to 31/03/2024", 120, 28, 0, 12,
+                                                   40, 33]]
     by_year = uptake("2022-01-01", "2024-03-31", "--period", "year")
     assert [r[0] for r in by_year] == ["2022", "2023", "2024", "Total"]
-    assert by_year[0][1:] == [33, 12, 3, 15, 45]
-    assert by_year[-1][1:] == [120, 28, 12, 40, 33]
+    assert by_year[0][1:] == [33, 12, 0, 3, 15, 45]
+    assert by_year[-1][1:] == [120, 28, 0, 12, 40, 33]
 
     # The real command, as an analyst runs it: CSV on stdout, the period and policy on it.
     done = subprocess.run(
@@ -179,7 +204,7 @@ def test_the_seed_table_reproduces_through_the_command_line(
                          "# Period,01/01/2022 to 31/12/2022",
                          f"# Schedule policy,{load_policy().version}"]
     assert lines[3].startswith("# Generated,")
-    assert lines[-1] == "01/01/2022 to 31/12/2022,33,12,3,15,45"
+    assert lines[-1] == "01/01/2022 to 31/12/2022,33,12,0,3,15,45"
     for secret in ("1 High Street", "J Smith", "07700 900123", "LS1 4HY"):  # in the events
         assert secret.encode() not in done.stdout
 

@@ -63,7 +63,7 @@ def case(rng: random.Random, at: datetime, text: str = "") -> list[Event]:
         if text:
             payload = {
                 "person_name": text, "leaflets": ["samaritans"], "outcome": "handed",
-                "risk_indicators": [], "escalated": False, "notes": text,
+                "risk_indicators": [], "no_risk_seen": True, "escalated": False, "notes": text,
             }
             issue = event(EventType.LEAFLET_ISSUED, o, payload, at + 5 * minute)
         events.append(issue)

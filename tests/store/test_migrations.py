@@ -100,6 +100,7 @@ OBSTACLES = {
     "v1": ("CREATE TABLE drafts (x)", "events", "skewed"),
     "v2": ("CREATE INDEX tasks_listed ON tasks (due)", "tasks", "attempts_made"),
     "v3": ("DROP TRIGGER events_no_delete", "erasing", "only_row"),
+    "v4": ("CREATE INDEX referrals_by_due ON tasks (due)", "referrals", "household_id"),
 }
 
 

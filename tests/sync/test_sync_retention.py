@@ -43,7 +43,8 @@ def old_case(author: str, device: str) -> tuple[list[Event], str, str]:
         occurrence(o, OLD, oic=author, **kw),
         event(EventType.LEAFLET_ISSUED, o, {
             "person_name": CANARY, "leaflets": ["samaritans"], "outcome": "handed",
-            "risk_indicators": [], "escalated": False, "notes": CANARY}, OLD, **kw),
+            "risk_indicators": [],
+            "no_risk_seen": True, "escalated": False, "notes": CANARY}, OLD, **kw),
         household(h, o, OLD, address=CANARY, **kw),
         event(EventType.VCAS_OFFERED, h, {"outcome": "declined", "reason": CANARY}, OLD, **kw),
     ]

@@ -50,7 +50,7 @@ def canary_events() -> list[Event]:
     for at in (JAN, JAN + timedelta(days=31)):
         events.append(event(EventType.LEAFLET_ISSUED, o, {
             "person_name": CANARY[0], "leaflets": ["safer_lives"], "outcome": "handed",
-            "risk_indicators": [], "escalated": False}, at))
+            "risk_indicators": [], "no_risk_seen": True, "escalated": False}, at))
     return events
 
 
@@ -91,19 +91,19 @@ def test_the_seed_table_reproduces_on_the_reports_page(qtbot: QtBot, session: Se
     page = page_of(qtbot, session)
 
     show(qtbot, page, date(2022, 1, 1), date(2022, 12, 31), "year")
-    assert shown(page, 0) == [["2022", "33", "12", "3", "15", "45"],
-                              ["Total", "33", "12", "3", "15", "45"]]
+    assert shown(page, 0) == [["2022", "33", "12", "0", "3", "15", "45"],
+                              ["Total", "33", "12", "0", "3", "15", "45"]]
     assert page.uptake_chart.values() == {
         "Accepted at arrest": [12], "Accepted at call-back": [3], "Not taken up": [18]}
-    assert "33 households offered VCAS, 15 accepted (12 at arrest, 3 at call-back): uptake " \
-        "45%" in page.summary.text()
+    assert ("33 households offered VCAS, 15 accepted (12 at arrest, 0 at a later offer, 3 at "
+            "call-back): uptake 45%") in page.summary.text()
 
     show(qtbot, page, date(2023, 1, 1), date(2024, 3, 31), "year")
-    assert shown(page, 0)[-1] == ["Total", "87", "16", "9", "25", "29"]
+    assert shown(page, 0)[-1] == ["Total", "87", "16", "0", "9", "25", "29"]
 
     show(qtbot, page, date(2022, 1, 1), date(2024, 3, 31), "quarter")
     rows = shown(page, 0)
-    assert rows[-1] == ["Total", "120", "28", "12", "40", "33"]
+    assert rows[-1] == ["Total", "120", "28", "0", "12", "40", "33"]
     assert [r[0] for r in rows[:-1]] == sorted(r[0] for r in rows[:-1])
     assert sum(int(r[1]) for r in rows[:-1]) == 120
     chart = page.uptake_chart.values()
@@ -133,8 +133,8 @@ def test_charts_tables_and_redraw_on_change(qtbot: QtBot, session: Session) -> N
     request = page.figures.request  # type: ignore[union-attr]
     assert (request.start, request.end, request.period) == (
         date(2026, 1, 1), date(2026, 12, 31), "month")
-    assert shown(page, 0) == [["2026-01", "2", "1", "0", "1", "50"],
-                              ["Total", "2", "1", "0", "1", "50"]]
+    assert shown(page, 0) == [["2026-01", "2", "1", "0", "0", "1", "50"],
+                              ["Total", "2", "1", "0", "0", "1", "50"]]
     assert shown(page, 2) == [["2026-01", "iioc", "Bradford", "1", "0"],
                               ["2026-01", "voyeurism", "Bradford", "1", "0"],
                               ["2026-02", "iioc", "Bradford", "1", "0"],
@@ -154,7 +154,7 @@ def test_charts_tables_and_redraw_on_change(qtbot: QtBot, session: Session) -> N
                           offer(h, "declined", JAN),
                           callback(h, "accepted", JAN + timedelta(days=22))])
     qtbot.waitUntil(lambda: shown(page, 0)[-1][1] == "3" and not page.loading)
-    assert shown(page, 0)[-1] == ["Total", "3", "1", "1", "2", "67"]
+    assert shown(page, 0)[-1] == ["Total", "3", "1", "0", "1", "2", "67"]
     assert shown(page, 4) == [["1", "22", "22", "22", "22", "22"]]
 
 
@@ -200,8 +200,8 @@ def test_exports_say_what_they_cover_and_hold_no_personal_data(
     document = QPdfDocument()
     assert document.load(str(pdf_file)) == QPdfDocument.Error.None_
     # Each report starts a page (the partners' 24 months take two).
-    assert document.pageCount() == 11
-    pages = [" ".join(document.getAllText(n).text().split()) for n in range(11)]
+    assert document.pageCount() == 12
+    pages = [" ".join(document.getAllText(n).text().split()) for n in range(12)]
     document.close()
     starts = [page for page in pages if "Schedule policy" in page]
     for title, page_text in zip(("VCAS uptake by household", "VCAS uptake by district",

@@ -14,8 +14,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from fieldapp.domain.catalogue import ESCALATING_RISKS, LEAFLET_OUTCOMES, RISK_INDICATORS
+from fieldapp.domain.catalogue import LEAFLET_OUTCOMES, RISK_INDICATORS
 from fieldapp.domain.events import EventType
+from fieldapp.domain.problems import format_utc
 from fieldapp.resources import load_catalogue
 from fieldapp.ui.forms.base import CaptureForm
 from fieldapp.ui.widgets import CheckGroup, ChoiceGroup
@@ -47,6 +48,9 @@ class LeafletForm(CaptureForm):
         self.outcome = ChoiceGroup(LEAFLET_OUTCOMES, "What happened to the leaflets", parent=self)
         self.outcome.set_value("handed")
         self.risks = CheckGroup(RISK_INDICATORS, "Risk seen", parent=self)
+        self.no_risk = QCheckBox("No risk seen", self)
+        self.no_risk.setAccessibleName("No risk seen")
+        self.support = catalogue.support
 
         self.escalation = QFrame(self)
         self.escalation.setObjectName("escalation")
@@ -59,6 +63,9 @@ class LeafletForm(CaptureForm):
         self.escalation.hide()
         self.escalated = QCheckBox("I have escalated this risk now", self)
         self.escalated.setAccessibleName("Escalated")
+        self.escalated_to = ChoiceGroup(
+            self.support.escalation_targets, "Escalated to", columns=2, parent=self
+        )
         self.notes = QPlainTextEdit(self)
         self.notes.setTabChangesFocus(True)
         self.notes.setFixedHeight(90)
@@ -67,21 +74,27 @@ class LeafletForm(CaptureForm):
         self.add_field("payload.leaflets", "Leaflets", self.leaflets)
         self.add_field("payload.outcome", "What happened to them", self.outcome)
         self.add_field("payload.risk_indicators", "Risk seen", self.risks)
+        self.add_field("payload.no_risk_seen", "", self.no_risk)
         self.rows.addRow(self.escalation)
         self.add_field("payload.escalated", "Escalation", self.escalated)
+        self.add_field("payload.escalation.to", "Escalated to", self.escalated_to)
         self.add_field("payload.notes", "Notes", self.notes)
         self.add_when()
 
         self.person.textEdited.connect(self.touch)
         self.notes.textChanged.connect(self.touch)
         self.escalated.toggled.connect(self.touch)
+        self.no_risk.toggled.connect(self.touch)
+        self.escalated_to.changed.connect(self.touch)
         for group in (self.leaflets, self.outcome, self.risks):
             group.changed.connect(self.touch)
         self.risks.changed.connect(self._risk_changed)
+        self.show_field("payload.escalation.to", False)
         self.person.setFocus()
 
     def _risk_changed(self) -> None:
-        needed = bool(ESCALATING_RISKS.intersection(self.risks.value()))
+        needed = self.support.needs_escalation(self.risks.value())
+        self.show_field("payload.escalation.to", needed)
         if needed and self.escalation.isHidden():
             self.escalation.show()
             self.escalated.setFocus()  # the next thing the officer must do
@@ -93,14 +106,23 @@ class LeafletForm(CaptureForm):
         return not self.escalation.isHidden()
 
     def payload(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "person_name": self.person.text(),
             "leaflets": self.leaflets.value(),
             "outcome": self.outcome.value(),
             "risk_indicators": self.risks.value(),
+            "no_risk_seen": self.no_risk.isChecked(),
             "escalated": self.escalated.isChecked(),
             "notes": self.notes.toPlainText(),
         }
+        if self.escalated.isChecked():
+            # By this officer, now: the moment they confirm it is the record of it.
+            data["escalation"] = {
+                "to": self.escalated_to.value(),
+                "by": self.session.identity.author,
+                "at": format_utc(self.session.clock()),
+            }
+        return data
 
     def fill(self, payload: Mapping[str, Any]) -> None:
         self.person.setText(str(payload.get("person_name", "")))
@@ -108,4 +130,9 @@ class LeafletForm(CaptureForm):
         self.outcome.set_value(str(payload.get("outcome", "")))
         self.risks.set_value(payload.get("risk_indicators", []))
         self.escalated.setChecked(bool(payload.get("escalated")))
+        self.no_risk.setChecked(bool(payload.get("no_risk_seen")))
+        escalation = payload.get("escalation")
+        self.escalated_to.set_value(
+            str(escalation.get("to", "")) if isinstance(escalation, Mapping) else ""
+        )
         self.notes.setPlainText(str(payload.get("notes", "")))

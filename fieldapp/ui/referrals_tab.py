@@ -1,0 +1,317 @@
+"""The follow-ups' detail pane (everything needed to make the call) and the Referrals tab:
+VCAS referrals beside the call-backs, sent, acknowledged or withdrawn from here, and the
+referral sheet for VCAS as a PDF.
+
+Each action is one `referral_recorded` event through the session, like every other save.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fieldapp.domain.events import EventType
+from fieldapp.domain.projection import Changes
+from fieldapp.domain.referral import ReferralStatus, why_not_sendable
+from fieldapp.domain.views import HouseholdView, OccurrenceView
+from fieldapp.resources import load_catalogue, load_policy
+from fieldapp.store import ReferralRow, Store
+from fieldapp.ui.callback_detail import Brief, brief
+from fieldapp.ui.followups_model import ReferralItem, ReferralModel
+from fieldapp.ui.ops import describe
+from fieldapp.ui.referral_sheet import sheet_lines, sheet_pdf
+from fieldapp.ui.reports_export import write_file
+from fieldapp.ui.session import Capture, Session
+
+TO_ACT_ON = (ReferralStatus.OVERDUE, ReferralStatus.DUE)
+
+
+def referral_items(rows: Iterable[ReferralRow], today: date) -> list[ReferralItem]:
+    items = []
+    for row in rows:
+        referral = row.referral
+        if referral.sent_at is not None and not referral.is_open:
+            note = f"Sent {referral.sent_at:%d/%m/%Y} by {referral.sent_by}"
+        else:
+            note = referral.rule
+        if referral.withdrawn_reason:
+            note = f"Withdrawn: {referral.withdrawn_reason}"
+        items.append(ReferralItem(
+            row.household_id, row.occurrence_id, referral.due, referral.status(today),
+            row.occurrence_reference, row.postcode, row.district, row.assignee, note,
+        ))
+    return items
+
+
+@dataclass(frozen=True)
+class Detail:
+    household: HouseholdView
+    occurrence: OccurrenceView | None
+    brief: Brief
+
+
+def load_detail(store: Store, household_id: str, today: date) -> Detail | None:
+    """The op behind the pane: one household and its occurrence, logged as consulted."""
+    view = store.household(household_id)
+    if view is None:
+        return None
+    occurrence = store.occurrence(view.occurrence_id)
+    store.note_consultation("household", view.id, "call-back detail opened")
+    return Detail(view, occurrence,
+                  brief(view, occurrence, load_catalogue(), load_policy(), today))
+
+
+class DetailPane(QScrollArea):
+    """Shows the brief of the household chosen in either list."""
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.setWidgetResizable(True)
+        self.label = QLabel("Choose a call-back or a referral to see who to call.", self)
+        self.label.setObjectName("callbackDetail")
+        self.label.setAccessibleName("Details for the call")
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard
+                                           | Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.label.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.setWidget(self.label)
+        self.detail: Detail | None = None
+        self._wanted = ""
+        session.worker.changed.connect(self._changed)
+
+    def _changed(self, changes: Changes) -> None:
+        if self._wanted and self.detail is not None and (
+            changes.households & set(self.detail.household.merged_ids)
+        ):
+            self.show_household(self._wanted)
+
+    def show_household(self, household_id: str) -> None:
+        self._wanted = household_id
+        today = self.session.today()
+        self.session.run(lambda store: load_detail(store, household_id, today), self._shown)
+
+    def _shown(self, detail: Detail | None) -> None:
+        if detail is None or self._wanted not in detail.household.merged_ids:
+            return
+        self.detail = detail
+        self.label.setText(detail.brief.html)
+
+    def clear(self) -> None:
+        self.detail, self._wanted = None, ""
+        self.label.setText("Choose a call-back or a referral to see who to call.")
+
+
+class ReferralsTab(QWidget):
+    selected_household = Signal(str)
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.model = ReferralModel(self)
+        self.table = QTableView(self)
+        self.table.setAccessibleName("VCAS referrals")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+
+        self.send_button = QPushButton("Record referral &sent…", self)
+        self.ack_button = QPushButton("Ac&knowledged by VCAS…", self)
+        self.withdraw_button = QPushButton("&Withdraw…", self)
+        self.sheet_button = QPushButton("Referral s&heet (PDF)…", self)
+        self.send_button.clicked.connect(self._ask_send)
+        self.ack_button.clicked.connect(self._ask_acknowledged)
+        self.withdraw_button.clicked.connect(self._ask_withdraw)
+        self.sheet_button.clicked.connect(self._ask_sheet)
+        buttons = QHBoxLayout()
+        for button in (self.send_button, self.ack_button, self.withdraw_button,
+                       self.sheet_button):
+            button.setAccessibleName(button.text().replace("&", "").rstrip("…"))
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+        self.session.worker.changed.connect(self.on_changes)
+
+    # ----------------------------------------------------------------- loading
+
+    def reload(self) -> None:
+        today = self.session.today()
+        self.session.run(lambda store: referral_items(store.referral_rows(), today),
+                         self._loaded, lambda e: self.session.notify(describe(e)))
+
+    def _loaded(self, items: list[ReferralItem]) -> None:
+        self._keep_selection(lambda: self.model.set_rows(items))
+
+    def on_changes(self, changes: Changes) -> None:
+        if not changes.households:
+            return
+        today, households = self.session.today(), changes.households
+        self.session.run(
+            lambda store: referral_items(store.referral_rows(households), today),
+            lambda items: self._keep_selection(
+                lambda: self.model.replace_households(households, items)),
+        )
+
+    def clear(self) -> None:
+        self.model.set_rows([])
+
+    # ----------------------------------------------------------------- selection
+
+    def selected(self) -> ReferralItem | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.row_at(rows[0].row()) if rows else None
+
+    def select(self, household_id: str) -> None:
+        select_row(self.table, self.model.row_of(household_id))
+
+    def _keep_selection(self, change: Callable[[], None]) -> None:
+        chosen = self.selected()
+        change()
+        if chosen is not None:
+            self.select(chosen.household_id)
+
+    def _selection_changed(self) -> None:
+        row = self.selected()
+        if row is not None:
+            self.selected_household.emit(row.household_id)
+
+    def _chosen(self) -> ReferralItem | None:
+        row = self.selected()
+        if row is None:
+            self.session.notify("Choose a referral in the list first.")
+        return row
+
+    # ----------------------------------------------------------------- actions
+
+    def _ask_send(self) -> None:
+        row = self._chosen()
+        if row is None:
+            return
+        methods = load_catalogue().support.referral_methods
+        label, ok = QInputDialog.getItem(self, "Referral sent", "How was it sent to VCAS?",
+                                         list(methods.values()), 0, False)
+        if ok:
+            method = next(k for k, v in methods.items() if v == label)
+            self.record_step(row.household_id, {"step": "sent", "method": method})
+
+    def _ask_acknowledged(self) -> None:
+        row = self._chosen()
+        if row is None:
+            return
+        who, ok = QInputDialog.getText(self, "Acknowledged by VCAS",
+                                       "Who at VCAS acknowledged it?")
+        if ok:
+            self.record_step(row.household_id, {"step": "acknowledged", "vcas_contact": who})
+
+    def _ask_withdraw(self) -> None:
+        row = self._chosen()
+        if row is None:
+            return
+        reason, ok = QInputDialog.getText(self, "Withdraw the referral", "Why is it withdrawn?")
+        if ok:
+            self.record_step(row.household_id, {"step": "withdrawn", "reason": reason})
+
+    def record_step(self, household_id: str, payload: dict[str, str],
+                    done: Callable[[Changes], object] | None = None) -> None:
+        """One step of the referral, saved like any record; problems are told as they are."""
+        capture = Capture(EventType.REFERRAL_RECORDED, household_id, payload,
+                          self.session.clock())
+        said = {"sent": "Referral recorded as sent.",
+                "acknowledged": "Acknowledgement recorded.",
+                "withdrawn": "Referral withdrawn."}.get(payload.get("step", ""), "Saved.")
+
+        def saved(changes: Changes) -> None:
+            self.session.notify(said)
+            if done is not None:
+                done(changes)
+
+        self.session.record(capture, saved, lambda e: self.session.notify(describe(e)))
+
+    def _ask_sheet(self) -> None:
+        row = self._chosen()
+        if row is None:
+            return
+        name, _ = QFileDialog.getSaveFileName(self, "Save the referral sheet",
+                                              "vcas-referral.pdf", "PDF (*.pdf)")
+        if name:
+            self.save_sheet(row.household_id, Path(name))
+
+    def save_sheet(self, household_id: str, path: Path,
+                   done: Callable[[object], object] | None = None) -> None:
+        """The sheet for VCAS: read on the worker, drawn here (fonts are the UI thread's)."""
+        officer = self.session.identity.author
+
+        def read(store: Store) -> tuple[HouseholdView, OccurrenceView | None] | str:
+            view = store.household(household_id)
+            if view is None or view.referral is None:
+                return why_not_sendable(None)
+            if not view.referral.consent_to_share:
+                return why_not_sendable(view.referral)
+            store.note_consultation("household", view.id, "referral sheet made for VCAS")
+            return view, store.occurrence(view.occurrence_id)
+
+        def draw(found: tuple[HouseholdView, OccurrenceView | None] | str) -> None:
+            if isinstance(found, str):
+                self.session.notify(found)
+                return
+            view, occurrence = found
+            assert view.referral is not None
+            data = sheet_pdf(sheet_lines(view, view.referral, occurrence, officer,
+                                         load_policy()))
+            self.session.run(lambda _: write_file(path, data),
+                             lambda result: self._sheet_saved(path, result, done),
+                             lambda e: self.session.notify(describe(e)))
+
+        self.session.run(read, draw, lambda e: self.session.notify(describe(e)))
+
+    def _sheet_saved(self, path: Path, result: object,
+                     done: Callable[[object], object] | None) -> None:
+        self.session.notify(f"Referral sheet saved as {path.name}.")
+        if done is not None:
+            done(result)
+
+
+def select_row(table: QTableView, row: int) -> None:
+    """Select one whole row (none if `row` is -1) and bring it into view."""
+    if row >= 0:
+        index = table.model().index(row, 0)
+        table.selectionModel().select(
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        table.scrollTo(index)
+
+
+def split_with_detail(left: QWidget, detail: DetailPane, parent: QWidget) -> QSplitter:
+    split = QSplitter(Qt.Orientation.Horizontal, parent)
+    split.addWidget(left)
+    split.addWidget(detail)
+    split.setStretchFactor(0, 3)
+    split.setStretchFactor(1, 2)
+    return split

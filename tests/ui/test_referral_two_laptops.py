@@ -1,0 +1,141 @@
+"""End to end over the real endpoint (HTTPS on 127.0.0.1): the officer at the door records the
+household's contact, the OIC on another laptop makes the call from the follow-ups and sends
+the referral from the Referrals tab, and the first laptop sees it sent. A malformed contact
+pushed to the endpoint is refused with a sentence."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import requests
+import uuid6
+from pytestqt.qtbot import QtBot
+from test_sync_two_laptops import central, enrol, issue_code, laptop, sync
+from ui_support import NOW, FixedClock, wait_idle
+
+from central.storage.sql import SqlStorage
+from fieldapp.domain.referral import ReferralState, ReferralStatus
+from fieldapp.ui.controller import AppController
+from fieldapp.ui.forms.household import HouseholdForm
+from fieldapp.ui.forms.vcas import CallbackForm, OfferForm
+
+__all__ = ["central"]  # the endpoint fixture, used by name
+
+
+def record_at_the_door(qtbot: QtBot, controller: AppController) -> None:
+    """Occurrence, household with the person under investigation, declined offer with the
+    partner's contact: through the real forms."""
+    main = controller.main
+    assert main is not None
+    main.capture.new_occurrence()
+    form = main.launcher.open_forms["occurrence"]
+    form.fill({"reference": "13/700002/26", "offence_types": ["iioc"], "oic": "5678",
+               "district": "Leeds"})
+    form.save()
+    qtbot.waitUntil(lambda: main.capture.current is not None)
+    main.capture.add_household()
+    household = next(f for f in main.launcher.open_forms.values() if isinstance(f, HouseholdForm))
+    household.fill({"address": "4 Beck Side", "postcode": "LS6 2QQ",
+                    "members": [{"relationship": "partner", "name": "Sam Doe"},
+                                {"relationship": "person_under_investigation", "name": "J"}]})
+    household.save()
+    qtbot.waitUntil(
+        lambda: any(isinstance(f, OfferForm) for f in main.launcher.open_forms.values())
+    )
+    offer = next(f for f in main.launcher.open_forms.values() if isinstance(f, OfferForm))
+    wait_idle(qtbot, controller.worker)
+    box = offer.contacts.boxes[0]
+    assert box.name.text() == "Sam Doe"  # pre-filled from the members
+    offer.outcome.button("declined").click()
+    box.phone.setText("07700 900777")
+    box.times.setText("18:00-20:00")
+    box.safe_to_call.setChecked(True)
+    box.language.setText("Polish")
+    box.interpreter.setChecked(True)
+    with qtbot.waitSignal(offer.saved):
+        offer.save()
+    wait_idle(qtbot, controller.worker)
+
+
+def test_the_oic_calls_and_refers_from_the_app_alone_and_it_syncs(
+    qtbot: QtBot, tmp_path: Path, central: tuple[str, Path, SqlStorage]
+) -> None:
+    url, ca, storage = central
+    now = datetime.now(UTC)
+    code_a, code_b = issue_code(storage, "1234", now), issue_code(storage, "5678", now)
+    a = laptop(qtbot, tmp_path, "a", FixedClock(NOW))
+    b = laptop(qtbot, tmp_path, "b", FixedClock(NOW + timedelta(days=21, hours=1)))
+    try:
+        main_a = enrol(qtbot, a, "1234", url, ca, code_a)
+        record_at_the_door(qtbot, a)
+        assert sync(qtbot, a).pushed == 3
+
+        main_b = enrol(qtbot, b, "5678", url, ca, code_b)
+        page = main_b.followups
+        qtbot.waitUntil(lambda: page.model.rowCount() == 1)
+        page.table.selectRow(0)
+        qtbot.waitUntil(lambda: page.detail.detail is not None)
+        shown = page.detail.label.text()
+        assert shown.index("Check it is safe to talk") < shown.index("07700 900777")
+        assert "Language: Polish. Interpreter needed: yes." in page.detail.detail.brief.text
+        page.record_button.click()
+        [form] = main_b.launcher.open_forms.values()
+        assert isinstance(form, CallbackForm)
+        wait_idle(qtbot, b.worker)
+        assert form.contact_phone.text() == "07700 900777"
+        form.outcome.button("accepted").click()
+        form.consent.setChecked(True)
+        with qtbot.waitSignal(form.saved):
+            form.save()
+        wait_idle(qtbot, b.worker)
+
+        tab = page.referrals
+        qtbot.waitUntil(lambda: tab.model.rowCount() == 1)
+        item = tab.model.row_at(0)
+        assert item is not None and item.status is ReferralStatus.UPCOMING
+        tab.select(item.household_id)
+        tab.record_step(item.household_id, {"step": "sent", "method": "partner_portal"})
+        wait_idle(qtbot, b.worker)
+        assert tab.model.row_at(0).status is ReferralStatus.SENT  # type: ignore[union-attr]
+        assert sync(qtbot, b).pushed == 2
+
+        assert sync(qtbot, a).pulled == 2
+        found: list[Any] = []
+        household = item.household_id
+        a.worker.run(lambda store: store.household(household), found.append)
+        wait_idle(qtbot, a.worker)
+        referral = found[0].referral
+        assert referral.state is ReferralState.SENT
+        assert (referral.sent_by, referral.method, referral.number) == (
+            "5678", "partner_portal", "07700 900777")
+        assert found[0].contacts[0].interpreter_needed
+        main_a.followups.reload()
+        qtbot.waitUntil(lambda: main_a.followups.referrals.model.rowCount() == 1)
+
+        # A contact that is not one, sent straight to the endpoint, is refused in words.
+        tokens: list[Any] = []
+        a.worker.run(lambda store: store.get_setting("sync.token"), tokens.append)
+        wait_idle(qtbot, a.worker)
+        bad = {
+            "id": str(uuid6.uuid7()), "type": "vcas_offered", "schema_version": 1,
+            "aggregate_id": household, "occurred_at": "2026-03-10T14:30:00Z",
+            "recorded_at": "2026-03-10T14:30:00Z", "author": "1234", "device_id": "x",
+            "payload": {"outcome": "declined", "contacts": [{
+                "name": "Sam", "relationship": "partner", "safe_to_call": True,
+                "safe_to_leave_message": True,
+                "phones": [{"number": "ring me", "label": "mobile"}],
+                "preferred_times": [{"start": "after tea", "end": "21:00"}]}]},
+        }
+        answer = requests.post(f"{url}/v1/push", json={"events": [bad]}, verify=str(ca),
+                               headers={"Authorization": f"Bearer {tokens[0]}"}, timeout=30)
+        assert answer.status_code == 200, answer.text  # per-record refusals in the answer
+        assert answer.json()["rejected"], answer.text
+        said = json.dumps(answer.json(), ensure_ascii=False)
+        assert "“ring me” is not a telephone number" in said
+        assert "“after tea” is not a time of day" in said
+    finally:
+        a.quit()
+        b.quit()
