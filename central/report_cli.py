@@ -49,6 +49,7 @@ FIGURES = {
     "uptake": "VCAS uptake per household",
     "leaflets": "signposting leaflet issues (declined apart)",
     "referrals": "VCAS referrals due, sent in time and acknowledged",
+    "escalations": "risk seen and escalations at leaflet issues, per period",
     "escalations-to": "suicide and self-harm risks escalated, per period and to whom",
     "compliance": "leaflet compliance per period, district and officer in charge",
     "not-recorded": "occurrences with no leaflet recorded after the policy's days",

@@ -36,9 +36,13 @@ def at(month: int, day: int, hour: int = 10) -> datetime:
 
 def leaflet(occurrence_id: str, when: datetime, outcome: str, leaflets: list[str], *,
             risks: tuple[str, ...] = (), **kw: Any) -> Event:
-    return event(EventType.LEAFLET_ISSUED, occurrence_id, {
+    payload: dict[str, Any] = {
         "person_name": "J Smith", "leaflets": leaflets, "outcome": outcome,
-        "risk_indicators": list(risks), "escalated": bool(risks)}, when, **kw)
+        "risk_indicators": list(risks), "escalated": bool(risks), "no_risk_seen": not risks}
+    if risks:
+        payload["escalation"] = {"to": "supervisor", "by": kw.get("author", "1234"),
+                                 "at": when.isoformat()}
+    return event(EventType.LEAFLET_ISSUED, occurrence_id, payload, when, **kw)
 
 
 def engagement(month: str, engaged: int, when: datetime, **kw: Any) -> Event:

@@ -32,15 +32,16 @@ def tokens(storage: SqlStorage) -> dict[str, str]:
     declined = make.occurrence("100", oic="100", district="Leeds").aggregate_id
     make.make(EventType.LEAFLET_ISSUED, declined, {
         "person_name": "Sam Person", "leaflets": ["safer_lives"], "outcome": "declined",
-        "risk_indicators": [], "escalated": False}, "100")
+        "risk_indicators": [], "no_risk_seen": True, "escalated": False}, "100")
     handed = make.occurrence("100", oic="100", district="Leeds").aggregate_id
     make.make(EventType.LEAFLET_ISSUED, handed, {
         "person_name": "Sam Person", "leaflets": ["safer_lives"], "outcome": "handed",
-        "risk_indicators": ["distressed"], "escalated": True}, "100")
+        "risk_indicators": ["distressed"], "escalated": True,
+        "escalation": {"to": "supervisor", "by": "100", "at": "2026-11-02T09:00:00Z"}}, "100")
     elsewhere = make.occurrence("200", oic="200", district="Bradford").aggregate_id
     make.make(EventType.LEAFLET_ISSUED, elsewhere, {
         "person_name": "Sam Person", "leaflets": ["safer_lives"], "outcome": "handed",
-        "risk_indicators": [], "escalated": False}, "200")
+        "risk_indicators": [], "no_risk_seen": True, "escalated": False}, "200")
     make.make(EventType.PARTNER_ENGAGEMENT_REPORTED, engagement_aggregate("safer_lives",
                                                                           "2026-11"),
               {"partner": "safer_lives", "month": "2026-11", "engaged": 3}, "SUP")

@@ -211,7 +211,8 @@ def test_exports_say_what_they_cover_and_hold_no_personal_data(
                                  "Leaflets not recorded",
                                  "Partner-reported engagement and leaflets issued",
                                  "Risk seen and escalations at leaflet issues",
-                                 "Call-backs made on time"), starts, strict=True):
+                                 "Call-backs made on time", "VCAS referrals"), starts,
+                                strict=True):
         assert title in page_text
         assert f"Schedule policy {policy}" in page_text
         assert "Generated 10/03/2026 14:00 (UK time)" in page_text
