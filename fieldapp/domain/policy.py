@@ -30,6 +30,12 @@ def _bank_holidays(region: str, year: int) -> frozenset[date]:
     return frozenset(day for day in listed if day.weekday() < 5)
 
 
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("cipher_memory_security is true or false")
+    return value
+
+
 @dataclass(frozen=True)
 class SchedulePolicy:
     version: str
@@ -44,6 +50,10 @@ class SchedulePolicy:
     clock_skew_threshold: timedelta
     future_tolerance: timedelta
     idle_lock_minutes: int
+    # SQLCipher's cipher_memory_security: wipe and lock every page buffer it frees. Off unless
+    # the force turns it on (docs/security.md, "Memory security"): it costs sync and saves up
+    # to half their time and protects only a running, unlocked app's memory.
+    cipher_memory_security: bool = False
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SchedulePolicy:
@@ -62,6 +72,7 @@ class SchedulePolicy:
             clock_skew_threshold=timedelta(seconds=int(data["clock_skew_threshold_seconds"])),
             future_tolerance=timedelta(seconds=int(data["future_tolerance_seconds"])),
             idle_lock_minutes=int(data["idle_lock_minutes"]),
+            cipher_memory_security=_flag(data.get("cipher_memory_security", False)),
         )
         if policy.after_days < 1 or policy.max_attempts < 1 or not policy.retry_after_days:
             raise ValueError("schedule policy needs a positive delay and at least one attempt")
