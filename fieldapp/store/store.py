@@ -19,10 +19,10 @@ from fieldapp.domain.events import Event, EventType, event_from_json
 from fieldapp.domain.policy import SchedulePolicy
 from fieldapp.domain.problems import Problem, format_utc
 from fieldapp.domain.projection import Changes, related_keys
+from fieldapp.domain.retention import Erasure
 from fieldapp.store import access, erasure, projections
 from fieldapp.store.access import Action
 from fieldapp.store.db import Connection, Database
-from fieldapp.store.erasure import Erasure
 from fieldapp.store.errors import ConflictingEvent, DiskError, StoreError
 from fieldapp.store.files import create_private_file, fsync_dir
 from fieldapp.store.reads import StoreReads

@@ -21,7 +21,7 @@ from fieldapp.domain.events import Event, Rules
 from fieldapp.domain.policy import SchedulePolicy
 from fieldapp.domain.problems import Problem, parse_utc
 from fieldapp.domain.projection import Changes
-from fieldapp.store.erasure import Erasure
+from fieldapp.domain.retention import Erasure
 from fieldapp.sync.protocol import (
     MAX_BATCH_EVENTS,
     PULL_PAGE,
