@@ -30,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "central"))
 from central_support import LiveServer, add_officer, issue_code
 
 
-@pytest.fixture
-def central(tmp_path: Path) -> Iterator[tuple[str, Path, SqlStorage]]:
+def endpoint(tmp_path: Path) -> tuple[str, str, Path, SqlStorage]:
+    """Certificate, key and CA files, and the endpoint's storage with two officers."""
     ca = trustme.CA()
     cert = ca.issue_cert("127.0.0.1")
     certfile, keyfile, ca_file = (tmp_path / n for n in ("cert.pem", "key.pem", "ca.pem"))
@@ -42,7 +42,13 @@ def central(tmp_path: Path) -> Iterator[tuple[str, Path, SqlStorage]]:
     storage.migrate(datetime.now(UTC))
     for collar in ("1234", "5678"):
         add_officer(storage, collar, team="T1", district="Leeds", now=datetime.now(UTC))
-    with LiveServer(create_app(storage), certfile=str(certfile), keyfile=str(keyfile)) as live:
+    return str(certfile), str(keyfile), ca_file, storage
+
+
+@pytest.fixture
+def central(tmp_path: Path) -> Iterator[tuple[str, Path, SqlStorage]]:
+    certfile, keyfile, ca_file, storage = endpoint(tmp_path)
+    with LiveServer(create_app(storage), certfile=certfile, keyfile=keyfile) as live:
         yield live.url, ca_file, storage
     storage.close()
 
@@ -203,19 +209,10 @@ def test_an_erasure_pulled_while_the_follow_ups_list_is_open_removes_its_row(
 def test_a_sync_that_cannot_reach_the_endpoint_says_so_and_when_it_tries_again(
     qtbot: QtBot, tmp_path: Path
 ) -> None:
-    ca_authority = trustme.CA()
-    cert = ca_authority.issue_cert("127.0.0.1")
-    certfile, keyfile, ca = (tmp_path / n for n in ("cert.pem", "key.pem", "ca.pem"))
-    cert.private_key_pem.write_to_path(str(keyfile))
-    cert.cert_chain_pems[0].write_to_path(str(certfile))
-    ca_authority.cert_pem.write_to_path(str(ca))
-    storage = open_storage(f"sqlite:///{tmp_path / 'central.db'}")
-    storage.migrate(datetime.now(UTC))
-    add_officer(storage, "1234", team="T1", district="Leeds", now=datetime.now(UTC))
+    certfile, keyfile, ca, storage = endpoint(tmp_path)
     a = laptop(qtbot, tmp_path, "a", FixedClock(NOW))
     try:
-        with LiveServer(create_app(storage), certfile=str(certfile),
-                        keyfile=str(keyfile)) as live:
+        with LiveServer(create_app(storage), certfile=certfile, keyfile=keyfile) as live:
             main = enrol(qtbot, a, "1234", live.url, ca,
                          issue_code(storage, "1234", datetime.now(UTC)))
             qtbot.waitUntil(lambda: main.status.last.text().startswith("Last sync "))
