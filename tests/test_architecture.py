@@ -51,3 +51,9 @@ def test_imports_point_one_way() -> None:
                 if not any(name == a or name.startswith(a + ".") for a in allowed):
                     wrong.append(f"{path.relative_to(ROOT)} imports {name}")
     assert wrong == []
+
+
+def test_the_sync_protocol_is_pure() -> None:
+    """Like h11's state machine: no I/O layer, only the domain's types."""
+    names = project_imports(ROOT / "fieldapp" / "sync" / "protocol.py")
+    assert names and all(n.startswith("fieldapp.domain.") for n in names)

@@ -30,6 +30,12 @@ def _bank_holidays(region: str, year: int) -> frozenset[date]:
     return frozenset(day for day in listed if day.weekday() < 5)
 
 
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("cipher_memory_security is true or false")
+    return value
+
+
 @dataclass(frozen=True)
 class Closing:
     """What a call-back outcome does to its task: `state` is "done" (VCAS accepted) or
@@ -71,6 +77,10 @@ class SchedulePolicy:
     idle_lock_minutes: int
     # An occurrence with no leaflet recorded this many days after it is followed up.
     leaflets_due_days: int = 3
+    # SQLCipher's cipher_memory_security: wipe and lock every page buffer it frees. Off unless
+    # the force turns it on (docs/security.md, "Memory security"): it costs sync and saves up
+    # to half their time and protects only a running, unlocked app's memory.
+    cipher_memory_security: bool = False
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SchedulePolicy:
@@ -95,6 +105,7 @@ class SchedulePolicy:
             future_tolerance=timedelta(seconds=int(data["future_tolerance_seconds"])),
             idle_lock_minutes=int(data["idle_lock_minutes"]),
             leaflets_due_days=int(data.get("leaflets_not_recorded_after_days", 3)),
+            cipher_memory_security=_flag(data.get("cipher_memory_security", False)),
         )
         if policy.leaflets_due_days < 0:
             raise ValueError("leaflets_not_recorded_after_days cannot be negative")

@@ -329,16 +329,16 @@ def component(seeds: Iterable[str], lookup: EventLookup) -> list[Event]:
     """
     seen_keys: set[str] = set()
     seen_events: dict[str, Event] = {}
-    frontier = list(seeds)
+    frontier = set(seeds)
+    # Breadth first, one lookup per round: a store answers a whole round in one query.
     while frontier:
-        key = frontier.pop()
-        if key in seen_keys:
-            continue
-        seen_keys.add(key)
-        for event in lookup(key):
+        seen_keys |= frontier
+        reached: set[str] = set()
+        for event in lookup.many(frontier):
             if event.id not in seen_events:
                 seen_events[event.id] = event
-                frontier.extend(related_keys(event) - seen_keys)
+                reached |= related_keys(event)
+        frontier = reached - seen_keys
     return list(seen_events.values())
 
 
@@ -356,6 +356,10 @@ class EventLookup:
 
     def __call__(self, key: str) -> list[Event]:
         return list(self.by_key.get(key, {}).values())
+
+    def many(self, keys: Iterable[str]) -> list[Event]:
+        """The events related to any of `keys` (repeats allowed)."""
+        return [event for key in keys for event in self(key)]
 
 
 def recompute(

@@ -11,8 +11,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Protocol
 
-from fieldapp.domain.events import Event, EventType
+from fieldapp.domain.events import EventType
 from fieldapp.domain.problems import format_utc
 from fieldapp.store.db import Connection
 
@@ -74,19 +75,66 @@ INSERT = (
 )
 
 
-def event_rows(events: Iterable[Event], at: datetime, actor: str | None, how: str) -> list[Row]:
-    """One row per event; `actor` None means the event's author did it on this device."""
-    return [
-        (
-            format_utc(at),
-            actor or e.author,
-            action_of(e.type).value,
-            subject_kind(e.type),
-            e.aggregate_id,
-            f"{e.type.value} {e.id} {how}",
-        )
-        for e in events
-    ]
+class Record(Protocol):
+    """What the log names of an event (an `Event`, or `Named` read from the log's columns)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def type(self) -> EventType: ...
+    @property
+    def aggregate_id(self) -> str: ...
+    @property
+    def author(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Named:
+    id: str
+    type: EventType
+    aggregate_id: str
+    author: str
+
+
+def event_rows(
+    events: Iterable[Record], at: datetime, actor: str | None, how: str,
+    action: Action | None = None,
+) -> list[Row]:
+    """The rows for one transaction's events: one per who and what was done, naming every
+    record it covers (`records_named` reads them back). `actor` None means each event's
+    author did it on this device; `action` None, what the event's type does (action_of).
+
+    One row per batch rather than per event: a sync page of 500 records is one row, not 500,
+    and the log still says, of each record, who, what, when and how."""
+    groups: dict[tuple[str, Action], list[Record]] = {}
+    for e in events:
+        groups.setdefault((actor or e.author, action or action_of(e.type)), []).append(e)
+    stamp = format_utc(at)
+    rows = []
+    for (who, action), group in groups.items():
+        kinds = {subject_kind(e.type) for e in group}
+        aggregates = {e.aggregate_id for e in group}
+        rows.append((
+            stamp, who, action.value,
+            kinds.pop() if len(kinds) == 1 else BATCH_KIND,
+            aggregates.pop() if len(aggregates) == 1 else "",
+            f"{how}: " + ", ".join(f"{e.type.value} {e.id} in {e.aggregate_id}" for e in group),
+        ))
+    return rows
+
+
+BATCH_KIND = "records"  # a row naming records of more than one kind
+
+
+def records_named(detail: str) -> list[tuple[str, str, str]]:
+    """(type, event id, aggregate id) of each record an `event_rows` row names."""
+    _, _, listed = detail.partition(": ")
+    named = []
+    for item in listed.split(", "):
+        parts = item.split(" ")
+        if len(parts) == 4 and parts[2] == "in":
+            named.append((parts[0], parts[1], parts[3]))
+    return named
 
 
 def write(conn: Connection, rows: Iterable[Row]) -> None:

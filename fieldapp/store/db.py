@@ -31,7 +31,7 @@ _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_IOERR, _SQLITE_CORRUPT = 5, 6, 10, 11
 _SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_NOTADB = 13, 14, 26
 
 # Per connection, after the key: WAL with a flush of the log at every commit, so that a commit
-# that returned survives a power cut; temporary tables and sorts stay in (locked) memory.
+# that returned survives a power cut; temporary tables and sorts stay in memory, never on disk.
 # secure_delete overwrites deleted content with zeros instead of leaving it in free space, so a
 # record erased at the endpoint's order (erasure.py) is gone from the file, not just unlinked.
 # SQLCipher 4 turns it on by default; it is set here so that no build or default can turn it off.
@@ -72,10 +72,16 @@ def require_cipher(conn: Connection) -> None:
         raise EncryptionUnavailable()
 
 
-def key_connection(conn: Connection, key: SecretKey) -> None:
-    """Set the raw key on a fresh connection, silencing SQLCipher's own error log first."""
+def key_connection(conn: Connection, key: SecretKey, *, memory_security: bool = False) -> None:
+    """Set the raw key on a fresh connection, silencing SQLCipher's own error log first.
+
+    `memory_security` is the force's policy (SchedulePolicy.cipher_memory_security). SQLCipher
+    applies it to the whole process, and once on it stays on until the process ends: so it
+    is only ever turned on here, never off (off is SQLCipher's own default since 4.5.0).
+    """
     conn.execute("PRAGMA cipher_log_level = NONE")
-    conn.execute("PRAGMA cipher_memory_security = ON")
+    if memory_security:
+        conn.execute("PRAGMA cipher_memory_security = ON")
     spec = key.sqlcipher_spec()
     try:
         # Same as PRAGMA key = "x'<hex>'", without the key ever being an immutable str.
@@ -93,8 +99,11 @@ class Database:
         self.path = path
 
     @classmethod
-    def open(cls, path: Path, key: SecretKey, *, create: bool = False) -> Database:
-        """Open (or with `create`, make) the encrypted file; never makes one by accident."""
+    def open(
+        cls, path: Path, key: SecretKey, *, create: bool = False, memory_security: bool = False
+    ) -> Database:
+        """Open (or with `create`, make) the encrypted file; never makes one by accident.
+        `memory_security`: see key_connection."""
         if not create and not path.is_file():
             raise DamagedDatabase()
         uri = f"file:{quote(str(path))}?mode={'rwc' if create else 'rw'}"
@@ -103,7 +112,7 @@ class Database:
         except sqlcipher3.Error as error:
             raise translate(error) from error
         try:
-            key_connection(conn, key)
+            key_connection(conn, key, memory_security=memory_security)
             # The first read of page 1 is what tells a wrong key or a foreign file.
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
             # A profile's database is never empty (it is migrated before the profile is named),

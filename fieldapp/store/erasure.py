@@ -24,25 +24,16 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from fieldapp.domain.events import EventType, event_from_json
 from fieldapp.domain.policy import SchedulePolicy
 from fieldapp.domain.problems import format_utc
 from fieldapp.domain.projection import Changes, related_keys
+from fieldapp.domain.retention import Erasure
 from fieldapp.store import access, projections
 from fieldapp.store.access import Action
 from fieldapp.store.db import Connection
-
-
-@dataclass(frozen=True)
-class Erasure:
-    """The endpoint's order: erase everything related to these occurrences and households."""
-
-    aggregate_ids: tuple[str, ...]
-    reason: str
-    erased_at: datetime
 
 
 def erase(

@@ -82,6 +82,10 @@ class Profiles:
         self.recovery_public_key = recovery_public_key
         self._kdf = insecure_kdf_for_tests or PRODUCTION_KDF
 
+    @property
+    def _memory_security(self) -> bool:
+        return self.policy.cipher_memory_security
+
     # ----------------------------------------------------------------- paths
 
     def path(self, name: str) -> Path:
@@ -161,7 +165,9 @@ class Profiles:
             recovery = RecoveryWrap.seal(key, recipient) if recipient else None
             self._write_key(staging, WrappedKey.seal(key, passphrase, self._kdf, recovery))
             create_private_file(staging / "store.db")
-            db = Database.open(staging / "store.db", key, create=True)
+            db = Database.open(
+                staging / "store.db", key, create=True, memory_security=self._memory_security
+            )
             try:
                 migrate(db, staging / "backups")
                 projections.ensure_current(db, self.policy)
@@ -190,7 +196,7 @@ class Profiles:
             key.wipe()
 
     def _open(self, path: Path, key: SecretKey, name: str) -> Store:
-        db = Database.open(path / "store.db", key)
+        db = Database.open(path / "store.db", key, memory_security=self._memory_security)
         try:
             migrate(db, path / "backups")
             projections.ensure_current(db, self.policy)
@@ -244,7 +250,7 @@ class Profiles:
         key = wrapped.recovery.open(private)
         try:
             # Prove the recovered key opens this database before the old wrap is replaced.
-            Database.open(path / "store.db", key).close()
+            Database.open(path / "store.db", key, memory_security=self._memory_security).close()
             self._write_key(path, wrapped.rewrap(key, new_passphrase, self._kdf))
             self._throttle(path).succeeded()
         finally:

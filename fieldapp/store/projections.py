@@ -38,24 +38,30 @@ PROJECTION_FORMAT = "2"
 
 
 class SqlLookup(EventLookup):
-    """`component`'s lookup, answered from the `related` index instead of memory."""
+    """`component`'s lookup, answered from the `related` index instead of memory.
 
-    def __init__(self, conn: Connection) -> None:
+    `known` are events already in memory (the batch just inserted): they are not read back
+    from their JSON."""
+
+    def __init__(self, conn: Connection, known: Iterable[Event] = ()) -> None:
         super().__init__()
         self._conn = conn
-        self._parsed: dict[int, Event] = {}
+        self._parsed: dict[str, Event] = {e.id: e for e in known}
 
     def __call__(self, key: str) -> list[Event]:
+        return self.many([key])
+
+    def many(self, keys: Iterable[str]) -> list[Event]:
         rows = self._conn.execute(
-            "SELECT e.seq, e.body FROM related r JOIN events e ON e.seq = r.event_seq "
-            "WHERE r.key = ?",
-            (key,),
+            "SELECT DISTINCT e.id, e.body FROM json_each(?) AS k "
+            "CROSS JOIN related r ON r.key = k.value CROSS JOIN events e ON e.seq = r.event_seq",
+            (_ids(keys),),
         ).fetchall()
         found = []
-        for seq, body in rows:
-            event = self._parsed.get(seq)
+        for event_id, body in rows:
+            event = self._parsed.get(event_id)
             if event is None:
-                event = self._parsed[seq] = event_from_json(body)
+                event = self._parsed[event_id] = event_from_json(body)
             found.append(event)
         return found
 
@@ -234,7 +240,7 @@ def recompute(
     """Re-project the component `fresh` touches (already inserted) and replace its rows."""
     if not fresh:
         return Changes()
-    connected = component({k for e in fresh for k in related_keys(e)}, SqlLookup(conn))
+    connected = component({k for e in fresh for k in related_keys(e)}, SqlLookup(conn, fresh))
     keys = {k for e in connected for k in related_keys(e)}
     part = project(connected, policy)
     old = load_state(conn, keys)

@@ -410,8 +410,11 @@ class StoreReads:
             if subject_id is None:
                 rows = conn.execute(f"{sql} ORDER BY seq DESC LIMIT ?", (limit,)).fetchall()
             else:
+                # A batch's row about more than one record names each in its detail.
                 rows = conn.execute(
-                    f"{sql} WHERE subject_id = ? ORDER BY seq DESC LIMIT ?", (subject_id, limit)
+                    f"{sql} WHERE subject_id = ? OR (subject_id = '' AND instr(detail, ?) > 0) "
+                    "ORDER BY seq DESC LIMIT ?",
+                    (subject_id, f" in {subject_id}", limit),
                 ).fetchall()
         return [
             AccessEntry(_instant(at), actor, Action(action), kind, subject, detail)

@@ -19,10 +19,10 @@ from fieldapp.domain.events import Event, EventType, event_from_json
 from fieldapp.domain.policy import SchedulePolicy
 from fieldapp.domain.problems import Problem, format_utc
 from fieldapp.domain.projection import Changes, related_keys
+from fieldapp.domain.retention import Erasure
 from fieldapp.store import access, erasure, projections
 from fieldapp.store.access import Action
 from fieldapp.store.db import Connection, Database
-from fieldapp.store.erasure import Erasure
 from fieldapp.store.errors import ConflictingEvent, DiskError, StoreError
 from fieldapp.store.files import create_private_file, fsync_dir
 from fieldapp.store.reads import StoreReads
@@ -99,34 +99,48 @@ class Store(StoreReads):
     # ----------------------------------------------------------------- the log
 
     def _insert(self, conn: Connection, events: Sequence[Event], origin: str) -> list[Event]:
-        """Insert the events not yet held; returns them. Local ids must not change content."""
+        """Insert the events not yet held; returns them. Local ids must not change content.
+
+        One statement per table for the whole batch: which ids are held already, then the
+        new rows, numbered after the highest sequence number held, in batch order (inside the
+        write transaction nothing else inserts; the primary key refuses a clash)."""
+        held = dict(conn.execute(
+            "SELECT e.id, e.body FROM json_each(?) AS k CROSS JOIN events e ON e.id = k.value",
+            (json.dumps([e.id for e in events]),),
+        ).fetchall()) if events else {}
         fresh = []
         for event in events:
-            body = event.to_json()
-            cursor = conn.execute(
-                "INSERT INTO events (id, type, aggregate_id, occurred_at, recorded_at, body, "
-                "origin) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+            known = held.get(event.id)
+            if known is None:
+                fresh.append(event)
+            # A pulled copy of an id held here is the server's echo of it; the server refuses
+            # an id twice with different content, so there is nothing to keep.
+            elif origin == "local" and known != event.to_json():
+                raise ConflictingEvent()
+        if not fresh:
+            return fresh
+        top = conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
+        conn.executemany(
+            "INSERT INTO events (seq, id, type, aggregate_id, occurred_at, recorded_at, body, "
+            "origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
                 (
-                    event.id, event.type.value, event.aggregate_id,
-                    format_utc(event.occurred_at), format_utc(event.recorded_at), body, origin,
-                ),
-            )
-            if cursor.rowcount == 0:
-                # A pulled copy of an id held here is the server's echo of it; the server
-                # refuses an id twice with different content, so there is nothing to keep.
-                if origin == "local":
-                    held = conn.execute("SELECT body FROM events WHERE id = ?", (event.id,))
-                    if held.fetchone()[0] != body:
-                        raise ConflictingEvent()
-                continue
-            seq = cursor.lastrowid
+                    top + n, event.id, event.type.value, event.aggregate_id,
+                    format_utc(event.occurred_at), format_utc(event.recorded_at),
+                    event.to_json(), origin,
+                )
+                for n, event in enumerate(fresh, 1)
+            ],
+        )
+        conn.executemany(
+            "INSERT INTO related (key, event_seq) VALUES (?, ?)",
+            [(key, top + n) for n, event in enumerate(fresh, 1) for key in related_keys(event)],
+        )
+        if origin == "local":
             conn.executemany(
-                "INSERT INTO related (key, event_seq) VALUES (?, ?)",
-                [(key, seq) for key in sorted(related_keys(event))],
+                "INSERT INTO outbox (event_seq, state) VALUES (?, 'pending')",
+                [(top + n,) for n in range(1, len(fresh) + 1)],
             )
-            if origin == "local":
-                conn.execute("INSERT INTO outbox (event_seq, state) VALUES (?, 'pending')", (seq,))
-            fresh.append(event)
         return fresh
 
     def append(self, events: Sequence[Event], *, draft: str | None = None) -> Changes:
@@ -217,29 +231,25 @@ class Store(StoreReads):
         """The endpoint stored these events (id -> its sequence number): now they are sent."""
         if not acks:
             return
-        at = format_utc(self._clock())
+        at = self._clock()
         with self._db.transaction() as conn:
             rows = conn.execute(
-                "SELECT e.seq, e.id, e.type, e.aggregate_id FROM json_each(?) AS k "
-                "CROSS JOIN events e ON e.id = k.value "
+                "SELECT e.seq, e.id, e.type, e.aggregate_id, e.body ->> '$.author' "
+                "FROM json_each(?) AS k CROSS JOIN events e ON e.id = k.value "
                 "CROSS JOIN outbox o ON o.event_seq = e.seq WHERE o.state != 'sent'",
                 (_ids(acks),),
             ).fetchall()
+            sent = [access.Named(i, EventType(kind), aggregate, author)
+                    for _, i, kind, aggregate, author in rows]
             conn.executemany(
                 "UPDATE outbox SET state = 'sent', server_seq = ?, problems = NULL "
                 "WHERE event_seq = ?",
-                [(int(acks[event_id]), seq) for seq, event_id, _, _ in rows],
+                [(int(acks[event_id]), seq) for seq, event_id, _, _, _ in rows],
             )
             access.write(
-                conn,
-                (
-                    (
-                        at, self.actor, Action.DISCLOSURE.value,
-                        access.subject_kind(EventType(kind)), aggregate,
-                        f"{kind} {event_id} sent to the central endpoint",
-                    )
-                    for _, event_id, kind, aggregate in rows
-                ),
+                conn, access.event_rows(
+                    sent, at, self.actor, "sent to the central endpoint", Action.DISCLOSURE
+                )
             )
 
     def mark_rejected(self, rejections: Mapping[str, Sequence[Problem]]) -> None:

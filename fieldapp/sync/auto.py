@@ -34,6 +34,9 @@ class AutoSyncCallbacks:
     finished: Callable[[SyncSummary], None] = lambda _: None
     failed: Callable[[SyncError], None] = lambda _: None
     reachable: Callable[[bool], None] = lambda _: None
+    # The next try is in this many seconds: the endpoint could not be reached (None), or a
+    # sync failed with this message for the officer and will be tried again.
+    retrying: Callable[[float, str | None], None] = lambda _s, _m: None
 
 
 class AutoSync:
@@ -80,7 +83,7 @@ class AutoSync:
             self._callbacks.reachable(online)
             if not online:
                 failures += 1
-                self._sleep(self._backoff.delay(failures))
+                self._wait_to_retry(self._backoff.delay(failures), None)
                 continue
             failures = 0
             self._cancel.clear()
@@ -90,7 +93,7 @@ class AutoSync:
                 self._callbacks.failed(error)
                 if not error.retryable:
                     return
-                self._sleep(self._backoff.delay(1))
+                self._wait_to_retry(self._backoff.delay(1), error.message)
                 continue
             self._callbacks.finished(summary)
             self._sleep(self._interval)
@@ -100,6 +103,10 @@ class AutoSync:
             return self._probe()
         except Exception:
             return False
+
+    def _wait_to_retry(self, seconds: float, message: str | None) -> None:
+        self._callbacks.retrying(seconds, message)
+        self._sleep(seconds)
 
     def _sleep(self, seconds: float) -> None:
         self._wake.wait(seconds)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
@@ -21,12 +22,13 @@ from fieldapp.domain.events import Event, Rules
 from fieldapp.domain.policy import SchedulePolicy
 from fieldapp.domain.problems import Problem, parse_utc
 from fieldapp.domain.projection import Changes
-from fieldapp.store.erasure import Erasure
+from fieldapp.domain.retention import Erasure
 from fieldapp.sync.protocol import (
     MAX_BATCH_EVENTS,
     PULL_PAGE,
     DeviceStatus,
     DeviceWipe,
+    PullPage,
     Retry,
     SyncError,
     classify,
@@ -207,25 +209,27 @@ class SyncClient:
         conflicts: set[str] = set()
         erased: set[str] = set()
         rules = Rules(self.catalogue, self.clock(), PULL_FUTURE_TOLERANCE)
-        while True:
-            params = {"limit": str(PULL_PAGE)}
-            cursor = self.store.cursor()
-            if cursor:
-                params["cursor"] = cursor
-            reply = self._call("GET", "/v1/pull", cancelled, params=params)
-            page = read_pull_response(reply.body, rules)
-            changes = self.store.apply_pulled(page.events, page.cursor, page.erasures)
-            erased.update(a for order in page.erasures for a in order.aggregate_ids)
-            rotate = rotate or page.rotate
-            pulled += len(page.events)
-            invalid += len(page.invalid)
-            created.update(changes.tasks_created)
-            closed.update(changes.tasks_closed)
-            elsewhere.update(changes.tasks_done_elsewhere)
-            conflicts.update(changes.conflicts_new)
-            progress(SyncProgress("pull", pulled, pulled + (PULL_PAGE if page.more else 0)))
-            if not page.more:
-                break
+        # The next page is asked for (and read) while this one is applied, as the endpoint
+        # works while the laptop does. Pages are applied in order, each with its own cursor,
+        # so a failure drops at most a page read ahead, which the next run asks for again.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fieldapp-pull") as ahead:
+            pending = ahead.submit(self._pull_page, self.store.cursor(), cancelled, rules)
+            while True:
+                page = pending.result()
+                if page.more:
+                    pending = ahead.submit(self._pull_page, page.cursor, cancelled, rules)
+                changes = self.store.apply_pulled(page.events, page.cursor, page.erasures)
+                erased.update(a for order in page.erasures for a in order.aggregate_ids)
+                rotate = rotate or page.rotate
+                pulled += len(page.events)
+                invalid += len(page.invalid)
+                created.update(changes.tasks_created)
+                closed.update(changes.tasks_closed)
+                elsewhere.update(changes.tasks_done_elsewhere)
+                conflicts.update(changes.conflicts_new)
+                progress(SyncProgress("pull", pulled, pulled + (PULL_PAGE if page.more else 0)))
+                if not page.more:
+                    break
         self.store.set_setting(SETTING_LAST, self.clock().isoformat())
         rotated = rotate and self._rotate(cancelled)
         return SyncSummary(
@@ -243,6 +247,15 @@ class SyncClient:
             erased=tuple(sorted(erased)),
             token_rotated=rotated,
         )
+
+    def _pull_page(
+        self, cursor: str | None, cancelled: Callable[[], bool], rules: Rules
+    ) -> PullPage:
+        params = {"limit": str(PULL_PAGE)}
+        if cursor:
+            params["cursor"] = cursor
+        reply = self._call("GET", "/v1/pull", cancelled, params=params)
+        return read_pull_response(reply.body, rules)
 
     def _rotate(self, cancelled: Callable[[], bool]) -> bool:
         """Take a new device token, as the endpoint asked. It is saved before it is used: the

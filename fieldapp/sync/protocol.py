@@ -19,7 +19,7 @@ from typing import Any
 
 from fieldapp.domain.events import Event, Rules, parse_event
 from fieldapp.domain.problems import InvalidEvent, Problem, parse_utc
-from fieldapp.store.erasure import Erasure
+from fieldapp.domain.retention import Erasure
 
 MAX_BATCH_EVENTS = 500
 MAX_BATCH_BYTES = 1_500_000  # below the endpoint's 2 MiB body limit, with room for framing

@@ -7,7 +7,6 @@ verification off, and plain HTTP is refused.
 
 from __future__ import annotations
 
-import json
 import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+import orjson
 import requests
 import truststore
 from requests.adapters import HTTPAdapter
@@ -110,8 +110,9 @@ class Transport:
         )
         received_at = self.clock()
         try:
-            parsed: Any = reply.json()
-        except (ValueError, json.JSONDecodeError):
+            # orjson: a pull page of 500 events decodes several times faster than with json.
+            parsed: Any = orjson.loads(reply.content)
+        except orjson.JSONDecodeError:
             parsed = None
         return Response(reply.status_code, parsed, dict(reply.headers), sent_at, received_at)
 

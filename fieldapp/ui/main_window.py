@@ -6,6 +6,8 @@ Each page redraws from the change sets ops return; this window only wires them t
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -38,6 +40,7 @@ from fieldapp.ui.sync_view import (
     SyncStatus,
     mark_handled,
     read_facts,
+    retry_message,
 )
 from fieldapp.ui.text import APP_NAME, plural
 from fieldapp.ui.tray import Tray
@@ -155,6 +158,7 @@ class MainWindow(QMainWindow):
         self.enrol_panel.skipped.connect(lambda: self.navigation.setCurrentRow(0))
         sync.finished.connect(self._synced)
         sync.failed.connect(self._sync_failed)
+        sync.retrying.connect(self._sync_retrying)
         # Statuses (due today, overdue) are worked out for a London day: when it turns over
         # with the app open, the list is read again.
         self._day = session.today()
@@ -264,7 +268,14 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, 15000)
 
     def _changed(self, changes: Changes) -> None:
-        self.refresh_facts()
+        self.session.run(read_facts, self._facts_after_change)
+
+    def _facts_after_change(self, facts: SyncFacts) -> None:
+        """A saved record goes out within seconds when the endpoint answers, not at the next
+        timed sync. (A pulled page's changes come here too: then nothing is waiting.)"""
+        self._show_facts(facts)
+        if facts.waiting and self.sync.enrolled:
+            self.sync.sync_now()
 
     def refresh_facts(self) -> None:
         self.session.run(read_facts, self._show_facts)
@@ -274,10 +285,11 @@ class MainWindow(QMainWindow):
         self.sync_page.show_facts(facts)
 
     def _synced(self, summary: SyncSummary) -> None:
+        self.status.show_success()
         self.sync_page.show_summary(summary)
         self.statusBar().showMessage("Sync finished.", 8000)
+        # The follow-ups list heard of each pulled page's changes as they were applied.
         if summary.pulled or summary.pushed:
-            self.followups.reload()
             self.capture.refresh()
             self.reports.mark_stale()
         self.refresh_facts()
@@ -286,6 +298,13 @@ class MainWindow(QMainWindow):
         self.sync_page.show_failure(message)
         self.statusBar().showMessage(message, 15000)
         self.refresh_facts()
+
+    def _sync_retrying(self, seconds: float, message: str | None) -> None:
+        now = self.session.clock()
+        text = retry_message(now, now + timedelta(seconds=seconds), message)
+        self.status.show_failure(text)
+        self.sync_page.show_retry(text)
+        self.statusBar().showMessage(text, 15000)
 
     def _correct(self, event: Event) -> None:
         key = DraftKey.correcting(event)

@@ -77,6 +77,7 @@ class DbWorker(QObject, Generic[S]):
     changed = Signal(object)  # Changes, after any op that returned one
     failed = Signal(str)  # an op failed and nobody asked to hear of it: officer wording
     _finished = Signal(object)
+    _changed_elsewhere = Signal(object)  # _Done of a `blocking` op that returned Changes
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -88,6 +89,7 @@ class DbWorker(QObject, Generic[S]):
         self._pending: dict[int, _Callbacks] = {}
         self._tokens = itertools.count()
         self._finished.connect(self._deliver)
+        self._changed_elsewhere.connect(self._relay_changes)
 
     @property
     def busy(self) -> bool:
@@ -149,11 +151,18 @@ class DbWorker(QObject, Generic[S]):
         """Runs `op(store)` on the worker and waits for it: for the automatic sync's own
         thread, never for the UI thread (which must not wait on the database)."""
 
+        epoch = self._epoch
+
         def work() -> T:
             store = self._store
             if store is None:
                 raise Locked("The profile is locked.")
-            return op(store)
+            result = op(store)
+            # What it changed reaches the views as every op's changes do (a pulled page's
+            # records, erasures), on the UI thread, and not after a lock.
+            if isinstance(result, Changes) and not result.empty:
+                self._changed_elsewhere.emit(_Done(-1, epoch, result, None))
+            return result
 
         return self._executor.submit(work).result()
 
@@ -209,6 +218,10 @@ class DbWorker(QObject, Generic[S]):
             self.changed.emit(outcome.result)
         if callbacks.done is not None:
             callbacks.done(outcome.result)
+
+    def _relay_changes(self, outcome: _Done) -> None:
+        if outcome.epoch == self._epoch:
+            self.changed.emit(outcome.result)
 
     def _report(
         self, error: BaseException, failed: Callable[[BaseException], object] | None

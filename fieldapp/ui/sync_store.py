@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 from fieldapp.domain.events import Event
 from fieldapp.domain.problems import Problem
 from fieldapp.domain.projection import Changes
+from fieldapp.domain.retention import Erasure
 from fieldapp.store import Store
-from fieldapp.store.erasure import Erasure
 from fieldapp.ui.ops import DbWorker
 
 

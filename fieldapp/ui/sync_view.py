@@ -8,6 +8,7 @@ Its callbacks arrive here as Qt signals, queued to the UI thread.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp.domain.events import Event
+from fieldapp.domain.policy import LONDON
 from fieldapp.domain.problems import Problem, parse_utc
 from fieldapp.resources import load_catalogue, load_policy
 from fieldapp.store import Store
@@ -108,6 +110,14 @@ def run_sync(
         client.transport.close()
 
 
+def retry_message(failed_at: datetime, next_try: datetime, message: str | None) -> str:
+    """What the status bar and the Sync page say until a sync succeeds again."""
+    at, then = (t.astimezone(LONDON).strftime("%H:%M") for t in (failed_at, next_try))
+    if message is None:
+        return f"Could not reach the endpoint at {at}; next try {then}."
+    return f"Sync did not finish at {at}: {message} Next try {then}."
+
+
 def summarise(summary: SyncSummary) -> str:
     """What a sync changed, in a few plain sentences."""
     parts = [f"Sent {summary.pushed} and received {summary.pulled} records."]
@@ -145,6 +155,7 @@ class SyncController(QObject):
     finished = Signal(object)  # SyncSummary
     failed = Signal(str)
     reachable = Signal(bool)
+    retrying = Signal(float, object)  # seconds to the next try; the failure's message or None
     running_changed = Signal(bool)
     wipe_ordered = Signal(str)  # the endpoint ordered this profile wiped; officer wording
 
@@ -183,6 +194,10 @@ class SyncController(QObject):
                     self.wipe_ordered if isinstance(error, DeviceWipe) else self.failed
                 )(error.message),
                 reachable=relay(self.reachable),
+                retrying=lambda seconds, message: (
+                    self.retrying.emit(seconds, message) if generation == self._generation
+                    else None
+                ),
             ),
             interval=AUTO_INTERVAL_SECONDS,
         )
@@ -203,10 +218,17 @@ class SyncController(QObject):
             log_safely(error)
             raise SyncError(describe(error), retryable=False) from error
         finally:
-            self.running_changed.emit(False)
+            # The app may have quit while the sync ran (it runs on): then nobody is told.
+            with contextlib.suppress(RuntimeError):
+                self.running_changed.emit(False)
 
     def _set_running(self, running: bool) -> None:
         self.running = running
+
+    @property
+    def enrolled(self) -> bool:
+        """Whether automatic sync runs (the profile is enrolled with an endpoint)."""
+        return self._auto is not None
 
     def sync_now(self) -> None:
         if self._auto is None:
@@ -238,6 +260,7 @@ class SyncStatus(QWidget):
         self.connection.setAccessibleName("Connection")
         self.last = QLabel("Never synced", self)
         self.last.setAccessibleName("Last sync")
+        self._failure = ""
         self.waiting = QLabel(self)
         self.waiting.setAccessibleName("Records waiting to be sent")
         self.progress = QProgressBar(self)
@@ -265,12 +288,24 @@ class SyncStatus(QWidget):
             self.connection.setText("Offline only (not enrolled)")
         elif self.connection.text().startswith("Offline only"):
             self.connection.setText("Connecting…")
-        self.last.setText(f"Last sync {moment(facts.last)}" if facts.last else "Never synced")
+        # A failure stays in view until a sync succeeds, not the last success's time.
+        if self._failure:
+            self.last.setText(self._failure)
+        else:
+            self.last.setText(f"Last sync {moment(facts.last)}" if facts.last else "Never synced")
         self.waiting.setText(f"{plural(facts.waiting, 'record')} waiting to send")
         self.sync_button.setEnabled(facts.endpoint is not None)
 
     def show_reachable(self, online: bool) -> None:
         self.connection.setText("Online" if online else "Offline (no connection)")
+
+    def show_failure(self, text: str) -> None:
+        """Until the next success (`show_success`), say that sync failed and when it retries."""
+        self._failure = text
+        self.last.setText(text)
+
+    def show_success(self) -> None:
+        self._failure = ""
 
     def show_running(self, running: bool) -> None:
         self.progress.setVisible(running)
@@ -286,6 +321,7 @@ class SyncStatus(QWidget):
         self.progress.setValue(progress.done)
 
     def clear(self) -> None:
+        self._failure = ""
         self.last.setText("")
         self.waiting.setText("")
         self.show_running(False)
@@ -353,6 +389,10 @@ class SyncPage(QWidget):
 
     def show_failure(self, message: str) -> None:
         self.summary.setText(f"The last sync did not finish: {message}")
+
+    def show_retry(self, text: str) -> None:
+        """A failure and the next try (retry_message), in place of the last summary."""
+        self.summary.setText(text)
 
     def _chosen(self) -> Event | None:
         item = self.rejected.currentItem()

@@ -17,9 +17,9 @@ from store_helpers import START, FakeClock, case, integrity, projected_matches_l
 
 from fieldapp.domain.events import Event, EventType
 from fieldapp.domain.projection import EventLookup, component, related_keys
+from fieldapp.domain.retention import Erasure
 from fieldapp.store import Action, Profiles, Store, StoreError
 from fieldapp.store import projections as projection_tables
-from fieldapp.store.erasure import Erasure
 
 REASON = "Retention: 6 years after last activity"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

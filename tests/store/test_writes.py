@@ -17,6 +17,7 @@ from fieldapp.domain.problems import Problem
 from fieldapp.domain.projection import Changes, EventLookup, State, recompute
 from fieldapp.resources import load_policy
 from fieldapp.store import Action, ConflictingEvent, Profiles, Store
+from fieldapp.store.access import records_named
 
 
 def declined_case() -> tuple[str, str, list[Event]]:
@@ -90,7 +91,10 @@ def test_acknowledged_events_leave_the_outbox_and_are_logged_as_disclosed(store:
     assert [e.id for e in store.outbox(10)] == [events[2].id]
     store.mark_acknowledged({events[0].id: 11})  # a repeated acknowledgement logs nothing new
     disclosed = [a for a in store.access_log() if a.action is Action.DISCLOSURE]
-    assert sorted(a.detail.split()[1] for a in disclosed) == sorted([events[0].id, events[1].id])
+    # One row for the batch, naming each record sent.
+    assert len(disclosed) == 1
+    assert sorted(i for _, i, _ in records_named(disclosed[0].detail)) == sorted(
+        [events[0].id, events[1].id])
     # The row is there: only the acknowledged ones are "sent".
     rows = dict(store._db.conn.execute("SELECT event_seq, server_seq FROM outbox").fetchall())
     assert sorted(v for v in rows.values() if v) == [11, 12]
@@ -194,12 +198,20 @@ def test_access_log_names_the_action_for_each_kind_of_record(store: Store) -> No
     rng = random.Random(3)
     events = case(rng, START, text="Kept in the log only")
     store.append(events)
-    actions = {a.detail.split()[0]: a.action for a in store.access_log(limit=1000)}
+    actions = {kind: a.action for a in store.access_log(limit=1000)
+               for kind, _, _ in records_named(a.detail)}
+    # Every record saved is named, once, in the one transaction's rows.
+    assert sorted(i for a in store.access_log(limit=1000)
+                  for _, i, _ in records_named(a.detail)) == sorted(e.id for e in events)
     assert actions[EventType.HOUSEHOLD_RECORDED.value] is Action.COLLECTION
     assert actions[EventType.EVENT_CORRECTED.value] is Action.ALTERATION
     assert actions[EventType.HOUSEHOLDS_MERGED.value] is Action.ALTERATION
     assert actions[EventType.ENTERED_IN_ERROR.value] is Action.ERASURE
     household_id = next(e.aggregate_id for e in events if e.type is EventType.VCAS_OFFERED)
+    # Asked about one record, the log finds the batch rows that name it.
+    about = store.access_log(subject_id=household_id)
+    assert about and all(any(a == household_id for _, _, a in records_named(entry.detail))
+                         for entry in about)
     count = len(store.access_log(limit=1000))
     assert store.household(household_id) is not None
     assert len(store.access_log(limit=1000)) == count  # reading alone logs nothing

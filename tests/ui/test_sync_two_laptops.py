@@ -3,8 +3,10 @@ on the other as done elsewhere, through the app's own enrolment, sync button and
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -28,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "central"))
 from central_support import LiveServer, add_officer, issue_code
 
 
-@pytest.fixture
-def central(tmp_path: Path) -> Iterator[tuple[str, Path, SqlStorage]]:
+def endpoint(tmp_path: Path) -> tuple[str, str, Path, SqlStorage]:
+    """Certificate, key and CA files, and the endpoint's storage with two officers."""
     ca = trustme.CA()
     cert = ca.issue_cert("127.0.0.1")
     certfile, keyfile, ca_file = (tmp_path / n for n in ("cert.pem", "key.pem", "ca.pem"))
@@ -40,9 +42,21 @@ def central(tmp_path: Path) -> Iterator[tuple[str, Path, SqlStorage]]:
     storage.migrate(datetime.now(UTC))
     for collar in ("1234", "5678"):
         add_officer(storage, collar, team="T1", district="Leeds", now=datetime.now(UTC))
-    with LiveServer(create_app(storage), certfile=str(certfile), keyfile=str(keyfile)) as live:
+    return str(certfile), str(keyfile), ca_file, storage
+
+
+@pytest.fixture
+def central(tmp_path: Path) -> Iterator[tuple[str, Path, SqlStorage]]:
+    certfile, keyfile, ca_file, storage = endpoint(tmp_path)
+    with LiveServer(create_app(storage), certfile=certfile, keyfile=keyfile) as live:
         yield live.url, ca_file, storage
     storage.close()
+
+
+def held(folder: Path) -> int:
+    """How many events the endpoint stores."""
+    with closing(sqlite3.connect(f"file:{folder / 'central.db'}?mode=ro", uri=True)) as db:
+        return int(db.execute("SELECT count(*) FROM events").fetchone()[0])
 
 
 def laptop(
@@ -99,9 +113,8 @@ def test_a_call_back_done_on_another_laptop_shows_as_done_elsewhere(
     try:
         main_a = enrol(qtbot, a, "1234", url, ca, code_a)
         record_a_call_back(qtbot, a, "13/700001/26")
-        assert main_a.status.waiting.text() == "3 records waiting to send"
-        pushed = sync(qtbot, a)
-        assert (pushed.pushed, pushed.rejected) == (3, ())
+        # Saved records go out at once while the endpoint answers, with no button pressed.
+        qtbot.waitUntil(lambda: held(tmp_path) == 3, timeout=20_000)
         qtbot.waitUntil(lambda: main_a.status.waiting.text() == "0 records waiting to send")
         assert main_a.status.last.text().startswith("Last sync ")
 
@@ -121,7 +134,9 @@ def test_a_call_back_done_on_another_laptop_shows_as_done_elsewhere(
         form.contact_phone.setText("07700 900321")
         with qtbot.waitSignal(form.saved):
             form.save()
-        assert sync(qtbot, b).pushed == 1
+        qtbot.waitUntil(lambda: held(tmp_path) == 4, timeout=20_000)
+        qtbot.waitUntil(lambda: not b.sync.running)
+        wait_idle(qtbot, b.worker)
 
         summary = sync(qtbot, a)
         assert (summary.pulled, len(summary.tasks_done_elsewhere)) == (1, 1)
@@ -161,3 +176,59 @@ def test_a_wipe_ordered_by_the_endpoint_destroys_the_profile(
         assert not (tmp_path / "laptop-a" / "profiles" / "1234").exists()
     finally:
         a.quit()
+
+
+def test_an_erasure_pulled_while_the_follow_ups_list_is_open_removes_its_row(
+    qtbot: QtBot, tmp_path: Path, central: tuple[str, Path, SqlStorage]
+) -> None:
+    url, ca, storage = central
+    a = laptop(qtbot, tmp_path, "a", FixedClock(NOW))
+    try:
+        main = enrol(qtbot, a, "1234", url, ca, issue_code(storage, "1234", datetime.now(UTC)))
+        record_a_call_back(qtbot, a, "13/700003/26")
+        qtbot.waitUntil(lambda: held(tmp_path) == 3, timeout=20_000)
+        qtbot.waitUntil(lambda: not a.sync.running)
+        main.show_page(1)
+        page = main.followups
+        qtbot.waitUntil(lambda: page.loaded and page.model.rowCount() == 1)
+        reloads: list[object] = []
+        whole = page.reload
+        page.reload = lambda: (reloads.append(1), whole())  # type: ignore[method-assign]
+        erased = storage.retention(NOW + timedelta(days=1), reason="Retention period ended",
+                                   now=datetime.now(UTC), actor="cli:test", dry_run=False)
+        assert len(erased.cases) == 1
+        summary = sync(qtbot, a)
+        assert summary.erased
+        # The pulled page's change set removed the row, as a save's would: no whole reload.
+        qtbot.waitUntil(lambda: page.model.rowCount() == 0)
+        assert reloads == []
+    finally:
+        a.quit()
+
+
+def test_a_sync_that_cannot_reach_the_endpoint_says_so_and_when_it_tries_again(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    certfile, keyfile, ca, storage = endpoint(tmp_path)
+    a = laptop(qtbot, tmp_path, "a", FixedClock(NOW))
+    try:
+        with LiveServer(create_app(storage), certfile=certfile, keyfile=keyfile) as live:
+            main = enrol(qtbot, a, "1234", live.url, ca,
+                         issue_code(storage, "1234", datetime.now(UTC)))
+            qtbot.waitUntil(lambda: main.status.last.text().startswith("Last sync "))
+            qtbot.waitUntil(lambda: not a.sync.running)
+        # The endpoint is down now; the officer presses F5.
+        with qtbot.waitSignal(a.sync.retrying, timeout=20_000):
+            qtbot.keyClick(main, Qt.Key.Key_F5)
+        # 14:00 UTC on 10/03/2026 is 14:00 in London; the next try is seconds later.
+        expected = "Could not reach the endpoint at 14:00; next try 14:0"
+        assert main.status.last.text().startswith(expected)
+        assert main.sync_page.summary.text().startswith(expected)
+        assert main.statusBar().currentMessage().startswith(expected)
+        # Facts read again (a record saved, say) keep the failure in view.
+        main.refresh_facts()
+        wait_idle(qtbot, a.worker)
+        assert main.status.last.text().startswith(expected)
+    finally:
+        a.quit()
+        storage.close()
