@@ -1,4 +1,5 @@
-"""Loads the versioned data in resources/: the schedule policy and the leaflet catalogue."""
+"""Loads the versioned data in resources/: the schedule policy, the leaflet catalogue and who
+may make which records (authority)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sys
 from functools import cache
 from pathlib import Path
 
+from fieldapp.domain.authority import AuthorityTable
 from fieldapp.domain.catalogue import LeafletCatalogue
 from fieldapp.domain.policy import SchedulePolicy
 
@@ -45,3 +47,9 @@ def recovery_public_key() -> bytes | None:
 def load_catalogue() -> LeafletCatalogue:
     text = (resources_dir() / "leaflets.json").read_text(encoding="utf-8")
     return LeafletCatalogue.from_dict(json.loads(text))
+
+
+@cache
+def load_authority() -> AuthorityTable:
+    text = (resources_dir() / "authority.json").read_text(encoding="utf-8")
+    return AuthorityTable.from_dict(json.loads(text))

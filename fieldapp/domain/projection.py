@@ -137,6 +137,11 @@ def _effective(events: Mapping[str, Event]) -> tuple[list[Event], list[Conflict]
     return result, conflicts
 
 
+def effective(events: Iterable[Event]) -> list[Event]:
+    """The events as they now stand (corrections applied, retracted ones gone), in order."""
+    return _effective(_dedupe(events))[0]
+
+
 class _Merges:
     """Union-find over household ids; a merged household is named by its smallest id."""
 
@@ -406,6 +411,7 @@ __all__ = [
     "Member",
     "State",
     "component",
+    "effective",
     "project",
     "recompute",
     "related_keys",
