@@ -39,6 +39,7 @@ from central.schemas import (
 )
 from central.storage.base import Caller, Storage
 from central.validation import validate_body
+from fieldapp.domain.authority import AuthorityTable
 from fieldapp.domain.catalogue import LeafletCatalogue
 from fieldapp.domain.events import Event, Rules, parse_event
 from fieldapp.domain.policy import SchedulePolicy
@@ -54,6 +55,7 @@ class Context:
     clock: Clock
     catalogue: LeafletCatalogue
     policy: SchedulePolicy
+    authority: AuthorityTable
     device_limiter: RateLimiter
     enrol_limiter: RateLimiter
 
@@ -288,7 +290,8 @@ def _push(
     for index, item in enumerate(items):
         problems: tuple[Problem, ...]
         try:
-            event = parse_event(item, rules)
+            valid.append((index, parse_event(item, rules)))
+            continue
         except InvalidEvent as exc:
             problems = exc.problems
         except Exception as exc:
@@ -296,58 +299,48 @@ def _push(
             # failure inside it on untrusted input is that event's rejection, not a 500.
             log.warning("event reader failed with %s; event rejected", type(exc).__name__)
             problems = (Problem("", "The record could not be read."),)
-        else:
-            if event.author == caller.officer.collar:
-                valid.append((index, event))
-                continue
-            problems = (
-                Problem(
-                    "author",
-                    f"This record was recorded under another officer ({event.author}); only "
-                    "a laptop enrolled to that officer can send it.",
-                ),
-            )
-        rejected[index] = RejectedOut(
-            id=_claimed_id(item), problems=[ProblemOut(field=p.field, message=p.message)
-                                            for p in problems]
-        )
+        rejected[index] = _rejection(_claimed_id(item), "invalid_record", problems)
+    # Who may make each record (fieldapp/domain/authority.py) is decided in storage, inside
+    # the transaction that stores the ones allowed.
     outcomes = ctx.storage.push(
         caller, [event for _, event in valid], received_at=now, address=address,
-        rejected=len(rejected),
+        rejected=len(rejected), authority=ctx.authority,
     )
     accepted: list[AcceptedOut] = []
     for (index, event), outcome in zip(valid, outcomes, strict=True):
         if outcome.seq is not None:
             accepted.append(AcceptedOut(id=event.id, seq=outcome.seq))
+        elif outcome.refused is not None:
+            field = "author" if outcome.refused.code == "wrong_author" else ""
+            rejected[index] = _rejection(
+                event.id, outcome.refused.code, (Problem(field, outcome.refused.message),)
+            )
         elif outcome.erased:
-            rejected[index] = RejectedOut(
-                id=event.id,
-                problems=[
-                    ProblemOut(
-                        field="aggregate_id",
-                        message="This record belongs to a case that has been erased under "
-                        "the force's retention policy, so it was not saved. It will be erased "
-                        "from this laptop at the next sync.",
-                    )
-                ],
-            )
+            rejected[index] = _rejection(event.id, "erased", (Problem(
+                "aggregate_id",
+                "This record belongs to a case that has been erased under the force's "
+                "retention policy, so it was not saved. It will be erased from this laptop at "
+                "the next sync.",
+            ),))
         else:
-            rejected[index] = RejectedOut(
-                id=event.id,
-                problems=[
-                    ProblemOut(
-                        field="id",
-                        message="A different record with this identifier is already stored; "
-                        "this one was not saved. Record it again as a new entry.",
-                    )
-                ],
-            )
+            rejected[index] = _rejection(event.id, "id_conflict", (Problem(
+                "id",
+                "A different record with this identifier is already stored; this one was not "
+                "saved. Record it again as a new entry.",
+            ),))
     return PushResponse(
         accepted=accepted,
         rejected=[rejected[i] for i in sorted(rejected)],
         server_time=format_utc(now),
         device_status="wipe" if caller.device.status == "wipe" else "active",
         rotate=rotate_due(ctx, caller, now),
+    )
+
+
+def _rejection(event_id: str | None, code: str, problems: tuple[Problem, ...]) -> RejectedOut:
+    return RejectedOut(
+        id=event_id, code=code,
+        problems=[ProblemOut(field=p.field, message=p.message) for p in problems],
     )
 
 

@@ -25,7 +25,7 @@ from central.schemas import EnrolRequest, ErrorResponse, ProblemOut, PushRequest
 from central.storage.base import Storage, StorageUnavailable
 from central.validation import problems_from_errors
 from fieldapp.domain.problems import Problem, format_utc
-from fieldapp.resources import load_catalogue, load_policy
+from fieldapp.resources import load_authority, load_catalogue, load_policy
 
 log = logging.getLogger("central")
 
@@ -54,6 +54,7 @@ def create_app(
         clock=clock,
         catalogue=load_catalogue(),
         policy=load_policy(),
+        authority=load_authority(),
         device_limiter=RateLimiter(settings.rate_per_second, settings.rate_burst, clock.monotonic),
         enrol_limiter=RateLimiter(
             settings.enrol_rate_per_second, settings.enrol_burst, clock.monotonic

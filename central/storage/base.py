@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
+from fieldapp.domain.authority import AuthorityTable, Decision
 from fieldapp.domain.events import Event
 
 Role = Literal["officer", "oic", "supervisor", "admin"]
@@ -58,6 +59,8 @@ class PushOutcome:
     # belongs to a case erased under the retention policy; either way it was not stored.
     seq: int | None
     erased: bool = False
+    # Set when the authority rule refused it (fieldapp/domain/authority.py): not stored.
+    refused: Decision | None = None
 
 
 @dataclass(frozen=True)
@@ -182,8 +185,10 @@ class Storage(Protocol):
         received_at: datetime,
         address: str | None,
         rejected: int,
+        authority: AuthorityTable | None = None,
     ) -> list[PushOutcome]:
-        """Store each new event once, in one transaction; one outcome per event, in order."""
+        """Store each new event the authority rule allows once, in one transaction; one
+        outcome per event, in order. `authority` defaults to resources/authority.json."""
         ...
 
     def pull(

@@ -11,8 +11,9 @@ an action and to say why. The rules (docs/central.md, "Who may state a fact"):
   officers the table names for that kind of record (anyone, the author of the occurrence or
   household, the author of the record being corrected, the occurrence's OIC now, a supervisor
   of its district);
-- moving an occurrence to another district, directly or by a correction: as the table says
-  (a supervisor of its district);
+- moving an occurrence to another district, or a household to another occurrence, directly
+  or by a correction: as the table says (a supervisor of its district; for a household, also
+  the OIC of the occurrence it is under, who already sees everything recorded about it);
 - naming yourself OIC of an occurrence you are not OIC of: only a supervisor of its district
   (otherwise the author of an occurrence could take the whole case into view);
 - a correction or retraction is filed under its target's own aggregate, and a correction
@@ -328,6 +329,13 @@ def _restated(
             return _not_found("The occurrence this household is recorded under")
         if parent.kind != "occurrence":
             return _in_use()
+        mine = known.aggregate(event.aggregate_id)
+        if mine is not None and mine.occurrence_id not in ("", stated.occurrence_id):
+            # Others' records about the household follow it to the new occurrence: only who
+            # sees all of them already (its OIC, a supervisor) may move it.
+            move = known.table.permissions[stated_type].move
+            if not _holds(move, actor, mine, occurrence, None):
+                return _only(move, "move this household to another occurrence", occurrence)
     if isinstance(stated, OccurrenceRecorded) and occurrence is not None:
         supervisor = actor.role == "supervisor" and actor.district == occurrence.district
         if stated.district != occurrence.district:

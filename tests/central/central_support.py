@@ -57,7 +57,7 @@ class Events:
     """Builds valid events as a laptop would, with make_event and UUIDv7 ids."""
 
     now: datetime = START
-    device_id: str = "dev_test"
+    device_id: str = ""  # "": each author's own laptop, dev_<collar>
     made: list[Event] = field(default_factory=list)
 
     def make(
@@ -71,7 +71,7 @@ class Events:
             occurred_at=self.now - timedelta(hours=1),
             recorded_at=self.now - timedelta(minutes=50),
             author=author,
-            device_id=self.device_id,
+            device_id=self.device_id or f"dev_{author}",
             rules=Rules(CATALOGUE, now=self.now, future_tolerance=timedelta(hours=24)),
         )
         self.made.append(event)

@@ -189,7 +189,13 @@ def test_a_batch_is_judged_event_by_event(client: TestClient, storage: SqlStorag
         ids = {row[0] for row in tx.query("SELECT id FROM events")}
     assert ids == {occ.id, good.id}
     log = [e for e in storage.access_log() if e.action == "push"][-1]
-    assert log.detail["rejected"] == 4 and log.detail["conflicting"] == [occ.id]
+    assert log.detail["rejected"] == 3 and log.detail["conflicting"] == [occ.id]
+    assert [r["code"] for r in rejected] == [
+        "invalid_record", "invalid_record", "wrong_author", "id_conflict", "invalid_record"
+    ]
+    assert [(r["id"], r["code"]) for r in log.detail["refused"]] == [
+        (someone_else.id, "wrong_author")
+    ]
 
 
 def test_events_are_judged_against_the_server_clock(
@@ -410,10 +416,13 @@ def test_a_broken_schema_is_a_500_that_reveals_and_logs_no_payload(
     device = enrol(client, storage, "100")
     with storage.backend.transaction("write") as tx:
         tx.execute("DROP TABLE scope_edges")
-    household = Events().household("100", "018f0000-0000-7000-8000-000000000001")
+    make = Events()
+    occurrence = make.occurrence("100", oic="100", district="Leeds")
+    household = make.household("100", occurrence.aggregate_id)
     secret = household.to_dict()["payload"]["address"]
     with caplog.at_level(logging.DEBUG):
-        answer = client.post("/v1/push", json={"events": [household.to_dict()]},
+        answer = client.post("/v1/push", json={"events": [occurrence.to_dict(),
+                                                          household.to_dict()]},
                              headers=auth(device))
     assert_error(answer, 500, "internal_error")
     out, err = capfd.readouterr()
