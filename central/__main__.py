@@ -84,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
                             help="make a one-time code to enrol a laptop (valid 72 hours)")
     code.add_argument("--collar", required=True)
     for name, text in (("revoke-device", "stop a laptop syncing for good"),
-                       ("mark-wipe", "tell a laptop to wipe itself after it has pushed")):
+                       ("mark-wipe", "tell a laptop to wipe itself; it sends nothing more")):
         task = tasks.add_parser(name, parents=[common], help=text)
         task.add_argument("--device", required=True)
     tasks.add_parser("list-devices", parents=[common], help="list enrolled laptops")

@@ -80,7 +80,8 @@ bearer = HTTPBearer(
 _STATUS_TEXT = {
     400: "The body or a parameter could not be read (malformed JSON, bad cursor).",
     401: "No token, an unknown token, or a revoked device (error: device_revoked).",
-    403: "Not allowed: a device marked for wiping may not pull (error: device_wipe); "
+    403: "Not allowed: a device marked for wiping (error: device_wipe; said once, then "
+    "its token is dead); "
     "an enrolment code that is unknown, used or expired; figures for a non-supervisor.",
     413: "More than 2 MiB, or more than 500 events, in one request.",
     415: "The body is not sent as application/json.",
@@ -169,6 +170,13 @@ async def authenticated(
             headers=challenge,
         )
     request.state.device_status = caller.device.status
+    if caller.device.status == "wipe":
+        # A laptop marked for wiping may be lost or stolen: it sends, rotates and receives
+        # nothing more. The order is given once; with it the token dies.
+        await run_in_threadpool(
+            lambda: ctx.storage.order_wipe(caller, now=now, address=address)
+        )
+        refuse_wipe(caller)
     _throttle(ctx.device_limiter, caller.device.device_id, "this laptop")
     return caller
 
@@ -271,8 +279,8 @@ def refuse_wipe(caller: Caller) -> None:
     if caller.device.status == "wipe":
         raise ApiError(
             403, "device_wipe",
-            "This laptop has been marked for wiping: it may send what it holds but not "
-            "receive more. Contact your force's IT team.",
+            "This laptop has been marked for wiping: it may not send or receive records. "
+            "Contact your force's IT team.",
         )
 
 
@@ -362,7 +370,6 @@ async def pull(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=1000, description="At most this many events.")] = 500,
 ) -> Response:
-    refuse_wipe(caller)
     after = cursors.decode(cursor) if cursor is not None else cursors.Position()
     ctx = ctx_of(request)
     now = now_of(request)

@@ -167,6 +167,11 @@ class Storage(Protocol):
         """Issue a new token to the caller's device; the one in use works until it is used."""
         ...
 
+    def order_wipe(self, caller: Caller, *, now: datetime, address: str | None) -> None:
+        """The laptop marked for wiping is told so: from now on its token is dead (the
+        device is revoked)."""
+        ...
+
     def request_rotation(self, device_id: str, *, now: datetime, actor: str) -> Device | None:
         """Ask the laptop to rotate its token at its next sync."""
         ...

@@ -262,6 +262,26 @@ class SqlStorage:
                 detail={"replaced_unused": bool(pending and pending[0])},
             )
 
+    def order_wipe(self, caller: Caller, *, now: datetime, address: str | None) -> None:
+        device_id = caller.device.device_id
+        with self.backend.transaction("log") as tx:
+            # The token column is unique and never empty: a value no digest can equal.
+            if tx.execute(
+                "UPDATE devices SET status = 'revoked', token_hash = ?, next_token_hash = NULL "
+                "WHERE device_id = ? AND status = 'wipe'",
+                (f"wiped:{device_id}", device_id),
+            ):
+                _log(
+                    tx,
+                    at=now,
+                    action="wipe_ordered",
+                    category="alteration",
+                    officer=caller.officer.collar,
+                    device_id=device_id,
+                    address=address,
+                    detail={},
+                )
+
     def request_rotation(self, device_id: str, *, now: datetime, actor: str) -> Device | None:
         with self.backend.transaction("log") as tx:
             device = _find_device(tx, device_id)

@@ -118,20 +118,30 @@ def test_requests_without_a_known_token_are_refused(client: TestClient) -> None:
             assert answer.json()["error"] in ("unauthenticated", "unknown_token")
 
 
-def test_a_revoked_laptop_is_refused_and_a_wiping_one_may_only_push(
+def test_a_revoked_laptop_is_refused_and_a_wiping_one_is_told_once_then_dead(
     client: TestClient, storage: SqlStorage
 ) -> None:
     device = enrol(client, storage, "100")
     storage.set_device_status(device["device_id"], "wipe", now=START, actor="test")
     event = Events().occurrence("100", oic="100", district="Leeds")
     pushed = client.post("/v1/push", json={"events": [event.to_dict()]}, headers=auth(device))
-    assert pushed.status_code == 200 and pushed.json()["device_status"] == "wipe"
-    assert len(pushed.json()["accepted"]) == 1
-    body = assert_error(client.get("/v1/pull", headers=auth(device)), 403, "device_wipe")
+    body = assert_error(pushed, 403, "device_wipe")
     assert body["device_status"] == "wipe"
-    storage.set_device_status(device["device_id"], "revoked", now=START, actor="test")
+    with storage.backend.transaction("read") as tx:
+        assert tx.query("SELECT id FROM events") == []
+    # The order was given: the token is dead for push, pull and rotation alike.
     for answer in (client.get("/v1/pull", headers=auth(device)),
-                   client.post("/v1/push", json={"events": []}, headers=auth(device))):
+                   client.post("/v1/push", json={"events": []}, headers=auth(device)),
+                   client.post("/v1/rotate", headers=auth(device))):
+        assert_error(answer, 401, "unknown_token")
+    assert [e.action for e in storage.access_log()][-1] == "wipe_ordered"
+    other = enrol(client, storage, "100")
+    storage.set_device_status(other["device_id"], "wipe", now=START, actor="test")
+    assert_error(client.post("/v1/rotate", headers=auth(other)), 403, "device_wipe")
+    revoked = enrol(client, storage, "100")
+    storage.set_device_status(revoked["device_id"], "revoked", now=START, actor="test")
+    for answer in (client.get("/v1/pull", headers=auth(revoked)),
+                   client.post("/v1/push", json={"events": []}, headers=auth(revoked))):
         assert_error(answer, 401, "device_revoked")
 
 
