@@ -18,6 +18,7 @@ from central import backup, report_cli, retention_cli, security
 from central.app import create_app
 from central.clock import SystemClock
 from central.config import Settings
+from central.serving import GuardedH11Protocol
 from central.storage import open_storage
 from central.storage.base import ROLES, DeviceStatus, Officer, StorageError
 from central.storage.sql import SqlStorage
@@ -173,6 +174,9 @@ def _serve(storage: SqlStorage, args: argparse.Namespace) -> int:
         log_level="info",
         # A laptop that keeps a connection open must not hold a restart up indefinitely.
         timeout_graceful_shutdown=10,
+        # Every request must arrive in time (central/serving.py); idle keep-alive: 5 s.
+        http=GuardedH11Protocol,
+        timeout_keep_alive=5,
     )
     return 0
 

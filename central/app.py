@@ -96,6 +96,18 @@ class ServerTime:
         scope.setdefault("state", {})["server_time"] = now
         stamp = format_utc(now)
         started = False
+        names = {name.lower() for name, _ in scope.get("headers", ())}
+        if b"content-length" in names and b"transfer-encoding" in names:
+            # Two framings: a proxy in front may read the body one way and this server the
+            # other (request smuggling). Refused, and the connection closed after.
+            body = _error_body(
+                now, None, "ambiguous_length",
+                "The request gives both Content-Length and Transfer-Encoding; send one.",
+            )
+            refusal = Response(body, 400, headers={"Connection": "close"},
+                               media_type="application/json")
+            await refusal(scope, receive, send)
+            return
 
         async def stamped(message: Message) -> None:
             nonlocal started
