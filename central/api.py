@@ -215,6 +215,7 @@ async def enrol(request: Request) -> Response:
     ctx = ctx_of(request)
     address = address_of(request)
     _throttle(ctx.enrol_limiter, address or "unknown", "this address")
+    await run_in_threadpool(_refuse_guessing, ctx, address or "unknown", now_of(request))
     body = validate_body(
         EnrolRequest, parse_json(await read_body(request, ctx.settings.max_enrol_bytes))
     )
@@ -273,6 +274,22 @@ async def push(request: Request, caller: Annotated[Caller, Depends(authenticated
     address = address_of(request)
     result = await run_in_threadpool(_push, ctx, caller, body.events, now, address)
     return json_response(result)
+
+
+def _refuse_guessing(ctx: Context, address: str, now: datetime) -> None:
+    """Too many wrong codes from one address in the window: refused until the oldest ages
+    out. Counted in the database, so every process and every restart sees the same count."""
+    window = ctx.settings.enrol_failure_window
+    failures = ctx.storage.enrolment_failures(address, since=now - window)
+    if len(failures) >= ctx.settings.enrol_failures:
+        oldest = parse_utc(failures[-ctx.settings.enrol_failures])
+        seconds = max(1, int(((oldest or now) + window - now).total_seconds()) + 1)
+        raise ApiError(
+            429, "rate_limited",
+            f"Too many wrong enrolment codes from this address: wait {seconds} seconds and "
+            "try again.",
+            headers={"Retry-After": str(seconds)},
+        )
 
 
 def refuse_wipe(caller: Caller) -> None:

@@ -154,6 +154,10 @@ class Storage(Protocol):
         """Spend a one-time code on a new device; None if the code is unknown, used or expired."""
         ...
 
+    def enrolment_failures(self, address: str, *, since: datetime) -> list[str]:
+        """When each failed enrolment from this address since `since` happened, oldest first."""
+        ...
+
     def caller(
         self, token_hash: str, *, now: datetime, address: str | None = None
     ) -> Caller | None:

@@ -175,6 +175,20 @@ class SqlStorage:
                 "WHERE code_hash = ? AND used_at IS NULL",
                 (stamp, device_id, code_hash),
             ):
+                tx.execute(
+                    "INSERT INTO enrolment_failures (address, at) VALUES (?, ?)",
+                    (address or "unknown", stamp),
+                )
+                _log(
+                    tx,
+                    at=now,
+                    action="enrol_failed",
+                    category="alteration",
+                    officer=None,
+                    device_id=None,
+                    address=address,
+                    detail={},
+                )
                 return None
             tx.execute(
                 "INSERT INTO devices (device_id, collar, name, token_hash, status, enrolled_at, "
@@ -196,6 +210,14 @@ class SqlStorage:
                 detail={"device_name": device_name},
             )
         return _officer(found) if found else None
+
+    def enrolment_failures(self, address: str, *, since: datetime) -> list[str]:
+        with self.backend.transaction("read") as tx:
+            rows = tx.query(
+                "SELECT at FROM enrolment_failures WHERE address = ? AND at >= ? ORDER BY at",
+                (address, format_utc(since)),
+            )
+        return [row[0] for row in rows]
 
     def caller(
         self, token_hash: str, *, now: datetime, address: str | None = None

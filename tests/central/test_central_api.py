@@ -462,3 +462,36 @@ def test_unknown_parameters_are_refused(client: TestClient, storage: SqlStorage)
                         headers=auth(device))
     problems = assert_error(answer, 422, "invalid_request")["problems"]
     assert problems == [{"field": "curser", "message": "Unknown parameter: leave it out."}]
+
+
+def test_wrong_enrolment_codes_are_counted_across_processes_and_restarts(
+    storage: SqlStorage, database_url: str, clock: FakeClock
+) -> None:
+    from central.storage import open_storage
+
+    relaxed = Settings(rate_burst=1000, enrol_burst=1000)
+    others = [open_storage(database_url) for _ in range(2)]
+    try:
+        first, second = (TestClient(create_app(s, settings=relaxed, clock=clock))
+                         for s in others)
+        wrong = {"code": "ABCD-EFGH-JKLM", "device_name": "Laptop"}
+        for n in range(10):
+            answer = (first if n % 2 else second).post("/v1/enrol", json=wrong)
+            assert_error(answer, 403, "invalid_enrolment_code")
+        for app in (first, second):
+            assert_error(app.post("/v1/enrol", json=wrong), 429, "rate_limited")
+        # A restarted endpoint remembers; a right code is refused too until the window passes.
+        add_officer(storage, "100")
+        code = issue_code(storage, "100")
+        restarted = TestClient(create_app(storage, settings=relaxed, clock=clock))
+        refused = restarted.post("/v1/enrol", json={"code": code, "device_name": "Laptop"})
+        assert_error(refused, 429, "rate_limited")
+        assert 0 < int(refused.headers["Retry-After"]) <= 3601
+        clock.advance(3601)
+        assert restarted.post(
+            "/v1/enrol", json={"code": code, "device_name": "Laptop"}
+        ).status_code == 200
+        assert sum(e.action == "enrol_failed" for e in storage.access_log()) == 10
+    finally:
+        for s in others:
+            s.close()
