@@ -286,3 +286,23 @@ def test_legitimate_work_still_goes_through(scene: Scene) -> None:
     handed = make.reassign("A2", teammate.aggregate_id, "A")
     force.ok("A2", handed)
     assert handed.id in force.pull("A")
+
+
+def test_the_author_is_told_when_someone_else_changes_their_record(scene: Scene) -> None:
+    force = scene.force
+    force.officer("SB", team="TS2", district="Bradford", role="supervisor")
+    force.pull("SB")
+    retraction = force.make.make(
+        EventType.ENTERED_IN_ERROR, scene.household.aggregate_id,
+        {"target_id": scene.offer.id, "reason": "Offer recorded at the wrong address"}, "SB",
+    )
+    force.ok("SB", retraction)
+    # B's laptop gets the retraction of B's own record and lists who, when and why.
+    assert retraction.id in force.pull("B")
+    [notice] = [c for c in force.laptops["B"].state.conflicts.values()
+                if c.kind == "changed_by_another_officer"]
+    assert notice.scope == scene.household.aggregate_id
+    assert notice.resolution == (
+        "SB marked a record as entered in error (recorded by B) on 02/11/2026: "
+        "Offer recorded at the wrong address"
+    )

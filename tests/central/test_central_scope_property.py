@@ -79,8 +79,10 @@ def expected_scope(people: dict[str, Person], events: list[Event]) -> dict[str, 
             continue
         for e in events:
             around = containers(e.aggregate_id)
+            target = by_id.get(e.to_dict()["payload"].get("target_id", ""))
             if (
                 e.author == collar
+                or (target is not None and target.author == collar)
                 or people[e.author].team == person.team
                 or any((a, collar) in officer_of for a in around)
                 or (

@@ -10,7 +10,7 @@ from factories import callback, event, household, new_id, occurrence, offer
 
 from fieldapp.domain.authority import Actor, AuthorityTable, Known, decide, settle
 from fieldapp.domain.events import Event, EventType
-from fieldapp.resources import load_authority
+from fieldapp.resources import load_authority, load_policy
 
 AT = datetime(2026, 3, 2, 10, tzinfo=UTC)
 TABLE = load_authority()
@@ -205,3 +205,16 @@ def test_a_batch_may_create_what_a_later_or_earlier_record_of_it_needs() -> None
     assert [d.code for d in decisions] == ["allowed"] * 3
     stray = offer(new_id(), "declined", AT, author="A1", device="laptop-A1")
     assert settle(A, [stray], Known(TABLE, [], visible=()))[0].code == "not_found"
+
+
+def test_a_change_by_someone_else_is_listed_and_ones_own_is_not() -> None:
+    from fieldapp.domain.projection import project
+
+    case = Case()
+    own = retraction(case.offer, B)
+    other = correction(case.household, dict(case.household.to_dict()["payload"]), OIC)
+    state = project([*case.events, own, other], load_policy())
+    notices = [c for c in state.conflicts.values() if c.kind == "changed_by_another_officer"]
+    assert [(c.scope, c.resolution) for c in notices] == [
+        (case.hh_id, "O1 corrected a record (recorded by B1) on 02/03/2026: Wrong details")
+    ]
