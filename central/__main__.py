@@ -18,6 +18,7 @@ from central import backup, record_cli, report_cli, retention_cli, security
 from central.app import create_app
 from central.clock import SystemClock
 from central.config import Settings
+from central.serving import GuardedH11Protocol
 from central.storage import open_storage
 from central.storage.base import ROLES, DeviceStatus, Officer, StorageError
 from central.storage.sql import SqlStorage
@@ -93,7 +94,7 @@ def _parser() -> argparse.ArgumentParser:
                             help="make a one-time code to enrol a laptop (valid 72 hours)")
     code.add_argument("--collar", required=True)
     for name, text in (("revoke-device", "stop a laptop syncing for good"),
-                       ("mark-wipe", "tell a laptop to wipe itself after it has pushed")):
+                       ("mark-wipe", "tell a laptop to wipe itself; it sends nothing more")):
         task = tasks.add_parser(name, parents=[common], help=text)
         task.add_argument("--device", required=True)
     tasks.add_parser("list-devices", parents=[common], help="list enrolled laptops")
@@ -192,6 +193,9 @@ def _serve(storage: SqlStorage, args: argparse.Namespace) -> int:
         log_level="info",
         # A laptop that keeps a connection open must not hold a restart up indefinitely.
         timeout_graceful_shutdown=10,
+        # Every request must arrive in time (central/serving.py); idle keep-alive: 5 s.
+        http=GuardedH11Protocol,
+        timeout_keep_alive=5,
     )
     return 0
 

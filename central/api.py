@@ -39,6 +39,7 @@ from central.schemas import (
 )
 from central.storage.base import Caller, Storage
 from central.validation import validate_body
+from fieldapp.domain.authority import AuthorityTable
 from fieldapp.domain.catalogue import LeafletCatalogue
 from fieldapp.domain.events import Event, Rules, parse_event
 from fieldapp.domain.force import ForceLists
@@ -55,6 +56,7 @@ class Context:
     clock: Clock
     catalogue: LeafletCatalogue
     policy: SchedulePolicy
+    authority: AuthorityTable
     device_limiter: RateLimiter
     enrol_limiter: RateLimiter
     force: ForceLists  # districts and partners a pushed record is checked against
@@ -80,7 +82,8 @@ bearer = HTTPBearer(
 _STATUS_TEXT = {
     400: "The body or a parameter could not be read (malformed JSON, bad cursor).",
     401: "No token, an unknown token, or a revoked device (error: device_revoked).",
-    403: "Not allowed: a device marked for wiping may not pull (error: device_wipe); "
+    403: "Not allowed: a device marked for wiping (error: device_wipe; said once, then "
+    "its token is dead); "
     "an enrolment code that is unknown, used or expired; figures for a non-supervisor.",
     413: "More than 2 MiB, or more than 500 events, in one request.",
     415: "The body is not sent as application/json.",
@@ -169,6 +172,13 @@ async def authenticated(
             headers=challenge,
         )
     request.state.device_status = caller.device.status
+    if caller.device.status == "wipe":
+        # A laptop marked for wiping may be lost or stolen: it sends, rotates and receives
+        # nothing more. The order is given once; with it the token dies.
+        await run_in_threadpool(
+            lambda: ctx.storage.order_wipe(caller, now=now, address=address)
+        )
+        refuse_wipe(caller)
     _throttle(ctx.device_limiter, caller.device.device_id, "this laptop")
     return caller
 
@@ -207,6 +217,7 @@ async def enrol(request: Request) -> Response:
     ctx = ctx_of(request)
     address = address_of(request)
     _throttle(ctx.enrol_limiter, address or "unknown", "this address")
+    await run_in_threadpool(_refuse_guessing, ctx, address or "unknown", now_of(request))
     body = validate_body(
         EnrolRequest, parse_json(await read_body(request, ctx.settings.max_enrol_bytes))
     )
@@ -267,12 +278,28 @@ async def push(request: Request, caller: Annotated[Caller, Depends(authenticated
     return json_response(result)
 
 
+def _refuse_guessing(ctx: Context, address: str, now: datetime) -> None:
+    """Too many wrong codes from one address in the window: refused until the oldest ages
+    out. Counted in the database, so every process and every restart sees the same count."""
+    window = ctx.settings.enrol_failure_window
+    failures = ctx.storage.enrolment_failures(address, since=now - window)
+    if len(failures) >= ctx.settings.enrol_failures:
+        oldest = parse_utc(failures[-ctx.settings.enrol_failures])
+        seconds = max(1, int(((oldest or now) + window - now).total_seconds()) + 1)
+        raise ApiError(
+            429, "rate_limited",
+            f"Too many wrong enrolment codes from this address: wait {seconds} seconds and "
+            "try again.",
+            headers={"Retry-After": str(seconds)},
+        )
+
+
 def refuse_wipe(caller: Caller) -> None:
     if caller.device.status == "wipe":
         raise ApiError(
             403, "device_wipe",
-            "This laptop has been marked for wiping: it may send what it holds but not "
-            "receive more. Contact your force's IT team.",
+            "This laptop has been marked for wiping: it may not send or receive records. "
+            "Contact your force's IT team.",
         )
 
 
@@ -291,7 +318,8 @@ def _push(
     for index, item in enumerate(items):
         problems: tuple[Problem, ...]
         try:
-            event = parse_event(item, rules)
+            valid.append((index, parse_event(item, rules)))
+            continue
         except InvalidEvent as exc:
             problems = exc.problems
         except Exception as exc:
@@ -299,58 +327,48 @@ def _push(
             # failure inside it on untrusted input is that event's rejection, not a 500.
             log.warning("event reader failed with %s; event rejected", type(exc).__name__)
             problems = (Problem("", "The record could not be read."),)
-        else:
-            if event.author == caller.officer.collar:
-                valid.append((index, event))
-                continue
-            problems = (
-                Problem(
-                    "author",
-                    f"This record was recorded under another officer ({event.author}); only "
-                    "a laptop enrolled to that officer can send it.",
-                ),
-            )
-        rejected[index] = RejectedOut(
-            id=_claimed_id(item), problems=[ProblemOut(field=p.field, message=p.message)
-                                            for p in problems]
-        )
+        rejected[index] = _rejection(_claimed_id(item), "invalid_record", problems)
+    # Who may make each record (fieldapp/domain/authority.py) is decided in storage, inside
+    # the transaction that stores the ones allowed.
     outcomes = ctx.storage.push(
         caller, [event for _, event in valid], received_at=now, address=address,
-        rejected=len(rejected),
+        rejected=len(rejected), authority=ctx.authority,
     )
     accepted: list[AcceptedOut] = []
     for (index, event), outcome in zip(valid, outcomes, strict=True):
         if outcome.seq is not None:
             accepted.append(AcceptedOut(id=event.id, seq=outcome.seq))
+        elif outcome.refused is not None:
+            field = "author" if outcome.refused.code == "wrong_author" else ""
+            rejected[index] = _rejection(
+                event.id, outcome.refused.code, (Problem(field, outcome.refused.message),)
+            )
         elif outcome.erased:
-            rejected[index] = RejectedOut(
-                id=event.id,
-                problems=[
-                    ProblemOut(
-                        field="aggregate_id",
-                        message="This record belongs to a case that has been erased under "
-                        "the force's retention policy, so it was not saved. It will be erased "
-                        "from this laptop at the next sync.",
-                    )
-                ],
-            )
+            rejected[index] = _rejection(event.id, "erased", (Problem(
+                "aggregate_id",
+                "This record belongs to a case that has been erased under the force's "
+                "retention policy, so it was not saved. It will be erased from this laptop at "
+                "the next sync.",
+            ),))
         else:
-            rejected[index] = RejectedOut(
-                id=event.id,
-                problems=[
-                    ProblemOut(
-                        field="id",
-                        message="A different record with this identifier is already stored; "
-                        "this one was not saved. Record it again as a new entry.",
-                    )
-                ],
-            )
+            rejected[index] = _rejection(event.id, "id_conflict", (Problem(
+                "id",
+                "A different record with this identifier is already stored; this one was not "
+                "saved. Record it again as a new entry.",
+            ),))
     return PushResponse(
         accepted=accepted,
         rejected=[rejected[i] for i in sorted(rejected)],
         server_time=format_utc(now),
         device_status="wipe" if caller.device.status == "wipe" else "active",
         rotate=rotate_due(ctx, caller, now),
+    )
+
+
+def _rejection(event_id: str | None, code: str, problems: tuple[Problem, ...]) -> RejectedOut:
+    return RejectedOut(
+        id=event_id, code=code,
+        problems=[ProblemOut(field=p.field, message=p.message) for p in problems],
     )
 
 
@@ -372,7 +390,6 @@ async def pull(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=1000, description="At most this many events.")] = 500,
 ) -> Response:
-    refuse_wipe(caller)
     after = cursors.decode(cursor) if cursor is not None else cursors.Position()
     ctx = ctx_of(request)
     now = now_of(request)

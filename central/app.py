@@ -25,7 +25,7 @@ from central.schemas import EnrolRequest, ErrorResponse, ProblemOut, PushRequest
 from central.storage.base import Storage, StorageUnavailable
 from central.validation import problems_from_errors
 from fieldapp.domain.problems import Problem, format_utc
-from fieldapp.resources import load_catalogue, load_force, load_policy
+from fieldapp.resources import load_authority, load_catalogue, load_force, load_policy
 
 log = logging.getLogger("central")
 
@@ -54,6 +54,7 @@ def create_app(
         clock=clock,
         catalogue=load_catalogue(),
         policy=load_policy(),
+        authority=load_authority(),
         device_limiter=RateLimiter(settings.rate_per_second, settings.rate_burst, clock.monotonic),
         enrol_limiter=RateLimiter(
             settings.enrol_rate_per_second, settings.enrol_burst, clock.monotonic
@@ -96,6 +97,18 @@ class ServerTime:
         scope.setdefault("state", {})["server_time"] = now
         stamp = format_utc(now)
         started = False
+        names = {name.lower() for name, _ in scope.get("headers", ())}
+        if b"content-length" in names and b"transfer-encoding" in names:
+            # Two framings: a proxy in front may read the body one way and this server the
+            # other (request smuggling). Refused, and the connection closed after.
+            body = _error_body(
+                now, None, "ambiguous_length",
+                "The request gives both Content-Length and Transfer-Encoding; send one.",
+            )
+            refusal = Response(body, 400, headers={"Connection": "close"},
+                               media_type="application/json")
+            await refusal(scope, receive, send)
+            return
 
         async def stamped(message: Message) -> None:
             nonlocal started

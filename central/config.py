@@ -17,6 +17,10 @@ class Settings:
     # Enrolment is keyed by address, not device: it is the one unauthenticated write.
     enrol_rate_per_second: float = 0.1
     enrol_burst: int = 10
+    # Failed enrolment guesses per address, counted in the database: the same for every
+    # endpoint process, and a restart does not reset them.
+    enrol_failures: int = 10
+    enrol_failure_window: timedelta = timedelta(hours=1)
     future_tolerance: timedelta = timedelta(hours=24)
     enrolment_code_lifetime: timedelta = timedelta(hours=72)
     # A laptop whose token is older than this is asked to rotate it at its next sync.

@@ -64,6 +64,11 @@ class AcceptedOut(BaseModel):
 
 class RejectedOut(BaseModel):
     id: str | None = Field(description="The event's id as sent, if it had a readable one.")
+    code: str = Field(
+        description="Why, for programs: invalid_record, id_conflict, erased, or the authority "
+        "rule's code (wrong_author, wrong_device, unknown_event_type, not_found, id_in_use, "
+        "wrong_record, not_allowed; docs/central.md)."
+    )
     problems: list[ProblemOut]
 
 

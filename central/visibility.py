@@ -6,7 +6,8 @@ An officer may pull an event if any of these holds (admins pull nothing):
 (b) its aggregate lies in the scope of an occurrence where they are OIC;
 (c) its aggregate lies in the scope of a household reassigned to them;
 (d) its author is in their team;
-(e) they are a supervisor and its aggregate lies in the scope of an occurrence in their district.
+(e) they are a supervisor and its aggregate lies in the scope of an occurrence in their district;
+(f) it corrects or retracts a record they authored (so they are told; storage/feed.py).
 
 "Scope" is a graph of aggregates. Each event may state facts:
 

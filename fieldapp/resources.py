@@ -1,6 +1,6 @@
 """Loads the versioned data in resources/: the schedule policy, the leaflet catalogue with the
-support lists (escalation, referral methods), and the force's districts (with teams) and
-partner organisations."""
+support lists (escalation, referral methods), the force's districts (with teams) and partner
+organisations, and who may make which records (authority)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import sys
 from functools import cache
 from pathlib import Path
 
+from fieldapp.domain.authority import AuthorityTable
 from fieldapp.domain.catalogue import LeafletCatalogue
 from fieldapp.domain.force import Districts, ForceLists, Partners
 from fieldapp.domain.policy import SchedulePolicy
@@ -72,3 +73,9 @@ def load_partners() -> Partners:
 def load_force() -> ForceLists:
     """The lists names are checked against at capture and at the endpoint."""
     return ForceLists(load_districts(), load_partners())
+
+
+@cache
+def load_authority() -> AuthorityTable:
+    text = (resources_dir() / "authority.json").read_text(encoding="utf-8")
+    return AuthorityTable.from_dict(json.loads(text))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
+from fieldapp.domain.authority import AuthorityTable, Decision
 from fieldapp.domain.events import Event
 
 Role = Literal["officer", "oic", "supervisor", "admin"]
@@ -58,6 +59,8 @@ class PushOutcome:
     # belongs to a case erased under the retention policy; either way it was not stored.
     seq: int | None
     erased: bool = False
+    # Set when the authority rule refused it (fieldapp/domain/authority.py): not stored.
+    refused: Decision | None = None
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,10 @@ class Storage(Protocol):
         """Spend a one-time code on a new device; None if the code is unknown, used or expired."""
         ...
 
+    def enrolment_failures(self, address: str, *, since: datetime) -> list[str]:
+        """When each failed enrolment from this address since `since` happened, oldest first."""
+        ...
+
     def caller(
         self, token_hash: str, *, now: datetime, address: str | None = None
     ) -> Caller | None:
@@ -162,6 +169,11 @@ class Storage(Protocol):
         self, caller: Caller, token_hash: str, *, now: datetime, address: str | None
     ) -> None:
         """Issue a new token to the caller's device; the one in use works until it is used."""
+        ...
+
+    def order_wipe(self, caller: Caller, *, now: datetime, address: str | None) -> None:
+        """The laptop marked for wiping is told so: from now on its token is dead (the
+        device is revoked)."""
         ...
 
     def request_rotation(self, device_id: str, *, now: datetime, actor: str) -> Device | None:
@@ -182,8 +194,10 @@ class Storage(Protocol):
         received_at: datetime,
         address: str | None,
         rejected: int,
+        authority: AuthorityTable | None = None,
     ) -> list[PushOutcome]:
-        """Store each new event once, in one transaction; one outcome per event, in order."""
+        """Store each new event the authority rule allows once, in one transaction; one
+        outcome per event, in order. `authority` defaults to resources/authority.json."""
         ...
 
     def pull(

@@ -62,6 +62,15 @@ def record_arrivals(tx: Tx, arrivals: Sequence[tuple[int, Event]]) -> None:
         "ON CONFLICT (officer, event_seq) DO NOTHING",
         (first_seq,),
     )
+    # (f): a correction or retraction reaches the author of the record it changes, who is
+    # told who changed it, when and why (fieldapp.domain.projection: changed_by_another).
+    tx.execute(
+        "INSERT INTO feed (officer, event_seq) SELECT reader.collar, e.seq FROM events e "
+        "JOIN events t ON t.id = e.target_id JOIN officers reader ON reader.collar = t.author "
+        "WHERE e.seq >= ? AND e.target_id IS NOT NULL AND reader.role <> 'admin' "
+        "ORDER BY e.seq ON CONFLICT (officer, event_seq) DO NOTHING",
+        (first_seq,),
+    )
     # (b), (c), (e): one statement per reader rather than one row per event and reader.
     arrived_in: dict[str, set[str]] = defaultdict(set)
     for _, event in arrivals:

@@ -148,6 +148,28 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX feed_event ON feed (event_seq)",
         ),
     ),
+    Migration(
+        3,
+        "laptops' own device names, failed enrolment guesses",
+        (
+            # A name a laptop gave itself before enrolment belongs to the officer who first
+            # pushed a record under it (central/storage/authority.py).
+            """CREATE TABLE device_names (
+                name TEXT PRIMARY KEY,
+                collar TEXT NOT NULL,
+                device_id TEXT NOT NULL,
+                first_seen TEXT NOT NULL
+            )""",
+            # Failed enrolment guesses, counted here so every endpoint process sees them and a
+            # restart does not forget them.
+            """CREATE TABLE enrolment_failures (
+                id {serial},
+                address TEXT NOT NULL,
+                at TEXT NOT NULL
+            )""",
+            "CREATE INDEX enrolment_failures_address ON enrolment_failures (address, at)",
+        ),
+    ),
 )
 
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
+from central.storage import authority as authorities
 from central.storage import feed, retention
 from central.storage.base import (
     AccessEntry,
@@ -23,8 +24,10 @@ from central.storage.base import (
 )
 from central.storage.database import Backend, Tx
 from central.storage.migrations import migrate
+from fieldapp.domain.authority import AuthorityTable, Decision
 from fieldapp.domain.events import Event
 from fieldapp.domain.problems import format_utc
+from fieldapp.resources import load_authority
 
 
 def _device(row: Sequence[Any]) -> Device:
@@ -172,6 +175,20 @@ class SqlStorage:
                 "WHERE code_hash = ? AND used_at IS NULL",
                 (stamp, device_id, code_hash),
             ):
+                tx.execute(
+                    "INSERT INTO enrolment_failures (address, at) VALUES (?, ?)",
+                    (address or "unknown", stamp),
+                )
+                _log(
+                    tx,
+                    at=now,
+                    action="enrol_failed",
+                    category="alteration",
+                    officer=None,
+                    device_id=None,
+                    address=address,
+                    detail={},
+                )
                 return None
             tx.execute(
                 "INSERT INTO devices (device_id, collar, name, token_hash, status, enrolled_at, "
@@ -193,6 +210,14 @@ class SqlStorage:
                 detail={"device_name": device_name},
             )
         return _officer(found) if found else None
+
+    def enrolment_failures(self, address: str, *, since: datetime) -> list[str]:
+        with self.backend.transaction("read") as tx:
+            rows = tx.query(
+                "SELECT at FROM enrolment_failures WHERE address = ? AND at >= ? ORDER BY at",
+                (address, format_utc(since)),
+            )
+        return [row[0] for row in rows]
 
     def caller(
         self, token_hash: str, *, now: datetime, address: str | None = None
@@ -258,6 +283,26 @@ class SqlStorage:
                 address=address,
                 detail={"replaced_unused": bool(pending and pending[0])},
             )
+
+    def order_wipe(self, caller: Caller, *, now: datetime, address: str | None) -> None:
+        device_id = caller.device.device_id
+        with self.backend.transaction("log") as tx:
+            # The token column is unique and never empty: a value no digest can equal.
+            if tx.execute(
+                "UPDATE devices SET status = 'revoked', token_hash = ?, next_token_hash = NULL "
+                "WHERE device_id = ? AND status = 'wipe'",
+                (f"wiped:{device_id}", device_id),
+            ):
+                _log(
+                    tx,
+                    at=now,
+                    action="wipe_ordered",
+                    category="alteration",
+                    officer=caller.officer.collar,
+                    device_id=device_id,
+                    address=address,
+                    detail={},
+                )
 
     def request_rotation(self, device_id: str, *, now: datetime, actor: str) -> Device | None:
         with self.backend.transaction("log") as tx:
@@ -330,8 +375,10 @@ class SqlStorage:
         received_at: datetime,
         address: str | None,
         rejected: int,
+        authority: AuthorityTable | None = None,
     ) -> list[PushOutcome]:
         stamp = format_utc(received_at)
+        table = authority or load_authority()
         with self.backend.transaction("write") as tx:
             known: dict[str, tuple[int, str]] = {
                 row[0]: (int(row[1]), row[2])
@@ -347,6 +394,15 @@ class SqlStorage:
                     fresh.append(event)
             erased = retention.refuse_erased(tx, fresh)
             fresh = [event for event in fresh if event.id not in erased]
+            refused: dict[str, Decision] = {
+                event.id: decision
+                for event, decision in zip(
+                    fresh, authorities.authorise(tx, caller, fresh, table), strict=True
+                )
+                if not decision.allowed
+            }
+            fresh = [event for event in fresh if event.id not in refused]
+            authorities.remember_devices(tx, caller, fresh, stamp)
             seqs = tx.insert_returning(
                 "INSERT INTO events (id, type, aggregate_id, author, target_id, pushed_by, "
                 "digest, body, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
@@ -370,7 +426,9 @@ class SqlStorage:
             feed.record_arrivals(tx, list(zip(seqs, fresh, strict=True)))
 
             outcomes = [
-                PushOutcome(event.id, None, erased=True)
+                PushOutcome(event.id, None, refused=refused[event.id])
+                if event.id in refused
+                else PushOutcome(event.id, None, erased=True)
                 if event.id in erased
                 else PushOutcome(event.id, known[event.id][0])
                 if known[event.id][1] == event.digest
@@ -392,9 +450,20 @@ class SqlStorage:
                         {o.event_id for o in outcomes if o.seq is not None} - new_ids
                     ),
                     "conflicting": sorted(
-                        {o.event_id for o in outcomes if o.seq is None and not o.erased}
+                        {
+                            o.event_id
+                            for o in outcomes
+                            if o.seq is None and not o.erased and o.refused is None
+                        }
                     ),
                     "erased": sorted(erased),
+                    # Who tried what, and why it was refused (the rule in authority.json).
+                    "refused": [
+                        {"id": event.id, "type": event.type.value,
+                         "aggregate_id": event.aggregate_id, "code": refused[event.id].code}
+                        for event in events
+                        if event.id in refused
+                    ],
                     "rejected": rejected,
                 },
             )

@@ -31,7 +31,7 @@ from fieldapp.domain.events import (
     VcasOffer,
     corrected_payload,
 )
-from fieldapp.domain.policy import SchedulePolicy
+from fieldapp.domain.policy import SchedulePolicy, london_date
 from fieldapp.domain.referral import StepView, derive_referral
 from fieldapp.domain.schedule import CallbackTask, derive_task
 from fieldapp.domain.views import (
@@ -111,7 +111,14 @@ def _effective(events: Mapping[str, Event]) -> tuple[list[Event], list[Conflict]
     for e in events.values():
         if isinstance(e.payload, EventCorrected) and e.id not in voided:
             corrections[e.payload.target_id].append(e)
-    conflicts: list[Conflict] = []
+    conflicts: list[Conflict] = [
+        _changed_by_another(e, events[e.payload.target_id], "marked a record as entered in error")
+        for e in events.values()
+        if isinstance(e.payload, EnteredInError)
+        and e.payload.target_id in voided
+        and events[e.payload.target_id].aggregate_id == e.aggregate_id
+        and events[e.payload.target_id].author != e.author
+    ]
     result: list[Event] = []
     for e in events.values():
         if e.id in voided or e.type in (EventType.EVENT_CORRECTED, EventType.ENTERED_IN_ERROR):
@@ -122,6 +129,9 @@ def _effective(events: Mapping[str, Event]) -> tuple[list[Event], list[Conflict]
             and isinstance(c.payload, EventCorrected)
             and c.payload.target_type == e.type.value
         ]
+        conflicts.extend(
+            _changed_by_another(c, e, "corrected a record") for c in fixes if c.author != e.author
+        )
         if fixes:
             winner = max(fixes, key=order_key)
             assert isinstance(winner.payload, EventCorrected)
@@ -144,6 +154,20 @@ def _effective(events: Mapping[str, Event]) -> tuple[list[Event], list[Conflict]
         result.append(e)
     result.sort(key=order_key)
     return result, conflicts
+
+
+def _changed_by_another(change: Event, target: Event, what: str) -> Conflict:
+    """Another officer corrected or retracted someone's record: never silently. The author's
+    and the OIC's laptops list who, when and why, as a conflict the OIC can confirm."""
+    payload = change.payload
+    reason = payload.reason if isinstance(payload, EventCorrected | EnteredInError) else ""
+    when = london_date(change.occurred_at).strftime("%d/%m/%Y")
+    return Conflict.of(
+        "changed_by_another_officer",
+        target.aggregate_id,
+        [change.id, target.id],
+        f"{change.author} {what} (recorded by {target.author}) on {when}: {reason}",
+    )
 
 
 class _Merges:

@@ -60,10 +60,23 @@ class UnlockThrottle:
         data = {"failures": counts.failures, "last": counts.last, "recent": list(counts.recent)}
         atomic_write(self.path, json.dumps(data).encode() + b"\n")
 
-    def wait_seconds(self) -> float:
-        """How long before the next attempt is allowed (0 if it is allowed now)."""
+    def _read_now(self) -> tuple[_Counts, float]:
+        """The counts, with any time later than now brought back to now (and kept so): a
+        clock that ran ahead and was corrected must not lock the officer out until real
+        time catches up with it. Brought back, not dropped, so the wait is never shortened
+        by more than the clock moved."""
         counts = self._read()
         now = self.clock().timestamp()
+        if counts.last > now or any(t > now for t in counts.recent):
+            counts = _Counts(
+                counts.failures, min(counts.last, now), tuple(min(t, now) for t in counts.recent)
+            )
+            self._write(counts)
+        return counts, now
+
+    def wait_seconds(self) -> float:
+        """How long before the next attempt is allowed (0 if it is allowed now)."""
+        counts, now = self._read_now()
         # A clock set backwards must not shorten the wait.
         wait = delay_after(counts.failures) - max(0.0, now - counts.last)
         recent = [t for t in counts.recent if now - t < WINDOW_SECONDS]
@@ -77,8 +90,7 @@ class UnlockThrottle:
         wait = self.wait_seconds()
         if wait > 0:
             raise TooManyAttempts(wait)
-        counts = self._read()
-        now = self.clock().timestamp()
+        counts, now = self._read_now()
         recent = (*(t for t in counts.recent if now - t < WINDOW_SECONDS), now)
         self._write(_Counts(counts.failures + 1, now, recent))
 

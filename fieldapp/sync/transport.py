@@ -1,13 +1,21 @@
 """The thin I/O half of sync: HTTPS requests to the endpoint, verified, nothing else.
 
-TLS is verified against the operating system's trust store (truststore) or a force CA bundle,
-optionally pinned to the server certificate's SHA-256 fingerprint. There is no way to turn
-verification off, and plain HTTP is refused.
+TLS is verified against the operating system's trust store or a force CA bundle, optionally
+pinned to the server certificate's SHA-256 fingerprint. There is no way to turn verification
+off, and plain HTTP is refused.
+
+Only those are trusted: not SSL_CERT_FILE / SSL_CERT_DIR (OpenSSL and truststore read them),
+not REQUESTS_CA_BUNDLE, not requests' own certifi bundle. On Linux the OS store is read from
+the distributions' fixed paths; on Windows and macOS truststore asks the OS, which reads no
+environment. A pin is checked after the handshake, which has already verified the chain and
+the host name (urllib3's own pin check would turn the host-name check off).
 """
 
 from __future__ import annotations
 
+import hashlib
 import ssl
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -40,24 +48,76 @@ class Response:
 
 
 class _VerifiedAdapter(HTTPAdapter):
-    def __init__(self, context: ssl.SSLContext, pin: str | None) -> None:
+    def __init__(self, context: ssl.SSLContext) -> None:
         self._context = context
-        self._pin = pin
         super().__init__(max_retries=0)
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         kwargs["ssl_context"] = self._context
-        if self._pin:
-            # urllib3 compares the whole DER certificate's digest after the handshake.
-            kwargs["assert_fingerprint"] = self._pin
         super().init_poolmanager(*args, **kwargs)
 
+    def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
+        # requests would add its certifi bundle to the context: trust only what ours holds.
+        conn.cert_reqs = "CERT_REQUIRED"
+        conn.ca_certs = None
+        conn.ca_cert_dir = None
 
-def ssl_context(ca_bundle: str | None) -> ssl.SSLContext:
-    if ca_bundle:
-        context = ssl.create_default_context(cafile=ca_bundle)
+
+# Where Linux distributions keep the OS trust store (Debian/Ubuntu, Fedora/RHEL, openSUSE,
+# Alpine, ...), in the order truststore looks, less the environment variables it reads first.
+_LINUX_CA_FILES = (
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/ca-bundle.pem",
+    "/etc/pki/tls/cacert.pem",
+    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+    "/etc/ssl/cert.pem",
+)
+
+
+def _trust_os_store(context: ssl.SSLContext) -> None:
+    if not sys.platform.startswith("linux"):
+        context.load_default_certs()  # the Windows store (a pinned context off Linux)
+        return
+    for path in _LINUX_CA_FILES:
+        try:
+            context.load_verify_locations(cafile=path)
+            return
+        except (FileNotFoundError, ssl.SSLError):
+            continue
+
+
+class _PinnedContext(ssl.SSLContext):
+    """Verifies as usual (chain and host name), then compares the certificate's digest."""
+
+    pin: str
+
+    def wrap_socket(self, *args: Any, **kwargs: Any) -> ssl.SSLSocket:
+        sock = super().wrap_socket(*args, **kwargs)
+        der = sock.getpeercert(binary_form=True) or b""
+        if hashlib.sha256(der).hexdigest() != self.pin:
+            sock.close()
+            raise ssl.SSLCertVerificationError(
+                "the server's certificate is not the one this laptop was enrolled with"
+            )
+        return sock
+
+
+def ssl_context(ca_bundle: str | None, pin_sha256: str | None = None) -> ssl.SSLContext:
+    if pin_sha256:
+        pinned = _PinnedContext(ssl.PROTOCOL_TLS_CLIENT)
+        pinned.pin = pin_sha256.replace(":", "").lower()
+        context: ssl.SSLContext = pinned
+    elif ca_bundle or sys.platform.startswith("linux"):
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     else:
-        context = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # asks the OS itself
+    if ca_bundle:
+        context.load_verify_locations(cafile=ca_bundle)
+    elif not isinstance(context, truststore.SSLContext):
+        _trust_os_store(context)
+    context.check_hostname = True
+    context.verify_mode = ssl.CERT_REQUIRED
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     return context
 
@@ -81,7 +141,7 @@ class Transport:
         self.clock = clock
         self.session = requests.Session()
         self.session.trust_env = False  # no proxy or CA bundle from the environment
-        self.session.mount("https://", _VerifiedAdapter(ssl_context(ca_bundle), pin_sha256))
+        self.session.mount("https://", _VerifiedAdapter(ssl_context(ca_bundle, pin_sha256)))
         if token:
             self.set_token(token)
 

@@ -422,6 +422,7 @@ class FollowUpsPage(QWidget):
         if row.status in FINISHED:
             self.session.notify("That call-back is already finished.")
             return
+        self.session.consulted("household", row.household_id, "opened for a call-back")
         about = f"Occurrence {row.reference}, {row.postcode}: call-back due {day(row.due)}."
         self.record_callback.emit(row.household_id, about)
 

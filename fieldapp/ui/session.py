@@ -143,6 +143,11 @@ class Session(QObject):
         identity, clock = self.identity, self.clock
         self.worker.run(lambda store: record(store, capture, identity, clock()), done, failed)
 
+    def consulted(self, kind: str, subject_id: str, detail: str = "opened") -> None:
+        """The officer opened a record: a consultation entry in the local access log
+        (DPA 2018 Part 3 s.62). Every view that opens one record calls this."""
+        self.worker.run(lambda store: store.note_consultation(kind, subject_id, detail))
+
     def save_draft(self, key: str, text: str) -> None:
         self.worker.run(lambda store: store.save_draft(key, text))
 

@@ -16,6 +16,7 @@ import uuid6
 import uvicorn
 
 from central import security
+from central.serving import GuardedH11Protocol
 from central.storage.base import Caller, Officer, Role
 from central.storage.sql import SqlStorage
 from fieldapp.domain.events import Event, EventType, Rules, make_event
@@ -57,7 +58,7 @@ class Events:
     """Builds valid events as a laptop would, with make_event and UUIDv7 ids."""
 
     now: datetime = START
-    device_id: str = "dev_test"
+    device_id: str = ""  # "": each author's own laptop, dev_<collar>
     made: list[Event] = field(default_factory=list)
 
     def make(
@@ -71,7 +72,7 @@ class Events:
             occurred_at=self.now - timedelta(hours=1),
             recorded_at=self.now - timedelta(minutes=50),
             author=author,
-            device_id=self.device_id,
+            device_id=self.device_id or f"dev_{author}",
             rules=Rules(CATALOGUE, now=self.now, future_tolerance=timedelta(hours=24)),
         )
         self.made.append(event)
@@ -164,7 +165,10 @@ def issue_code(storage: SqlStorage, collar: str, now: datetime = START) -> str:
 class LiveServer:
     """uvicorn serving an app on 127.0.0.1 in a thread, on a port the OS picked."""
 
-    def __init__(self, app: Any, *, certfile: str | None = None, keyfile: str | None = None):
+    def __init__(
+        self, app: Any, *, certfile: str | None = None, keyfile: str | None = None,
+        http: Any = GuardedH11Protocol,
+    ):
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind(("127.0.0.1", 0))
@@ -176,6 +180,7 @@ class LiveServer:
             ssl_certfile=certfile, ssl_keyfile=keyfile, access_log=False,
             # A client that gave up mid-handshake must not hold the shutdown open.
             timeout_graceful_shutdown=2,
+            http=http,
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(

@@ -118,20 +118,30 @@ def test_requests_without_a_known_token_are_refused(client: TestClient) -> None:
             assert answer.json()["error"] in ("unauthenticated", "unknown_token")
 
 
-def test_a_revoked_laptop_is_refused_and_a_wiping_one_may_only_push(
+def test_a_revoked_laptop_is_refused_and_a_wiping_one_is_told_once_then_dead(
     client: TestClient, storage: SqlStorage
 ) -> None:
     device = enrol(client, storage, "100")
     storage.set_device_status(device["device_id"], "wipe", now=START, actor="test")
     event = Events().occurrence("100", oic="100", district="Leeds")
     pushed = client.post("/v1/push", json={"events": [event.to_dict()]}, headers=auth(device))
-    assert pushed.status_code == 200 and pushed.json()["device_status"] == "wipe"
-    assert len(pushed.json()["accepted"]) == 1
-    body = assert_error(client.get("/v1/pull", headers=auth(device)), 403, "device_wipe")
+    body = assert_error(pushed, 403, "device_wipe")
     assert body["device_status"] == "wipe"
-    storage.set_device_status(device["device_id"], "revoked", now=START, actor="test")
+    with storage.backend.transaction("read") as tx:
+        assert tx.query("SELECT id FROM events") == []
+    # The order was given: the token is dead for push, pull and rotation alike.
     for answer in (client.get("/v1/pull", headers=auth(device)),
-                   client.post("/v1/push", json={"events": []}, headers=auth(device))):
+                   client.post("/v1/push", json={"events": []}, headers=auth(device)),
+                   client.post("/v1/rotate", headers=auth(device))):
+        assert_error(answer, 401, "unknown_token")
+    assert [e.action for e in storage.access_log()][-1] == "wipe_ordered"
+    other = enrol(client, storage, "100")
+    storage.set_device_status(other["device_id"], "wipe", now=START, actor="test")
+    assert_error(client.post("/v1/rotate", headers=auth(other)), 403, "device_wipe")
+    revoked = enrol(client, storage, "100")
+    storage.set_device_status(revoked["device_id"], "revoked", now=START, actor="test")
+    for answer in (client.get("/v1/pull", headers=auth(revoked)),
+                   client.post("/v1/push", json={"events": []}, headers=auth(revoked))):
         assert_error(answer, 401, "device_revoked")
 
 
@@ -189,7 +199,13 @@ def test_a_batch_is_judged_event_by_event(client: TestClient, storage: SqlStorag
         ids = {row[0] for row in tx.query("SELECT id FROM events")}
     assert ids == {occ.id, good.id}
     log = [e for e in storage.access_log() if e.action == "push"][-1]
-    assert log.detail["rejected"] == 4 and log.detail["conflicting"] == [occ.id]
+    assert log.detail["rejected"] == 3 and log.detail["conflicting"] == [occ.id]
+    assert [r["code"] for r in rejected] == [
+        "invalid_record", "invalid_record", "wrong_author", "id_conflict", "invalid_record"
+    ]
+    assert [(r["id"], r["code"]) for r in log.detail["refused"]] == [
+        (someone_else.id, "wrong_author")
+    ]
 
 
 def test_events_are_judged_against_the_server_clock(
@@ -410,10 +426,13 @@ def test_a_broken_schema_is_a_500_that_reveals_and_logs_no_payload(
     device = enrol(client, storage, "100")
     with storage.backend.transaction("write") as tx:
         tx.execute("DROP TABLE scope_edges")
-    household = Events().household("100", "018f0000-0000-7000-8000-000000000001")
+    make = Events()
+    occurrence = make.occurrence("100", oic="100", district="Leeds")
+    household = make.household("100", occurrence.aggregate_id)
     secret = household.to_dict()["payload"]["address"]
     with caplog.at_level(logging.DEBUG):
-        answer = client.post("/v1/push", json={"events": [household.to_dict()]},
+        answer = client.post("/v1/push", json={"events": [occurrence.to_dict(),
+                                                          household.to_dict()]},
                              headers=auth(device))
     assert_error(answer, 500, "internal_error")
     out, err = capfd.readouterr()
@@ -443,3 +462,36 @@ def test_unknown_parameters_are_refused(client: TestClient, storage: SqlStorage)
                         headers=auth(device))
     problems = assert_error(answer, 422, "invalid_request")["problems"]
     assert problems == [{"field": "curser", "message": "Unknown parameter: leave it out."}]
+
+
+def test_wrong_enrolment_codes_are_counted_across_processes_and_restarts(
+    storage: SqlStorage, database_url: str, clock: FakeClock
+) -> None:
+    from central.storage import open_storage
+
+    relaxed = Settings(rate_burst=1000, enrol_burst=1000)
+    others = [open_storage(database_url) for _ in range(2)]
+    try:
+        first, second = (TestClient(create_app(s, settings=relaxed, clock=clock))
+                         for s in others)
+        wrong = {"code": "ABCD-EFGH-JKLM", "device_name": "Laptop"}
+        for n in range(10):
+            answer = (first if n % 2 else second).post("/v1/enrol", json=wrong)
+            assert_error(answer, 403, "invalid_enrolment_code")
+        for app in (first, second):
+            assert_error(app.post("/v1/enrol", json=wrong), 429, "rate_limited")
+        # A restarted endpoint remembers; a right code is refused too until the window passes.
+        add_officer(storage, "100")
+        code = issue_code(storage, "100")
+        restarted = TestClient(create_app(storage, settings=relaxed, clock=clock))
+        refused = restarted.post("/v1/enrol", json={"code": code, "device_name": "Laptop"})
+        assert_error(refused, 429, "rate_limited")
+        assert 0 < int(refused.headers["Retry-After"]) <= 3601
+        clock.advance(3601)
+        assert restarted.post(
+            "/v1/enrol", json={"code": code, "device_name": "Laptop"}
+        ).status_code == 200
+        assert sum(e.action == "enrol_failed" for e in storage.access_log()) == 10
+    finally:
+        for s in others:
+            s.close()

@@ -36,6 +36,14 @@ class World:
             )
             assert outcome[0].seq is not None
 
+    def refused(self, event: Event) -> str:
+        """Push one event the authority rule must refuse; its code."""
+        outcome = self.storage.push(
+            self.pushers[event.author], [event], received_at=START, address=None, rejected=0
+        )
+        assert outcome[0].seq is None and outcome[0].refused is not None
+        return outcome[0].refused.code
+
     def pull(self, collar: str) -> set[str]:
         """Pull from the officer's saved cursor, as a laptop does; all ever received."""
         ids, self.cursors[collar] = pull_all(
@@ -69,25 +77,26 @@ def test_authors_and_their_team_see_their_events_and_no_one_else(world: World) -
         assert world.pull(outsider) == set(), outsider
 
 
-def test_out_of_order_arrival_reaches_the_oic_after_the_cursor_passed(world: World) -> None:
+def test_records_about_a_case_not_yet_stored_are_refused_and_what_follows_reaches_the_oic(
+    world: World,
+) -> None:
     occ_id = "018f0000-0000-7000-8000-000000000001"
-    household = world.events.household("C1", occ_id)
-    offer = world.events.offer("C1", household.aggregate_id)
     occurrence = world.events.occurrence("A1", oic="B1", district="Bradford", occ=occ_id)
-
-    world.push(offer)
+    household = world.events.household("A1", occ_id)
+    offer = world.events.offer("A1", household.aggregate_id)
+    assert world.refused(offer) == "not_found"
+    assert world.refused(household) == "not_found"
     assert world.pull("B1") == set()
-    world.push(household)
-    assert world.pull("B1") == set()
-    # The OIC's cursor is now past the offer and the household; they still arrive.
     world.push(occurrence)
-    assert world.pull("B1") == {offer.id, household.id, occurrence.id}
-    later = world.events.callback("C1", household.aggregate_id)
+    assert world.pull("B1") == {occurrence.id}
+    # The OIC's cursor is now past the occurrence; what is recorded under it still arrives.
+    world.push(household, offer)
+    assert world.pull("B1") == {occurrence.id, household.id, offer.id}
+    later = world.events.callback("B1", household.aggregate_id)
     world.push(later)
-    assert world.pull("B1") == {offer.id, household.id, occurrence.id, later.id}
-    assert world.pull("SUPB") == {offer.id, household.id, occurrence.id, later.id}
+    assert world.pull("SUPB") == {occurrence.id, household.id, offer.id, later.id}
     assert world.pull("SUPL") == set()
-    assert world.pull("A2") == {occurrence.id}
+    assert world.pull("A2") == {occurrence.id, household.id, offer.id}
 
 
 def test_a_corrected_oic_sees_the_whole_occurrence_and_the_old_one_keeps_it(
@@ -105,26 +114,26 @@ def test_a_corrected_oic_sees_the_whole_occurrence_and_the_old_one_keeps_it(
     assert world.pull("B1") == everything
 
 
-def test_a_correction_before_its_target_takes_effect_when_the_target_arrives(
+def test_a_correction_before_its_target_is_refused_and_counts_once_sent_again(
     world: World,
 ) -> None:
     occurrence = world.events.occurrence("A1", oic="A1", district="Nowhere")
-    correction = world.events.correct_occurrence("A1", occurrence, oic="C1", district="Leeds")
-    world.push(correction)
-    assert world.pull("C1") == set() and world.pull("SUPL") == set()
-    world.push(occurrence)
+    correction = world.events.correct_occurrence("A1", occurrence, oic="C1", district="Nowhere")
+    assert world.refused(correction) == "not_found"
+    assert world.pull("C1") == set()
+    world.push(occurrence, correction)
     assert world.pull("C1") == {occurrence.id, correction.id}
-    assert world.pull("SUPL") == {occurrence.id, correction.id}
 
 
-def test_a_correction_filed_under_another_aggregate_grants_nothing(world: World) -> None:
+def test_a_correction_filed_under_another_aggregate_is_refused(world: World) -> None:
     mine = world.events.occurrence("C1", oic="C1", district="Bradford")
     theirs = world.events.occurrence("A1", oic="A1", district="Nowhere")
     # C1 files a "correction" of A1's occurrence under C1's own occurrence, naming C1 as OIC.
     forged = world.events.correct_occurrence("C1", theirs, oic="C1", district="Bradford")
     payload = {k: v for k, v in forged.to_dict()["payload"].items() if k != "occurred_at"}
     forged = world.events.make(forged.type, mine.aggregate_id, payload, "C1")
-    world.push(mine, theirs, forged)
+    world.push(mine, theirs)
+    assert world.refused(forged) == "wrong_record"
     assert theirs.id not in world.pull("C1")
 
 
@@ -153,15 +162,17 @@ def test_a_reassigned_household_is_visible_to_its_new_officer_only(world: World)
 
 
 def test_a_merged_household_follows_the_one_it_was_merged_into(world: World) -> None:
-    occurrence = world.events.occurrence("A1", oic="B1", district="Nowhere")
+    occurrence = world.events.occurrence("A1", oic="B1", district="Leeds")
     kept = world.events.household("A1", occurrence.aggregate_id)
-    stray = world.events.household("C1", "018f0000-0000-7000-8000-0000000000ff")
+    elsewhere = world.events.occurrence("C1", oic="B1", district="Bradford")
+    stray = world.events.household("C1", elsewhere.aggregate_id)
     stray_offer = world.events.offer("C1", stray.aggregate_id)
-    world.push(occurrence, kept, stray, stray_offer)
-    assert stray.id not in world.pull("B1")
-    merge = world.events.merge("A1", kept.aggregate_id, stray.aggregate_id)
+    world.push(occurrence, kept, elsewhere, stray, stray_offer)
+    assert stray.id not in world.pull("SUPL")
+    # B1, OIC of both, sees both and may merge them; a supervisor of Leeds then sees it too.
+    merge = world.events.merge("B1", kept.aggregate_id, stray.aggregate_id)
     world.push(merge)
-    assert {stray.id, stray_offer.id, merge.id, kept.id} <= world.pull("B1")
+    assert {stray.id, stray_offer.id, merge.id, kept.id} <= world.pull("SUPL")
 
 
 def test_supervisors_see_their_district_and_officers_do_not(world: World) -> None:
@@ -188,7 +199,10 @@ def test_officers_registered_later_get_what_they_may_already_see(world: World) -
 def test_admins_pull_nothing_even_when_named(world: World) -> None:
     occurrence = world.events.occurrence("A1", oic="ADM", district="Leeds")
     household = world.events.household("A1", occurrence.aggregate_id)
-    world.push(occurrence, household, world.events.reassign("A1", household.aggregate_id, "ADM"))
+    world.push(occurrence, household)
+    assert world.refused(world.events.reassign("A1", household.aggregate_id, "ADM")) == (
+        "not_allowed"
+    )
     assert world.pull("ADM") == set()
 
 

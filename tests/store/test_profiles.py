@@ -147,6 +147,25 @@ def test_a_clock_set_back_does_not_shorten_the_wait(home: Path) -> None:
     assert profiles.wait_seconds("1234") == 4.0
 
 
+def test_failures_while_the_clock_ran_ahead_do_not_lock_out_after_it_is_corrected(
+    home: Path,
+) -> None:
+    clock = FakeClock()
+    profiles = cheap_profiles(home, clock)
+    profiles.create("1234", PASSPHRASE).close()
+    clock.advance(86_400)  # a day ahead
+    for _ in range(10):
+        clock.advance(profiles.wait_seconds("1234"))
+        with pytest.raises(WrongPassphrase):
+            profiles.unlock("1234", "wrong-passphrase-1")
+    clock.advance(-86_400 - 600)  # corrected, to before the first failure
+    # The stored times are brought back to now: the wait is as long as it was, not a day.
+    assert 0 < profiles.wait_seconds("1234") <= 300
+    clock.advance(300)
+    assert cheap_profiles(home, clock).wait_seconds("1234") == 0
+    profiles.unlock("1234", PASSPHRASE).close()
+
+
 def test_an_attempt_counts_even_if_the_app_dies_while_checking(home: Path) -> None:
     clock = FakeClock()
     profiles = cheap_profiles(home, clock)

@@ -2,6 +2,7 @@
 
 import hashlib
 import ssl
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -81,3 +82,40 @@ def test_admin_enrol_with_a_pin(
     with profiles(tmp_path).unlock("6001", PASSPHRASE) as store:
         assert store.get_setting("sync.pin_sha256") == server_fingerprint(certs)
         assert store.get_setting("sync.token")
+
+
+@pytest.mark.parametrize("variable", ["SSL_CERT_FILE", "SSL_CERT_DIR"])
+def test_openssl_environment_ca_is_not_trusted(
+    central: Central, monkeypatch: pytest.MonkeyPatch, certs: Certificates, tmp_path: Path,
+    variable: str,
+) -> None:
+    # A CA the OS store does not hold, offered through OpenSSL's own variables.
+    if variable == "SSL_CERT_DIR":
+        folder = tmp_path / "hostile"
+        folder.mkdir()
+        pem = Path(certs.ca).read_text()
+        subject_hash = subprocess.run(
+            ["openssl", "x509", "-hash", "-noout", "-in", certs.ca],
+            check=True, capture_output=True, text=True,
+        ).stdout.strip()
+        (folder / f"{subject_hash}.0").write_text(pem)
+        monkeypatch.setenv(variable, str(folder))
+    else:
+        monkeypatch.setenv(variable, certs.ca)
+    with pytest.raises(requests.exceptions.SSLError):
+        Transport(central.url).request("GET", "/v1/health")
+    with pytest.raises(requests.exceptions.SSLError):
+        Transport(central.url, pin_sha256=server_fingerprint(certs)).request("GET", "/v1/health")
+
+
+def test_a_pin_does_not_turn_off_the_host_name_check(
+    central: Central, certs: Certificates
+) -> None:
+    # The certificate names 127.0.0.1 only: "localhost" reaches the same server, pin and CA
+    # right, and must still be refused.
+    wrong_name = central.url.replace("127.0.0.1", "localhost")
+    pinned = Transport(wrong_name, ca_bundle=certs.ca, pin_sha256=server_fingerprint(certs))
+    with pytest.raises(requests.exceptions.SSLError):
+        pinned.request("GET", "/v1/health")
+    assert Transport(central.url, ca_bundle=certs.ca, pin_sha256=server_fingerprint(
+        certs).upper()).request("GET", "/v1/health").status == 200

@@ -12,6 +12,7 @@ from ui_support import NOW, PASSPHRASE
 
 from fieldapp.domain.projection import State
 from fieldapp.store import Profiles, Store
+from fieldapp.store.access import Action
 from fieldapp.ui.followups_model import FollowUp
 from fieldapp.ui.followups_page import FollowUpsPage, load_all, load_changed
 from fieldapp.ui.session import Session
@@ -113,3 +114,24 @@ def test_a_conflict_about_an_occurrence_is_named_by_its_reference(
     page.reload()
     qtbot.waitUntil(lambda: page.loaded and page.conflicts.count() == 1)
     assert page.conflicts.item(0).text().startswith("13/000777/26: An occurrence was recorded")
+
+
+def test_opening_a_call_back_is_logged_as_a_consultation(
+    qtbot: QtBot, session: Session
+) -> None:
+    o, h = new_id(), new_id()
+    session.run(lambda store: store.append([
+        occurrence(o, NOW, reference="13/000778/26"), household(h, o, NOW),
+        offer(h, "declined", NOW),
+    ]))
+    page = FollowUpsPage(session)
+    qtbot.addWidget(page)
+    page.reload()
+    qtbot.waitUntil(lambda: page.loaded and page.model.row_of(h) >= 0)
+    page.select(h)
+    with qtbot.waitSignal(page.record_callback):
+        page.record_button.click()
+    entries = session.worker.blocking(lambda store: store.access_log(subject_id=h))
+    assert [e.detail for e in entries if e.action is Action.CONSULTATION] == [
+        "opened for a call-back"
+    ]

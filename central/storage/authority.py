@@ -1,0 +1,117 @@
+"""The facts `fieldapp.domain.authority` decides a push from, read inside the push's write
+transaction (writers are serialised, so no other push changes them meanwhile).
+
+For the events of a batch: the records corrections and retractions name; every stored event
+of the aggregates they are about, of the occurrences those households are recorded under, and
+of households a merge names; which of those aggregates the pushing officer can already pull
+(any of its events in their feed); and which officer each device id named belongs to (an
+enrolled device's id, or a laptop's own name as first pushed by an officer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from central.storage.base import Caller
+from central.storage.database import Tx
+from fieldapp.domain.authority import Actor, AuthorityTable, Decision, Known, Record, settle
+from fieldapp.domain.events import (
+    EnteredInError,
+    Event,
+    EventCorrected,
+    HouseholdRecorded,
+    HouseholdsMerged,
+    Payload,
+    corrected_payload,
+    event_from_json,
+)
+
+
+def authorise(
+    tx: Tx, caller: Caller, events: Sequence[Event], table: AuthorityTable
+) -> list[Decision]:
+    """One decision per event, in order; the batch is decided as a whole (see `settle`)."""
+    if not events:
+        return []
+    named = {_target(e.payload) for e in events} - {""}
+    targets = {
+        row[0]: Record(row[0], row[1], row[2], row[3])
+        for row in tx.query_in(
+            "SELECT id, type, aggregate_id, author FROM events WHERE id IN ({in})", named
+        )
+    }
+    wanted = {key for e in events for key in (e.aggregate_id, *_names(e.payload))}
+    wanted |= {r.aggregate_id for r in targets.values()}
+    stored = _events_of(tx, wanted)
+    # The occurrences the stored households are recorded under (their OIC and district).
+    parents = {key for e in stored for key in _names(e.payload)} - wanted
+    stored += _events_of(tx, parents)
+    aggregates = wanted | parents
+    visible = {
+        row[0]
+        for row in tx.query_in(
+            "SELECT DISTINCT e.aggregate_id FROM events e JOIN feed f ON f.event_seq = e.seq "
+            "WHERE f.officer = ? AND e.aggregate_id IN ({in})",
+            aggregates,
+            before=(caller.officer.collar,),
+        )
+    }
+    names = {e.device_id for e in events}
+    devices = {
+        row[0]: row[1]
+        for row in tx.query_in(
+            "SELECT name, collar FROM device_names WHERE name IN ({in})", names
+        )
+    }
+    devices |= {
+        row[0]: row[1]
+        for row in tx.query_in(
+            "SELECT device_id, collar FROM devices WHERE device_id IN ({in})", names
+        )
+    }
+    officer = caller.officer
+    actor = Actor(officer.collar, officer.role, officer.team, officer.district)
+    known = Known(table, stored, visible=visible, records=targets.values(), devices=devices)
+    return settle(actor, events, known)
+
+
+def remember_devices(tx: Tx, caller: Caller, events: Iterable[Event], at: str) -> None:
+    """A laptop's own name for itself (made before it was enrolled) belongs from its first
+    accepted record on to the officer who sent it; enrolled devices' ids are known already."""
+    names = sorted({e.device_id for e in events} - {caller.device.device_id})
+    if names:
+        tx.insert_new(
+            "INSERT INTO device_names (name, collar, device_id, first_seen) VALUES {values} "
+            "ON CONFLICT (name) DO NOTHING RETURNING name",
+            [(name, caller.officer.collar, caller.device.device_id, at) for name in names],
+        )
+
+
+def _events_of(tx: Tx, aggregates: set[str]) -> list[Event]:
+    return [
+        event_from_json(row[0])
+        for row in tx.query_in(
+            "SELECT body FROM events WHERE aggregate_id IN ({in}) ORDER BY seq", aggregates
+        )
+    ]
+
+
+def _target(payload: Payload) -> str:
+    return payload.target_id if isinstance(payload, EventCorrected | EnteredInError) else ""
+
+
+def _names(payload: Payload) -> tuple[str, ...]:
+    """Other aggregates a record names: a household's occurrence, a merged household."""
+    if isinstance(payload, EventCorrected):
+        try:
+            payload = corrected_payload(payload)
+        except (TypeError, ValueError, KeyError):
+            return ()
+    if isinstance(payload, HouseholdRecorded):
+        return (payload.occurrence_id,)
+    if isinstance(payload, HouseholdsMerged):
+        return (payload.merged_id,)
+    return ()
+
+
+__all__ = ["authorise", "remember_devices"]

@@ -1,0 +1,308 @@
+"""Who may state a fact, through the HTTP API on both back ends: each attack of issue 15 by
+an ordinary officer on another team's case is refused with its code, stores nothing, widens
+nothing and changes nothing the victim or the Leeds supervisor sees; legitimate work still
+goes through."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from central_support import Events, FakeClock, add_officer, issue_code
+from fastapi.testclient import TestClient
+
+from central.app import create_app
+from central.config import Settings
+from central.storage.sql import SqlStorage
+from fieldapp.domain.events import Event, EventType, event_from_json
+from fieldapp.domain.projection import State, project
+from fieldapp.resources import load_policy
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+@pytest.fixture
+def client(storage: SqlStorage, clock: FakeClock) -> Iterator[TestClient]:
+    relaxed = Settings(rate_burst=1_000_000, enrol_burst=1_000_000)
+    with TestClient(create_app(storage, settings=relaxed, clock=clock)) as test_client:
+        yield test_client
+
+
+@dataclass
+class Laptop:
+    """One enrolled laptop: what it recorded, what it pulled."""
+
+    collar: str
+    token: str
+    device_id: str
+    cursor: str | None = None
+    held: dict[str, Event] = field(default_factory=dict)
+
+    @property
+    def state(self) -> State:
+        return project(self.held.values(), load_policy())
+
+
+class Force:
+    def __init__(self, client: TestClient, storage: SqlStorage) -> None:
+        self.client, self.storage = client, storage
+        self.laptops: dict[str, Laptop] = {}
+        self.make = Events()
+
+    def officer(self, collar: str, **kwargs: Any) -> Laptop:
+        add_officer(self.storage, collar, **kwargs)
+        answer = self.client.post(
+            "/v1/enrol", json={"code": issue_code(self.storage, collar), "device_name": "L"}
+        )
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        laptop = Laptop(collar, body["token"], body["device_id"])
+        self.laptops[collar] = laptop
+        return laptop
+
+    def headers(self, collar: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.laptops[collar].token}"}
+
+    def push(self, collar: str, *events: Event) -> dict[str, str]:
+        """Send; the refused ones' codes by id (every accepted one is held by the laptop)."""
+        answer = self.client.post(
+            "/v1/push", json={"events": [e.to_dict() for e in events]},
+            headers=self.headers(collar),
+        )
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        for event in events:
+            self.laptops[collar].held[event.id] = event
+        return {r["id"]: r["code"] for r in body["rejected"]}
+
+    def ok(self, collar: str, *events: Event) -> None:
+        assert self.push(collar, *events) == {}
+
+    def pull(self, collar: str) -> set[str]:
+        laptop = self.laptops[collar]
+        ids: set[str] = set()
+        while True:
+            params = {"cursor": laptop.cursor} if laptop.cursor else {}
+            answer = self.client.get("/v1/pull", params=params, headers=self.headers(collar))
+            assert answer.status_code == 200, answer.text
+            page = answer.json()
+            for item in page["items"]:
+                event = event_from_json(_canonical(item["event"]))
+                laptop.held[event.id] = event
+                ids.add(event.id)
+            laptop.cursor = page["cursor"]
+            if not page["more"]:
+                return ids
+
+    def uptake(self, collar: str) -> dict[str, Any]:
+        answer = self.client.get(
+            "/v1/figures/uptake", params={"from": "2026-01-01", "to": "2026-12-31"},
+            headers=self.headers(collar),
+        )
+        assert answer.status_code == 200, answer.text
+        return {k: v for k, v in answer.json().items() if "time" not in k}
+
+
+def _canonical(data: dict[str, Any]) -> str:
+    from fieldapp.domain.events import canonical_json
+
+    return canonical_json(data)
+
+
+@dataclass
+class Scene:
+    force: Force
+    b_case: list[Event]
+    occurrence: Event  # B's, in Bradford, B its OIC
+    household: Event
+    offer: Event  # declined: a call-back is due
+    a_occurrence: Event  # A's own, in Leeds
+    a_household: Event
+    shared: Event  # B's second occurrence, A's teammate A2 its OIC, A2's household under it
+
+
+@pytest.fixture
+def scene(client: TestClient, storage: SqlStorage) -> Scene:
+    force = Force(client, storage)
+    force.officer("A", team="TA", district="Leeds")
+    force.officer("A2", team="TA", district="Leeds")
+    force.officer("B", team="TB", district="Bradford")
+    force.officer("SL", team="TS", district="Leeds", role="supervisor")
+    make = force.make
+    occurrence = make.occurrence("B", oic="B", district="Bradford")
+    household = make.household("B", occurrence.aggregate_id)
+    offer = make.offer("B", household.aggregate_id, "declined")
+    shared = make.occurrence("B", oic="A2", district="Bradford")
+    b_case = [occurrence, household, offer, shared]
+    force.ok("B", *b_case)
+    a_occurrence = make.occurrence("A", oic="A", district="Leeds")
+    a_household = make.household("A", a_occurrence.aggregate_id)
+    force.ok("A", a_occurrence, a_household, make.offer("A", a_household.aggregate_id))
+    force.pull("A2")
+    teammate = make.household("A2", shared.aggregate_id)
+    force.ok("A2", teammate)
+    force.pull("A")
+    force.pull("B")
+    force.pull("SL")
+    return Scene(force, b_case, occurrence, household, offer, a_occurrence, a_household, shared)
+
+
+def _correct(make: Events, author: str, target: Event, payload: dict[str, Any]) -> Event:
+    return make.make(
+        EventType.EVENT_CORRECTED, target.aggregate_id,
+        {"target_id": target.id, "target_type": target.type.value, "payload": payload,
+         "reason": "Correction"},
+        author,
+    )
+
+
+def _occurrence_payload(target: Event, **changes: Any) -> dict[str, Any]:
+    return {**target.to_dict()["payload"], **changes}
+
+
+Attack = Callable[[Scene], list[tuple[Event, str]]]
+
+ATTACKS: dict[str, Attack] = {
+    "occurrence_recorded naming A as OIC": lambda s: [
+        (s.force.make.occurrence("A", oic="A", district="Bradford",
+                                 occ=s.occurrence.aggregate_id), "id_in_use"),
+    ],
+    "correction of B's occurrence naming A as OIC": lambda s: [
+        (_correct(s.force.make, "A", s.occurrence,
+                  _occurrence_payload(s.occurrence, oic="A")), "not_found"),
+    ],
+    "correction restating B's occurrence in Leeds": lambda s: [
+        (_correct(s.force.make, "A", s.occurrence,
+                  _occurrence_payload(s.occurrence, district="Leeds")), "not_found"),
+    ],
+    "task_reassigned of B's household to A": lambda s: [
+        (s.force.make.reassign("A", s.household.aggregate_id, "A"), "not_found"),
+    ],
+    "A's household absorbs B's": lambda s: [
+        (s.force.make.merge("A", s.a_household.aggregate_id, s.household.aggregate_id),
+         "not_found"),
+        (s.force.make.merge("A", s.household.aggregate_id, s.a_household.aggregate_id),
+         "not_found"),
+    ],
+    "household_recorded reusing B's household id": lambda s: [
+        (s.force.make.household("A", s.a_occurrence.aggregate_id,
+                                household=s.household.aggregate_id), "id_in_use"),
+    ],
+    "correction of B's household and retraction of B's offer": lambda s: [
+        (_correct(s.force.make, "A", s.household,
+                  {**s.household.to_dict()["payload"], "address": "1 Attacker Road, Leeds"}),
+         "not_found"),
+        (s.force.make.make(EventType.ENTERED_IN_ERROR, s.household.aggregate_id,
+                           {"target_id": s.offer.id, "reason": "Not needed"}, "A"),
+         "not_found"),
+    ],
+    "events naming another laptop": lambda s: [
+        (Events(device_id="dev_B").occurrence("A", oic="A", district="Leeds"), "wrong_device"),
+        (Events(device_id=s.force.laptops["B"].device_id).occurrence(
+            "A", oic="A", district="Leeds"), "wrong_device"),
+        (s.force.make.occurrence("B", oic="B", district="Leeds"), "wrong_author"),
+    ],
+    "an occurrence id leaked by a teammate's household": lambda s: [
+        (s.force.make.household("A", s.shared.aggregate_id), "not_found"),
+        (s.force.make.leaflets("A", s.shared.aggregate_id), "not_found"),
+        (s.force.make.occurrence("A", oic="A", district="Bradford",
+                                 occ=s.shared.aggregate_id), "id_in_use"),
+    ],
+}
+
+
+@pytest.mark.parametrize("name", list(ATTACKS))
+def test_an_attack_on_another_teams_case_is_refused_and_changes_nothing(
+    scene: Scene, name: str
+) -> None:
+    force = scene.force
+    b_ids = {e.id for e in scene.b_case}
+    assert not force.laptops["A"].held.keys() & b_ids  # A starts with 0 of B's events
+    b_before, leeds_before = force.laptops["B"].state, force.uptake("SL")
+    count = len(force.storage.access_log())
+
+    attack = ATTACKS[name](scene)
+    # One batch with a legitimate record in it: the refusals do not block it.
+    honest = force.make.leaflets("A", scene.a_occurrence.aggregate_id)
+    refused = force.push("A", *(event for event, _ in attack), honest)
+    assert refused == {event.id: code for event, code in attack}
+
+    assert not force.pull("A") & b_ids
+    assert not force.laptops["A"].held.keys() & b_ids
+    force.pull("B")
+    assert force.laptops["B"].state == b_before
+    assert force.uptake("SL") == leeds_before
+    stored = {e.id for e in _stored(force.storage)}
+    assert honest.id in stored and not stored & {event.id for event, _ in attack}
+    pushes = [e for e in force.storage.access_log()[count:] if e.action == "push"]
+    assert pushes[-1].officer == "A"
+    assert {r["id"]: r["code"] for r in pushes[-1].detail["refused"]} == refused
+
+
+def _stored(storage: SqlStorage) -> list[Event]:
+    with storage.backend.transaction("read") as tx:
+        return [event_from_json(row[0]) for row in tx.query("SELECT body FROM events")]
+
+
+def test_the_refusal_names_who_may(scene: Scene) -> None:
+    force = scene.force
+    # B's teammate sees B's household, but is not the OIC of its occurrence.
+    force.officer("B2", team="TB", district="Bradford")
+    force.pull("B2")
+    move = force.make.reassign("B2", scene.household.aggregate_id, "B2")
+    answer = force.client.post("/v1/push", json={"events": [move.to_dict()]},
+                               headers=force.headers("B2"))
+    rejected = answer.json()["rejected"][0]
+    assert rejected["code"] == "not_allowed"
+    assert rejected["problems"][0]["message"].startswith(
+        "Only the OIC of 13/123456/24 or a supervisor can reassign this call-back."
+    )
+
+
+def test_legitimate_work_still_goes_through(scene: Scene) -> None:
+    force = scene.force
+    force.officer("B2", team="TB", district="Bradford")
+    force.officer("SB", team="TS2", district="Bradford", role="supervisor")
+    make = force.make
+    # Two officers of one team see each other's records.
+    force.pull("A2")
+    assert {scene.a_occurrence.id, scene.a_household.id} <= force.laptops["A2"].held.keys()
+    assert {e.id for e in scene.b_case} <= force.pull("B2")
+    # The author corrects their own record; the OIC reassigns the call-back.
+    fixed = _correct(make, "B", scene.household,
+                     {**scene.household.to_dict()["payload"], "address": "2 High Street"})
+    force.ok("B", fixed, make.reassign("B", scene.household.aggregate_id, "B2"))
+    # A supervisor of Bradford moves the occurrence to Leeds; the Leeds supervisor sees it.
+    force.pull("SB")
+    moved = _correct(make, "SB", scene.occurrence,
+                     _occurrence_payload(scene.occurrence, district="Leeds"))
+    force.ok("SB", moved)
+    assert {scene.occurrence.id, scene.household.id, scene.offer.id} <= force.pull("SL")
+    # The OIC of the shared occurrence reassigns its household to a teammate.
+    teammate = next(e for e in _stored(force.storage)
+                    if e.type is EventType.HOUSEHOLD_RECORDED and e.author == "A2")
+    handed = make.reassign("A2", teammate.aggregate_id, "A")
+    force.ok("A2", handed)
+    assert handed.id in force.pull("A")
+
+
+def test_the_author_is_told_when_someone_else_changes_their_record(scene: Scene) -> None:
+    force = scene.force
+    force.officer("SB", team="TS2", district="Bradford", role="supervisor")
+    force.pull("SB")
+    retraction = force.make.make(
+        EventType.ENTERED_IN_ERROR, scene.household.aggregate_id,
+        {"target_id": scene.offer.id, "reason": "Offer recorded at the wrong address"}, "SB",
+    )
+    force.ok("SB", retraction)
+    # B's laptop gets the retraction of B's own record and lists who, when and why.
+    assert retraction.id in force.pull("B")
+    [notice] = [c for c in force.laptops["B"].state.conflicts.values()
+                if c.kind == "changed_by_another_officer"]
+    assert notice.scope == scene.household.aggregate_id
+    assert notice.resolution == (
+        "SB marked a record as entered in error (recorded by B) on 02/11/2026: "
+        "Offer recorded at the wrong address"
+    )
