@@ -36,6 +36,7 @@ ESCALATING_RISKS: frozenset[str] = frozenset(
 
 RELATIONSHIPS: Mapping[str, str] = {
     "partner": "Partner",
+    "person_under_investigation": "Person under investigation",
     "child": "Child",
     "other_adult": "Other adult",
     "dependant": "Dependant",

@@ -10,8 +10,11 @@ the `Changes` those ops return.
     main_window.py       pages, shortcuts, due-today banner, status bar
     capture_page.py      the doorstep: find or start an occurrence, then its records
     forms/               one dialog per event type (base.py: CaptureForm, messages beside
-                         fields, drafts; occurrence.py, leaflets.py, household.py, vcas.py)
+                         fields, drafts, the check before saving; occurrence.py, leaflets.py,
+                         household.py, vcas.py)
     launcher.py          opens forms by draft key, closes them all on lock
+    place.py             where the officer was at a lock (occurrence, open forms); drafts
+                         named by form, occurrence reference and address
     followups_model.py   the call-back table model (filter and sort on the model side)
     followups_page.py    the OIC's follow-ups and conflicts
     sync_view.py         automatic sync on its own thread, status bar, summary, refused records

@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
-from ui_support import NOW, wait_idle
+from ui_support import NOW, save_form, wait_idle
 
 from fieldapp.domain.problems import Problem
 from fieldapp.ui.forms.base import DRAFT_DELAY_MS, owner_of
@@ -37,7 +37,7 @@ def test_occurrence_form_saves_an_event(qtbot: QtBot, session: Session) -> None:
     form.offences.box("iioc").setChecked(True)
     form.district.setText("Leeds")
     with qtbot.waitSignal(form.saved) as saved:
-        form.save()
+        save_form(qtbot, form)
     assert saved.args[0].occurrences
 
 
@@ -66,7 +66,7 @@ def _occurrence(qtbot: QtBot, session: Session) -> str:
     form.fill({"reference": "13/5/26", "offence_types": ["iioc"], "oic": "1234",
                "district": "Leeds"})
     with qtbot.waitSignal(form.saved):
-        form.save()
+        save_form(qtbot, form)
     return occurrence_id
 
 
@@ -78,7 +78,7 @@ def _household(qtbot: QtBot, session: Session, occurrence_id: str) -> str:
     form.fill({"address": "2 Low Road", "postcode": "LS2 7AB",
                "members": [{"relationship": "partner"}, {"relationship": "child", "age": 4}]})
     with qtbot.waitSignal(form.saved) as saved:
-        form.save()
+        save_form(qtbot, form)
     assert household_id in saved.args[0].households
     return household_id
 
@@ -103,7 +103,7 @@ def test_self_harm_risk_shows_the_escalation_at_once_and_it_must_be_confirmed(
     assert "escalate now" in form.problem_text("payload.escalated")
     form.escalated.setChecked(True)
     with qtbot.waitSignal(form.saved):
-        form.save()
+        save_form(qtbot, form)
     form.risks.box("self_harm_thoughts").setChecked(False)
     assert not form.escalation_shown
 
@@ -128,7 +128,7 @@ def test_an_accepted_offer_needs_consent_and_a_number_beside_those_fields(
     assert "Enter the contact telephone number" in form.problem_text("payload.contact_phone")
     qtbot.keyClicks(form.contact_phone, "07700 900123")
     with qtbot.waitSignal(form.saved) as saved:
-        form.save()
+        save_form(qtbot, form)
     assert saved.args[0].tasks_created == ()
 
 
@@ -163,7 +163,7 @@ def test_a_call_back_from_the_household_closes_its_task(qtbot: QtBot, session: S
     qtbot.addWidget(offer)
     offer.outcome.button("declined").click()
     with qtbot.waitSignal(offer.saved) as saved:
-        offer.save()
+        save_form(qtbot, offer)
     assert saved.args[0].tasks_created == (household_id,)
     session.clock.now = NOW + timedelta(days=21)  # type: ignore[attr-defined]
     form = CallbackForm(session, aggregate_id=household_id, draft_key="callback:y")
@@ -171,7 +171,7 @@ def test_a_call_back_from_the_household_closes_its_task(qtbot: QtBot, session: S
     form.outcome.button("declined").click()
     assert not form.consent.isVisibleTo(form)
     with qtbot.waitSignal(form.saved) as saved:
-        form.save()
+        save_form(qtbot, form)
     assert saved.args[0].tasks_closed == (household_id,)
 
 
@@ -183,7 +183,7 @@ def test_a_call_back_before_its_offer_is_refused_beside_the_date(
     qtbot.addWidget(offer)
     offer.outcome.button("declined").click()
     with qtbot.waitSignal(offer.saved):
-        offer.save()
+        save_form(qtbot, offer)
     form = CallbackForm(session, aggregate_id=household_id, draft_key="callback:z")
     qtbot.addWidget(form)
     form.outcome.button("no_answer").click()
@@ -250,7 +250,7 @@ def test_a_saved_form_leaves_no_draft(qtbot: QtBot, session: Session) -> None:
     form.flush_draft()
     assert _draft(qtbot, session, "occurrence") is not None
     with qtbot.waitSignal(form.saved):
-        form.save()
+        save_form(qtbot, form)
     assert _draft(qtbot, session, "occurrence") is None
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
@@ -91,9 +93,19 @@ class MemberRow(QWidget):
         self.age.setValue(age if isinstance(age, int) else NO_AGE)
 
 
+# One key adds each kind of member, with the cursor where the next keystroke belongs.
+ADD_KEYS = (
+    ("partner", "Partner", "Alt+P"),
+    ("child", "Child", "Alt+C"),
+    ("person_under_investigation", "Person under investigation", "Alt+U"),
+    ("", "Someone else", "Alt+A"),
+)
+
+
 class HouseholdForm(CaptureForm):
     event_type = EventType.HOUSEHOLD_RECORDED
     heading = "Household"
+    reviewed = True
 
     def __init__(
         self,
@@ -103,9 +115,11 @@ class HouseholdForm(CaptureForm):
         occurrence_id: str,
         draft_key: str,
         context: str = "",
+        person_under_investigation: str = "",
         parent: QWidget | None = None,
     ) -> None:
         self.occurrence_id = occurrence_id
+        self.person_under_investigation = person_under_investigation
         super().__init__(
             session, aggregate_id=aggregate_id, draft_key=draft_key, context=context,
             parent=parent,
@@ -114,7 +128,7 @@ class HouseholdForm(CaptureForm):
     def build(self) -> None:
         self.address = QPlainTextEdit(self)
         self.address.setTabChangesFocus(True)
-        self.address.setFixedHeight(80)
+        self.address.setFixedHeight(64)
         self.postcode = QLineEdit(self)
         self.postcode.setMaxLength(10)
         self.postcode.setPlaceholderText("for example LS1 4HY")
@@ -125,9 +139,20 @@ class HouseholdForm(CaptureForm):
         self._member_list = QVBoxLayout()
         box.addLayout(self._member_list)
         buttons = QHBoxLayout()
-        self.add_member_button = QPushButton("&Add a member", self)
-        self.add_member_button.setAccessibleName("Add a member")
-        buttons.addWidget(self.add_member_button)
+        buttons.addWidget(QLabel("Add:", self._members_box))
+        self.add_buttons: dict[str, QPushButton] = {}
+        for relationship, label, keys in ADD_KEYS:
+            # A shortcut, not a mnemonic: a button's mnemonic clicks it a moment later
+            # (animateClick), and keys typed in that moment would land in the wrong field.
+            button = QPushButton(f"{label} ({keys})", self._members_box)
+            button.setAccessibleName(f"Add a member: {label.lower()}")
+            button.clicked.connect(lambda _=False, r=relationship: self.add_member(r))
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+            shortcut.activated.connect(lambda r=relationship: self.add_member(r))
+            buttons.addWidget(button)
+            self.add_buttons[relationship] = button
+        self.add_member_button = self.add_buttons[""]
         buttons.addStretch(1)
         box.addLayout(buttons)
 
@@ -138,15 +163,34 @@ class HouseholdForm(CaptureForm):
 
         self.address.textChanged.connect(self.touch)
         self.postcode.textEdited.connect(self.touch)
-        self.add_member_button.clicked.connect(self._add_clicked)
-        self.set_members([{"relationship": "partner"}])
         self.address.setFocus()
 
-    def _add_clicked(self) -> None:
-        row = self._append_member({})
+    def add_member(self, relationship: str = "") -> MemberRow:
+        """Adds a member row and puts the cursor where the officer types next: the age of a
+        child, the name of anyone else, the relationship when it is still to be chosen."""
+        member: dict[str, Any] = {"relationship": relationship}
+        if relationship == "person_under_investigation" and self.person_under_investigation:
+            member["name"] = self.person_under_investigation
+        row = self._append_member(member)
+        # Shown now, not when the layout gets round to it: a hidden widget cannot take focus,
+        # and the next key would go to the field before.
+        row.show()
         self.order_tabs()
-        row.relationship.setFocus()
+        target = {"": row.relationship, "child": row.age}.get(relationship, row.name)
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
+        if target is row.age:
+            row.age.selectAll()  # typing replaces the "Age" placeholder
         self.touch()
+        return row
+
+    def tab_chain(self, key: str, holder: QWidget) -> list[QWidget]:
+        if key != "payload.members":
+            return super().tab_chain(key, holder)
+        # Each member's row across, in the order they were added, then the add buttons.
+        chain: list[QWidget] = []
+        for row in self.member_rows:
+            chain.extend((row.relationship, row.name, row.age, row.remove))
+        return [*chain, *self.add_buttons.values()]
 
     def _append_member(self, member: Mapping[str, Any]) -> MemberRow:
         index = len(self.member_rows)
@@ -167,6 +211,8 @@ class HouseholdForm(CaptureForm):
         kept = [r.value() for r in self.member_rows if r is not row]
         self.set_members(kept)
         self.touch()
+        (self.member_rows[-1].relationship if self.member_rows
+         else self.add_buttons["partner"]).setFocus()
 
     def set_members(self, members: Sequence[Mapping[str, Any]]) -> None:
         self.forget("payload.members[")
@@ -175,7 +221,7 @@ class HouseholdForm(CaptureForm):
             row.deleteLater()
         self.member_rows = []
         for member in members:
-            self._append_member(member)
+            self._append_member(member).show()
         self.order_tabs()
 
     def payload(self) -> dict[str, Any]:
@@ -192,3 +238,22 @@ class HouseholdForm(CaptureForm):
         members = payload.get("members")
         if isinstance(members, list):
             self.set_members([m for m in members if isinstance(m, Mapping)])
+
+    def review_lines(self) -> list[str]:
+        return household_lines(self.payload())
+
+
+def household_lines(payload: Mapping[str, Any]) -> list[str]:
+    """A household as the check before saving reads it out."""
+    lines = [
+        f"Address: {' '.join(str(payload.get('address', '')).split())}",
+        f"Postcode: {payload.get('postcode', '')}",
+        "Members:",
+    ]
+    for member in payload.get("members", []):
+        relationship = RELATIONSHIPS.get(member.get("relationship", ""), "No relationship")
+        details = [str(member["name"])] if member.get("name") else []
+        if member.get("age") is not None:
+            details.append(f"aged {member['age']}")
+        lines.append(f"  {relationship}" + (f": {', '.join(details)}" if details else ""))
+    return lines

@@ -42,11 +42,14 @@ class LeafletForm(CaptureForm):
             catalogue.titles,
             "Leaflets",
             hints={lf.id: f"{lf.description} ({lf.contact})" for lf in catalogue.leaflets},
+            columns=2,
             parent=self,
         )
-        self.outcome = ChoiceGroup(LEAFLET_OUTCOMES, "What happened to the leaflets", parent=self)
+        self.outcome = ChoiceGroup(
+            LEAFLET_OUTCOMES, "What happened to the leaflets", columns=3, parent=self
+        )
         self.outcome.set_value("handed")
-        self.risks = CheckGroup(RISK_INDICATORS, "Risk seen", parent=self)
+        self.risks = CheckGroup(RISK_INDICATORS, "Risk seen", columns=2, parent=self)
 
         self.escalation = QFrame(self)
         self.escalation.setObjectName("escalation")
@@ -61,15 +64,15 @@ class LeafletForm(CaptureForm):
         self.escalated.setAccessibleName("Escalated")
         self.notes = QPlainTextEdit(self)
         self.notes.setTabChangesFocus(True)
-        self.notes.setFixedHeight(90)
+        self.notes.setFixedHeight(56)
 
-        self.add_field("payload.person_name", "Person under investigation", self.person)
-        self.add_field("payload.leaflets", "Leaflets", self.leaflets)
-        self.add_field("payload.outcome", "What happened to them", self.outcome)
-        self.add_field("payload.risk_indicators", "Risk seen", self.risks)
+        self.add_field("payload.person_name", "&Person under investigation", self.person)
+        self.add_field("payload.leaflets", "&Leaflets", self.leaflets)
+        self.add_field("payload.outcome", "What &happened to them", self.outcome)
+        self.add_field("payload.risk_indicators", "&Risk seen", self.risks)
         self.rows.addRow(self.escalation)
         self.add_field("payload.escalated", "Escalation", self.escalated)
-        self.add_field("payload.notes", "Notes", self.notes)
+        self.add_field("payload.notes", "&Notes", self.notes)
         self.add_when()
 
         self.person.textEdited.connect(self.touch)
