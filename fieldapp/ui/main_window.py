@@ -115,7 +115,7 @@ class MainWindow(QMainWindow):
         self.capture = CapturePage(session, self.launcher, self)
         self.followups = FollowUpsPage(session, self)
         self.enrol_panel = EnrolPanel(
-            session.worker, skip_text="Not now",
+            session.worker, skip_text="&Not now",
             later="Until then everything is kept on this laptop only.", parent=self,
         )
         self.sync_page = SyncPage(self.enrol_panel, self)
@@ -192,7 +192,7 @@ class MainWindow(QMainWindow):
         add("&Find an occurrence", QKeySequence.StandardKey.Find, self._find)
         add("&Sync now", QKeySequence("F5"), self.sync.sync_now)
         add("&Lock", QKeySequence("Ctrl+L"), self.lock_requested)
-        add("&Quit", QKeySequence.StandardKey.Quit, self.quit_requested)
+        add("&Quit", QKeySequence("Ctrl+Q"), self.quit_requested)  # StandardKey.Quit: none on some
         menu = self.menuBar().addMenu("&Go to")
         for n in range(len(PAGES)):
             add(f"&{PAGES[n]}", QKeySequence(f"Alt+{n + 1}"), lambda *_, n=n: self.show_page(n))

@@ -185,10 +185,8 @@ class PassphraseLine(QLineEdit):
         text = event.text()
         if len(text) == 1 and text.isalpha() and text.lower() != text.upper():
             shifted = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
-            on = text.isupper() != shifted
-            if on != self.caps_on:
-                self.caps_on = on
-                self.caps_lock.emit(on)
+            self.caps_on = text.isupper() != shifted
+            self.caps_lock.emit(self.caps_on)  # every letter tells, in whichever field
         elif event.key() == Qt.Key.Key_CapsLock and self.caps_on:
             self.caps_on = False  # pressed again: most likely off now; the next letter tells
             self.caps_lock.emit(False)
