@@ -13,7 +13,7 @@ QPushButton:disabled { color: #767676; background: #e8e8e8; }
 QLineEdit, QComboBox, QDateTimeEdit, QSpinBox { min-height: 32px; padding: 0 6px; }
 QLineEdit, QPlainTextEdit, QComboBox, QDateTimeEdit, QSpinBox {
     border: 1px solid #767676; border-radius: 3px; background: white; }
-QCheckBox, QRadioButton { min-height: 30px; spacing: 10px; padding: 0 4px; }
+QCheckBox, QRadioButton { min-height: 28px; spacing: 10px; padding: 0 4px; }
 /* Where the keyboard is, seen at a glance from arm's length: a thick blue ring. */
 QPushButton:focus, QLineEdit:focus, QPlainTextEdit:focus, QComboBox:focus,
 QDateTimeEdit:focus, QSpinBox:focus, QListWidget:focus, QListView:focus, QTableView:focus,
@@ -29,6 +29,7 @@ QListWidget#navigation::item { min-height: 44px; padding: 4px 10px; }
 QLabel#fieldError, QLabel#formError { color: #b00020; font-weight: bold; }
 QLabel#callbackDue { font-size: 13pt; color: #0b5394; }
 QLabel#reportSummary { font-size: 12pt; color: #0b5394; }
+QLabel#formHeading { font-size: 14pt; font-weight: bold; }
 QLabel#occurrenceHeading { font-size: 15pt; font-weight: bold; }
 QFrame#escalation { background: #fde8e8; border: 2px solid #b00020; border-radius: 4px; }
 QFrame#escalation QLabel { color: #5c0011; }

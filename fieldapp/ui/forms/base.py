@@ -42,7 +42,7 @@ from fieldapp.ui.widgets import ErrorLabel, MomentEdit, fit_to_screen
 DRAFT_DELAY_MS = 600
 # Wanted size; smaller screens get less (widgets.fit_to_screen), and the fields are laid out
 # to fit without scrolling at 1366×768 and at 1920×1080 shown at 150% (tests/ui/test_fit.py).
-FORM_SIZE = QSize(760, 700)
+FORM_SIZE = QSize(980, 700)
 _LAST_PART = re.compile(r"(\.[^.\[\]]+|\[\d+\])$")
 
 
@@ -106,7 +106,8 @@ class CaptureForm(QDialog):
         self.setModal(False)
 
         outer = QVBoxLayout(self)
-        title = QLabel(f"<h2>{self.heading}</h2>", self)
+        title = QLabel(self.heading, self)
+        title.setObjectName("formHeading")
         outer.addWidget(title)
         if context:
             about = QLabel(context, self)
@@ -123,6 +124,7 @@ class CaptureForm(QDialog):
         column.addLayout(self.rows)
         column.addStretch(1)  # spare height goes below the last field, not between rows
         self.rows.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        self.rows.setVerticalSpacing(6)
         self.rows.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.fields_area = QScrollArea(self)
         self.fields_area.setWidgetResizable(True)
@@ -277,9 +279,18 @@ class CaptureForm(QDialog):
         if first is not None:
             # Messages just shown change the layout: scroll once it has settled.
             self.body_column.activate()
-            self.fields_area.ensureWidgetVisible(self._errors[self._key_of(first)], 0, 40)
-            self.fields_area.ensureWidgetVisible(first, 0, 40)
+            self.reveal(self._errors[self._key_of(first)])
+            self.reveal(first)
             first.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def reveal(self, widget: QWidget) -> None:
+        """Scrolls `widget` into view, in any list it sits in and in the form."""
+        parent = widget.parentWidget()
+        while parent is not None and parent is not self:
+            if isinstance(parent, QScrollArea) and parent is not self.fields_area:
+                parent.ensureWidgetVisible(widget, 0, 8)
+            parent = parent.parentWidget()
+        self.fields_area.ensureWidgetVisible(widget, 0, 40)
 
     def _position(self, key: str) -> tuple[int, int]:
         """Where field `key` sits down the form (the banner first): the first problem is the

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -27,6 +28,7 @@ from fieldapp.ui.session import Session
 from fieldapp.ui.widgets import ErrorLabel
 
 NO_AGE = -1
+MEMBERS_HEIGHT = 230  # about four members with a message each; more scroll in the list
 
 
 class MemberRow(QWidget):
@@ -136,8 +138,20 @@ class HouseholdForm(CaptureForm):
         self._members_box = QWidget(self)
         box = QVBoxLayout(self._members_box)
         box.setContentsMargins(0, 0, 0, 0)
-        self._member_list = QVBoxLayout()
-        box.addLayout(self._member_list)
+        # The members are a list, and a long one scrolls inside itself: the form around it
+        # keeps its Save button and the add buttons in view.
+        self._member_holder = QWidget(self._members_box)
+        self._member_list = QVBoxLayout(self._member_holder)
+        self._member_list.setContentsMargins(0, 0, 0, 0)
+        self.member_scroll = QScrollArea(self._members_box)
+        self.member_scroll.setWidgetResizable(True)
+        self.member_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.member_scroll.setWidget(self._member_holder)
+        self.member_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.member_scroll.setSizeAdjustPolicy(QScrollArea.SizeAdjustPolicy.AdjustToContents)
+        self.member_scroll.setMaximumHeight(MEMBERS_HEIGHT)
+        self.member_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        box.addWidget(self.member_scroll)
         buttons = QHBoxLayout()
         buttons.addWidget(QLabel("Add:", self._members_box))
         self.add_buttons: dict[str, QPushButton] = {}
@@ -178,6 +192,8 @@ class HouseholdForm(CaptureForm):
         self.order_tabs()
         target = {"": row.relationship, "child": row.age}.get(relationship, row.name)
         target.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._member_list.activate()
+        self.member_scroll.ensureWidgetVisible(row, 0, 0)
         if target is row.age:
             row.age.selectAll()  # typing replaces the "Age" placeholder
         self.touch()
@@ -194,7 +210,7 @@ class HouseholdForm(CaptureForm):
 
     def _append_member(self, member: Mapping[str, Any]) -> MemberRow:
         index = len(self.member_rows)
-        row = MemberRow(index + 1, self._members_box)
+        row = MemberRow(index + 1, self._member_holder)
         row.set_value(member)
         row.changed.connect(self.touch)
         row.remove_requested.connect(self._remove)

@@ -42,7 +42,7 @@ class LeafletForm(CaptureForm):
             catalogue.titles,
             "Leaflets",
             hints={lf.id: f"{lf.description} ({lf.contact})" for lf in catalogue.leaflets},
-            columns=2,
+            columns=3,
             parent=self,
         )
         self.outcome = ChoiceGroup(
@@ -55,6 +55,7 @@ class LeafletForm(CaptureForm):
         self.escalation.setObjectName("escalation")
         self.escalation.setAccessibleName("Escalation guidance")
         panel = QVBoxLayout(self.escalation)
+        panel.setContentsMargins(8, 4, 8, 4)
         guidance = QLabel(ESCALATION_GUIDANCE, self.escalation)
         guidance.setWordWrap(True)
         guidance.setAccessibleName("Escalation guidance")
@@ -64,7 +65,7 @@ class LeafletForm(CaptureForm):
         self.escalated.setAccessibleName("Escalated")
         self.notes = QPlainTextEdit(self)
         self.notes.setTabChangesFocus(True)
-        self.notes.setFixedHeight(56)
+        self.notes.setFixedHeight(48)
 
         self.add_field("payload.person_name", "&Person under investigation", self.person)
         self.add_field("payload.leaflets", "&Leaflets", self.leaflets)
