@@ -37,7 +37,7 @@ from fieldapp.ui.place import Place, draft_label
 from fieldapp.ui.session import Session
 from fieldapp.ui.text import day, labels, moment
 
-SEARCH_DELAY_MS = 300
+SEARCH_DELAY_MS = 150  # as the officer types: a pause this long runs the search
 RECENT_SETTING = "ui.recent_occurrences"
 RECENT_MAX = 15
 ROLE = Qt.ItemDataRole.UserRole
@@ -277,9 +277,12 @@ class CapturePage(QWidget):
         if len(text) < 2:
             self.refresh_shortlist()
             return
-        self.session.run(lambda store: store.search(text), self._show_results)
+        self.session.run(lambda store: store.search(text),
+                         lambda found: self._show_results(text, found))
 
-    def _show_results(self, found: SearchResults) -> None:
+    def _show_results(self, text: str, found: SearchResults) -> None:
+        if text != self.search.text().strip():
+            return  # typed on since: the newer search's results are on their way
         self.results.clear()
         for occurrence in found.occurrences:
             self._item(

@@ -270,3 +270,16 @@ def test_the_doorstep_takes_no_more_than_30_interactions(
     ]
     assert [o.outcome for o in home.offers] == ["declined"]
     assert home.task is not None and home.task.due.isoformat() == "2026-03-31"
+
+    # Found again as-you-type by a name recorded in the household, and by an address word.
+    main.activateWindow()
+    qtbot.waitUntil(main.isActiveWindow)
+    results = main.capture.results
+    for typed in ("jane smi", "nobody", "beck"):
+        keys.key(Key.Key_F, CTRL)
+        keys.type(typed)
+        assert main.capture.search.text() == typed
+        wanted = "Nothing found." if typed == "nobody" else "LS6 2QQ: 4 Beck Side"
+        qtbot.waitUntil(lambda wanted=wanted: any(  # type: ignore[misc]
+            results.item(n).text() == wanted for n in range(results.count())
+        ), timeout=10_000)
