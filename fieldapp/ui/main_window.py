@@ -127,7 +127,8 @@ class MainWindow(QMainWindow):
         self.navigation.setObjectName("navigation")
         self.navigation.setAccessibleName("Pages")
         self.navigation.addItems([f"{page}  (Alt+{n + 1})" for n, page in enumerate(PAGES)])
-        self.navigation.setFixedWidth(170)
+        self.navigation.setFixedWidth(215)  # "Follow-ups  (Alt+2)" whole, at 13pt
+        self.navigation.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.pages = QStackedWidget(self)
         for page in (self.capture, self.followups, self.sync_page, self.reports):
             self.pages.addWidget(page)

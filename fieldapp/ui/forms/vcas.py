@@ -123,7 +123,8 @@ class OfferForm(CaptureForm):
 
     def after_save_message(self, changes: Changes) -> str:
         if changes.tasks_created:
-            return f"Saved. {self.due_text.replace('<b>', '').replace('</b>', '')}"
+            # The date alone: the status bar has room for one short sentence.
+            return f"Saved. {self.due_text.split('</b>')[0].replace('<b>', '')}."
         return "Saved."
 
 
