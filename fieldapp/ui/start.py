@@ -184,6 +184,11 @@ class StartWindow(QWidget):
             self.pages.addWidget(page)
         layout = QVBoxLayout(self)
         layout.addWidget(self.pages)
+        # The window's title names the step (never the profile): for the taskbar, for
+        # screen readers, and for the real-window tests, which see titles only.
+        titles = ("Choose your profile", "Unlock", "New profile",
+                  "Connect to the central system")
+        self.pages.currentChanged.connect(lambda n: self.setWindowTitle(titles[n]))
 
         self._check_timer = QTimer(self)
         self._check_timer.setSingleShot(True)
