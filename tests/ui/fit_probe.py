@@ -169,6 +169,12 @@ def main() -> int:
     settle(lambda: not controller.worker.busy)
     settle()
     check("household form with its problems", household, refused=True)
+    household.set_members([{"relationship": "partner"}, {"relationship": "child", "age": 19}])
+    household.save()  # refused: the child's age
+    settle(lambda: not controller.worker.busy)
+    settle()
+    if household.member_scroll.verticalScrollBar().maximum() > 0:
+        problems.append("household form: two members and a message do not fit in the list")
     household.fill({"address": "4 Beck Side", "postcode": "LS6 2QQ",
                     "members": [{"relationship": "partner"}]})
     household.save()

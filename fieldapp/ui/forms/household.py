@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from fieldapp.domain.catalogue import RELATIONSHIPS
 from fieldapp.domain.events import EventType
+from fieldapp.domain.problems import Problem
 from fieldapp.ui.forms.base import CaptureForm
 from fieldapp.ui.session import Session
 from fieldapp.ui.widgets import ErrorLabel
@@ -148,8 +149,6 @@ class HouseholdForm(CaptureForm):
         self.member_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         self.member_scroll.setWidget(self._member_holder)
         self.member_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.member_scroll.setSizeAdjustPolicy(QScrollArea.SizeAdjustPolicy.AdjustToContents)
-        self.member_scroll.setMaximumHeight(MEMBERS_HEIGHT)
         self.member_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         box.addWidget(self.member_scroll)
         buttons = QHBoxLayout()
@@ -189,6 +188,7 @@ class HouseholdForm(CaptureForm):
         # Shown now, not when the layout gets round to it: a hidden widget cannot take focus,
         # and the next key would go to the field before.
         row.show()
+        self.fit_members()
         self.order_tabs()
         target = {"": row.relationship, "child": row.age}.get(relationship, row.name)
         target.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -198,6 +198,21 @@ class HouseholdForm(CaptureForm):
             row.age.selectAll()  # typing replaces the "Age" placeholder
         self.touch()
         return row
+
+    def fit_members(self) -> None:
+        """The members' list as tall as its rows (and their messages), up to MEMBERS_HEIGHT;
+        beyond that it scrolls inside itself."""
+        self._member_list.activate()
+        wanted = self._member_holder.sizeHint().height()
+        self.member_scroll.setFixedHeight(min(max(wanted, 0), MEMBERS_HEIGHT))
+
+    def show_problems(self, problems: Iterable[Problem]) -> None:
+        super().show_problems(problems)
+        self.fit_members()
+
+    def clear_problems(self) -> None:
+        super().clear_problems()
+        self.fit_members()
 
     def tab_chain(self, key: str, holder: QWidget) -> list[QWidget]:
         if key != "payload.members":
@@ -238,6 +253,7 @@ class HouseholdForm(CaptureForm):
         self.member_rows = []
         for member in members:
             self._append_member(member).show()
+        self.fit_members()
         self.order_tabs()
 
     def payload(self) -> dict[str, Any]:
