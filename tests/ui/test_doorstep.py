@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
-from ui_support import first_run, save_form, wait_idle
+from ui_support import first_run, save_form, saved_occurrence, wait_idle
 
 from fieldapp.domain.views import HouseholdView, OccurrenceView
 from fieldapp.store import Store
@@ -50,17 +50,6 @@ class Keyboard:
         QTest.keyClicks(self.focus(), text)
 
 
-def _occurrence(qtbot: QtBot, session: Session) -> str:
-    occurrence_id = new_id()
-    form = OccurrenceForm(session, aggregate_id=occurrence_id, draft_key="occurrence")
-    qtbot.addWidget(form)
-    form.fill({"reference": "13/7/26", "offence_types": ["iioc"], "oic": "1234",
-               "district": "Leeds"})
-    with qtbot.waitSignal(form.saved):
-        save_form(qtbot, form)
-    return occurrence_id
-
-
 def _in_front(qtbot: QtBot, form: QWidget) -> None:
     form.show()
     form.activateWindow()
@@ -77,7 +66,7 @@ def _households(qtbot: QtBot, session: Session, occurrence_id: str) -> list[Hous
 def test_the_household_form_typed_at_full_speed_is_saved_exactly_as_typed(
     qtbot: QtBot, session: Session
 ) -> None:
-    occurrence_id = _occurrence(qtbot, session)
+    occurrence_id = saved_occurrence(qtbot, session, "13/7/26")
     form = HouseholdForm(session, aggregate_id=new_id(), occurrence_id=occurrence_id,
                          draft_key="household:fast", person_under_investigation="John Smith")
     qtbot.addWidget(form)
@@ -146,7 +135,7 @@ def test_tab_goes_down_the_household_form_in_the_same_order_every_time(
 def test_the_check_before_saving_shows_the_call_back_date_and_esc_goes_back(
     qtbot: QtBot, session: Session
 ) -> None:
-    occurrence_id = _occurrence(qtbot, session)
+    occurrence_id = saved_occurrence(qtbot, session, "13/7/26")
     household = HouseholdForm(session, aggregate_id=new_id(), occurrence_id=occurrence_id,
                               draft_key="household:r")
     qtbot.addWidget(household)

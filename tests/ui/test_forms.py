@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
-from ui_support import NOW, save_form, wait_idle
+from ui_support import NOW, save_form, saved_occurrence, wait_idle
 
 from fieldapp.domain.problems import Problem
 from fieldapp.ui.forms.base import DRAFT_DELAY_MS, owner_of
@@ -59,17 +59,6 @@ def test_household_problems_appear_beside_their_fields(qtbot: QtBot, session: Se
     assert form.problem_text("") == "Record the occurrence first."
 
 
-def _occurrence(qtbot: QtBot, session: Session) -> str:
-    occurrence_id = new_id()
-    form = OccurrenceForm(session, aggregate_id=occurrence_id, draft_key="occurrence")
-    qtbot.addWidget(form)
-    form.fill({"reference": "13/5/26", "offence_types": ["iioc"], "oic": "1234",
-               "district": "Leeds"})
-    with qtbot.waitSignal(form.saved):
-        save_form(qtbot, form)
-    return occurrence_id
-
-
 def _household(qtbot: QtBot, session: Session, occurrence_id: str) -> str:
     household_id = new_id()
     form = HouseholdForm(session, aggregate_id=household_id, occurrence_id=occurrence_id,
@@ -86,7 +75,7 @@ def _household(qtbot: QtBot, session: Session, occurrence_id: str) -> str:
 def test_self_harm_risk_shows_the_escalation_at_once_and_it_must_be_confirmed(
     qtbot: QtBot, session: Session
 ) -> None:
-    occurrence_id = _occurrence(qtbot, session)
+    occurrence_id = saved_occurrence(qtbot, session)
     form = LeafletForm(session, aggregate_id=occurrence_id, draft_key=f"leaflets:{occurrence_id}")
     qtbot.addWidget(form)
     form.show()
@@ -111,7 +100,7 @@ def test_self_harm_risk_shows_the_escalation_at_once_and_it_must_be_confirmed(
 def test_an_accepted_offer_needs_consent_and_a_number_beside_those_fields(
     qtbot: QtBot, session: Session
 ) -> None:
-    household_id = _household(qtbot, session, _occurrence(qtbot, session))
+    household_id = _household(qtbot, session, saved_occurrence(qtbot, session))
     form = OfferForm(session, aggregate_id=household_id, draft_key=f"offer:{household_id}")
     qtbot.addWidget(form)
     form.show()
@@ -158,7 +147,7 @@ def test_a_declined_offer_shows_the_call_back_due_on_the_london_calendar(
 
 
 def test_a_call_back_from_the_household_closes_its_task(qtbot: QtBot, session: Session) -> None:
-    household_id = _household(qtbot, session, _occurrence(qtbot, session))
+    household_id = _household(qtbot, session, saved_occurrence(qtbot, session))
     offer = OfferForm(session, aggregate_id=household_id, draft_key="offer:y")
     qtbot.addWidget(offer)
     offer.outcome.button("declined").click()
@@ -178,7 +167,7 @@ def test_a_call_back_from_the_household_closes_its_task(qtbot: QtBot, session: S
 def test_a_call_back_before_its_offer_is_refused_beside_the_date(
     qtbot: QtBot, session: Session
 ) -> None:
-    household_id = _household(qtbot, session, _occurrence(qtbot, session))
+    household_id = _household(qtbot, session, saved_occurrence(qtbot, session))
     offer = OfferForm(session, aggregate_id=household_id, draft_key="offer:z")
     qtbot.addWidget(offer)
     offer.outcome.button("declined").click()

@@ -12,6 +12,7 @@ from ui_support import PASSPHRASE, FixedClock, wait_idle
 
 from fieldapp.store import Profiles
 from fieldapp.ui.controller import AppController
+from fieldapp.ui.start import StartWindow
 
 ALT = Qt.KeyboardModifier.AltModifier
 
@@ -23,12 +24,17 @@ def _at_focus(key: Qt.Key, modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.
     QTest.keyClick(widget, key, modifiers)
 
 
-def test_a_profile_is_made_and_enrolment_skipped_by_keyboard_alone(
-    qtbot: QtBot, controller: AppController
-) -> None:
+def _at_new_profile(qtbot: QtBot, controller: AppController) -> StartWindow:
     controller.start()
     start = controller.start_window
     qtbot.waitUntil(lambda: start.pages.currentWidget() is start.new_profile)
+    return start
+
+
+def test_a_profile_is_made_and_enrolment_skipped_by_keyboard_alone(
+    qtbot: QtBot, controller: AppController
+) -> None:
+    start = _at_new_profile(qtbot, controller)
     start.activateWindow()
     qtbot.waitUntil(start.isActiveWindow)
     QTest.keyClicks(QApplication.focusWidget(), "1234")
@@ -56,9 +62,7 @@ def test_a_profile_is_made_and_enrolment_skipped_by_keyboard_alone(
 def test_the_passphrase_fields_warn_when_caps_lock_is_on(
     qtbot: QtBot, controller: AppController
 ) -> None:
-    controller.start()
-    start = controller.start_window
-    qtbot.waitUntil(lambda: start.pages.currentWidget() is start.new_profile)
+    start = _at_new_profile(qtbot, controller)
     page = start.new_profile
     QTest.keyClicks(page.passphrase, "ORANGE")  # capitals without Shift: Caps Lock is on
     assert page.caps.isVisibleTo(start)

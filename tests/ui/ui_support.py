@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import uuid6
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
@@ -12,9 +13,11 @@ from fieldapp.store.keys import KdfParams
 from fieldapp.ui.controller import AppController
 from fieldapp.ui.forms.base import CaptureForm
 from fieldapp.ui.forms.household import HouseholdForm
+from fieldapp.ui.forms.occurrence import OccurrenceForm
 from fieldapp.ui.forms.vcas import OfferForm
 from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.ops import DbWorker
+from fieldapp.ui.session import Session
 from fieldapp.ui.widgets import ErrorLabel
 
 # Tuesday 10 March 2026, 14:00 in London (GMT): a declined offer is due Tuesday 31 March.
@@ -44,6 +47,18 @@ def save_form(qtbot: QtBot, form: CaptureForm) -> None:
             not e.isHidden() for e in form.findChildren(ErrorLabel)), timeout=10_000)
         if form.reviewing:
             form.confirm()
+
+
+def saved_occurrence(qtbot: QtBot, session: Session, reference: str = "13/5/26") -> str:
+    """An occurrence saved through its real form; its id."""
+    occurrence_id = str(uuid6.uuid7())
+    form = OccurrenceForm(session, aggregate_id=occurrence_id, draft_key="occurrence")
+    qtbot.addWidget(form)
+    form.fill({"reference": reference, "offence_types": ["iioc"], "oic": "1234",
+               "district": "Leeds"})
+    with qtbot.waitSignal(form.saved):
+        save_form(qtbot, form)
+    return occurrence_id
 
 
 def first_run(qtbot: QtBot, controller: AppController, name: str = "1234") -> MainWindow:

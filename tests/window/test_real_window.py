@@ -43,14 +43,7 @@ def test_the_doorstep_typed_at_full_speed_in_a_real_window(tmp_path: Path) -> No
         app = subprocess.Popen([sys.executable, "-m", "fieldapp", "--home", str(home)],
                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
-            x.wait_active("New profile")
-            x.type("1234")
-            x.key("Tab")
-            x.type(PASSPHRASE)
-            x.key("Tab")
-            x.type(PASSPHRASE)
-            x.key("Return")  # Enter creates the profile
-            x.wait_active("Connect to the central system")
+            _new_profile(x)
             x.key("alt+o")  # Stay offline for now
             main = _wait_main(x)
             _on_screen(x, main, "the main window")
@@ -114,6 +107,19 @@ def test_the_doorstep_typed_at_full_speed_in_a_real_window(tmp_path: Path) -> No
         assert household.task.due == load_policy().first_due(offer.occurred_at)
 
 
+def _new_profile(x: XSession) -> None:
+    """The first screen by keyboard: profile 1234, the passphrase twice, Enter; then wait for
+    the enrolment page (once the passphrase's key is derived)."""
+    x.wait_active("New profile")
+    x.type("1234")
+    x.key("Tab")
+    x.type(PASSPHRASE)
+    x.key("Tab")
+    x.type(PASSPHRASE)
+    x.key("Return")  # Enter creates the profile
+    x.wait_active("Connect to the central system")
+
+
 def _wait_main(x: XSession) -> str:
     """The main window (titled "fieldapp"), once the start window has given way to it."""
     end = time.monotonic() + 90
@@ -144,16 +150,8 @@ def test_the_demo_instructions_work_when_followed_literally(tmp_path: Path) -> N
             code = steps.split("in *Enrolment code* type\n")[1].split("\n")[0].strip()
             ca = steps.split("in *Force certificate* type (or *Choose…*)\n")[1].split("\n")[0]
             url = steps.split("in *Central system address* type\n")[1].split("\n")[0].strip()
-            x.wait_active("New profile")
-            # 1. New profile: Profile name 1234, a passphrase twice, Enter.
-            x.type("1234")
-            x.key("Tab")
-            x.type(PASSPHRASE)
-            x.key("Tab")
-            x.type(PASSPHRASE)
-            x.key("Return")
+            _new_profile(x)  # 1. Profile name 1234, a passphrase twice, Enter
             # 2. Connect: the address (the cursor is there), the code, the certificate, Enter.
-            x.wait_active("Connect to the central system")
             x.type(url)
             x.key("alt+c")
             x.type(code)
