@@ -42,7 +42,7 @@ _DUE_RANGE = {
     frozenset({TaskStatus.DUE}): "due = :today",
     frozenset({TaskStatus.UPCOMING}): "due > :today",
 }
-RANKED = 500  # matches ranked at most, the newest (see search)
+RANKED = 200  # matches ranked at most, the newest (see search)
 
 
 def match_query(text: str) -> str:

@@ -208,10 +208,12 @@ _V5 = (
         kind TEXT NOT NULL CHECK (kind IN ('occurrence', 'household')),
         occurrence_id TEXT NOT NULL
     )""",
-    # Words split on anything not a letter or digit, accents folded; prefixes of 2 and 3
-    # characters indexed, for the first keystrokes of a word as the officer types.
+    # Words split on anything not a letter or digit, accents folded; prefixes of 1, 2 and 3
+    # characters indexed, for the first keystrokes of a word as the officer types: without
+    # them "beck s" merged every word starting "s", seconds at 100,000 households
+    # (bench/bench_search.py).
     """CREATE VIRTUAL TABLE search_index USING fts5(
-        words, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3'
+        words, tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3'
     )""",
     *_search_triggers("occurrences", "occurrence", "id", _OCCURRENCE_WORDS),
     *_search_triggers("households", "household", "occurrence_id", _HOUSEHOLD_WORDS),
