@@ -289,14 +289,15 @@ class StoreReads:
             return SearchResults((), ())
         with self._db.reading() as conn:
             # Ranking reads every match, and the first keystrokes ("ls") match nearly all:
-            # so at most RANKED of the newest matches are ranked, which keeps a keystroke's
-            # cost the same at 100 households or 100,000 (bench/bench_search.py).
+            # so at most RANKED of the newest matches are ranked (the newest have the lowest
+            # rowids: schema.py), which keeps a keystroke's cost the same at 100 households
+            # or 100,000 (bench/bench_search.py).
             matches = conn.execute(
                 "SELECT rowid, rank FROM search_index WHERE search_index MATCH ? "
-                "ORDER BY rowid DESC LIMIT ?",
+                "ORDER BY rowid LIMIT ?",
                 (query, RANKED),
             ).fetchall()
-            best = [doc for doc, _ in sorted(matches, key=lambda m: (m[1], -m[0]))]
+            best = [doc for doc, _ in sorted(matches, key=lambda m: (m[1], m[0]))]
             hits = conn.execute(
                 "SELECT d.kind, d.record_id FROM json_each(?) AS k "
                 "CROSS JOIN search_docs AS d ON d.doc = k.value ORDER BY k.key",

@@ -170,7 +170,9 @@ _V4 = (
 # Search (reads.search): one document per occurrence and per household, its words in an FTS5
 # index inside the encrypted file (FTS5 is compiled into SQLCipher). Triggers on the
 # projection tables keep it in step, so it is rewritten in the projection's own transaction
-# and needs no code of its own in the writer. `search_docs` names each FTS row (its rowid).
+# and needs no code of its own in the writer. `search_docs` names each FTS row (its rowid),
+# newest first: each new document takes a rowid below every other, because FTS5 reads a
+# prefix query in rowid order quickly and in reverse order slowly (0.4-0.7 s at 100,000).
 _OCCURRENCE_WORDS = """{row}.reference || ' ' || {row}.district || ' ' || coalesce((
     SELECT group_concat(json_extract(i.value, '$.person_name'), ' ')
     FROM json_each({row}.body, '$.leaflet_issues') AS i), '')"""
@@ -184,8 +186,9 @@ def _search_triggers(table: str, kind: str, occurrence: str, words: str) -> list
     doc = "(SELECT doc FROM search_docs WHERE record_id = {row}.id)"
     return [
         f"""CREATE TRIGGER {table}_search_insert AFTER INSERT ON {table} BEGIN
-            INSERT INTO search_docs (record_id, kind, occurrence_id)
-                VALUES (new.id, '{kind}', new.{occurrence});
+            INSERT INTO search_docs (doc, record_id, kind, occurrence_id)
+                VALUES ((SELECT coalesce(min(doc), 0) - 1 FROM search_docs), new.id,
+                        '{kind}', new.{occurrence});
             INSERT INTO search_index (rowid, words)
                 VALUES ({doc.format(row="new")}, {words.format(row="new")});
         END""",  # noqa: S608 (only this module's own constant names and SQL)
@@ -218,10 +221,10 @@ _V5 = (
     *_search_triggers("occurrences", "occurrence", "id", _OCCURRENCE_WORDS),
     *_search_triggers("households", "household", "occurrence_id", _HOUSEHOLD_WORDS),
     # What was projected before the upgrade.
-    """INSERT INTO search_docs (record_id, kind, occurrence_id)
-        SELECT id, 'occurrence', id FROM occurrences""",
-    """INSERT INTO search_docs (record_id, kind, occurrence_id)
-        SELECT id, 'household', occurrence_id FROM households""",
+    """INSERT INTO search_docs (doc, record_id, kind, occurrence_id)
+        SELECT -2 * rowid, id, 'occurrence', id FROM occurrences""",
+    """INSERT INTO search_docs (doc, record_id, kind, occurrence_id)
+        SELECT -2 * rowid - 1, id, 'household', occurrence_id FROM households""",
     f"""INSERT INTO search_index (rowid, words)
         SELECT d.doc, {_OCCURRENCE_WORDS.format(row="o")}
         FROM occurrences AS o JOIN search_docs AS d ON d.record_id = o.id""",  # noqa: S608
