@@ -108,3 +108,13 @@ def test_too_little_to_search_finds_nothing(store: Store) -> None:
     assert match_query("L") == match_query("  ") == match_query("/ - .") == ""
     assert store.search("L").households == store.search("/-").households == ()
     assert match_query('be"ck') == '"be""ck"*'
+
+
+def test_of_many_equal_matches_the_newest_come_first(store: Store) -> None:
+    o = new_id()
+    store.append([occurrence(o, START, reference="13/2/26")])
+    ids = []
+    for n in range(4):  # saved one after another: the last is the newest
+        ids.append(new_id())
+        store.append([household(ids[-1], o, START, address=f"{n} Beck Side")])
+    assert _households(store, "beck side") == ids[::-1]
