@@ -219,6 +219,8 @@ class StartWindow(QWidget):
     def show_start(self, message: str = "") -> None:
         """The first screen: the list of profiles, or creating the first one."""
         self.choose.message.show_message(message)
+        if message:  # shown at once, where the message is, while the list is read
+            self.pages.setCurrentWidget(self.choose)
         self.worker.call(self.profiles.names, lambda names: self._names(names, message))
         self.show()
 
