@@ -34,11 +34,18 @@ def need_tools() -> None:
         pytest.skip(message)
 
 
+_used: set[int] = set()
+
+
 def _free_display() -> int:
-    for number in range(90, 400):
-        if not Path(f"/tmp/.X11-unix/X{number}").exists() and not Path(
+    """A display number no X server holds, never one this process used before (an old
+    server's files can outlive it for a moment)."""
+    first = 90 + os.getpid() % 200
+    for number in [*range(first, 400), *range(90, first)]:
+        if number not in _used and not Path(f"/tmp/.X11-unix/X{number}").exists() and not Path(
             f"/tmp/.X{number}-lock"
         ).exists():
+            _used.add(number)
             return number
     raise RuntimeError("no free X display number between :90 and :399")
 
@@ -121,21 +128,29 @@ def x_session(width: int = 1366, height: int = 768) -> Iterator[XSession]:
     )
     manager: subprocess.Popen[bytes] | None = None
     try:
-        end = time.monotonic() + 20
+        end = time.monotonic() + 60
         while not Path(f"/tmp/.X11-unix/X{number}").exists():
             if server.poll() is not None or time.monotonic() > end:
                 raise AssertionError(f"Xvfb did not start on {display}")
             time.sleep(0.05)
-        manager = subprocess.Popen(["openbox"], env=env, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)
+        # The socket can exist a moment before the server takes connections: openbox then
+        # exits at once, so it is started again.
+        end = time.monotonic() + 90  # a loaded CI machine can take a while
+        while True:
+            manager = subprocess.Popen(["openbox"], env=env, stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.PIPE)
+            time.sleep(0.5)
+            if manager.poll() is None or time.monotonic() > end:
+                break
         session = XSession(display, env)
-        end = time.monotonic() + 20
         while "CARDINAL" not in subprocess.run(  # openbox says it runs by its pid on the root
             ["xprop", "-root", "_OPENBOX_PID"], env=env, capture_output=True, text=True,
             check=False,
         ).stdout:
             if manager.poll() is not None or time.monotonic() > end:
-                raise AssertionError("openbox did not start")
+                said = manager.stderr.read().decode() if manager.poll() is not None and \
+                    manager.stderr else ""
+                raise AssertionError(f"openbox did not start on {display}: {said[-500:]}")
             time.sleep(0.05)
         yield session
     finally:
