@@ -30,11 +30,26 @@ if [ "$demo" = 1 ]; then
     --certfile "$cert" --keyfile "$key" >.demo/central.log 2>&1 &
   central_pid=$!
   trap 'kill "$central_pid" 2>/dev/null || true' EXIT
+  # Every *Name* below is a label or button in the app, word for word (tests/ui/test_demo.py).
   cat <<MSG
 Demo central endpoint: https://127.0.0.1:8443   (log: .demo/central.log)
-To enrol a new profile, use collar number 1234 and
-  enrolment code:    $code
-  certificate file:  $ca
+
+In the app window that opens:
+  1. *New profile*: in *Profile name* type 1234 (the demo officer's collar number; the
+     endpoint knows that officer). Choose a passphrase of 12 characters or more (three or
+     four unrelated words), type it in *Passphrase* and again in *Repeat it*, press Enter.
+  2. *Connect to the central system*: in *Central system address* type
+       https://127.0.0.1:8443
+     in *Enrolment code* type
+       $code
+     in *Force certificate* type (or *Choose…*)
+       $ca
+     then press Enter (*Enrol this laptop*).
+  3. At the door: Ctrl+N records a new occurrence; Ctrl+S saves each form and opens the
+     next (leaflets, household, VCAS offer); Alt+P, Alt+C and Alt+U add a partner, a child
+     and the person under investigation; Enter confirms the check before saving. F5 syncs.
+Next time, choose profile 1234 and type your passphrase (each --demo run prints a fresh
+enrolment code, for a second profile or laptop).
 MSG
 fi
 .venv/bin/python -m fieldapp ${args[@]+"${args[@]}"}

@@ -1,6 +1,10 @@
-"""Screenshots of each main screen, taken offscreen, for docs/screenshots/.
+"""Screenshots of each main screen, taken offscreen on a 1366×768 screen (a common police
+laptop panel), for docs/screenshots/.
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py
+    .venv/bin/python scripts/screenshots.py
+
+Windows and forms are sized as the app sizes them on that screen, so what the pictures show
+is what fits there (tests/ui/test_fit.py checks the same, and that nothing is clipped).
 
 Builds a throwaway profile with made-up records, drives the real widgets and saves what they
 draw. Nothing here is a real person or case.
@@ -8,6 +12,7 @@ draw. Nothing here is a real person or case.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
@@ -16,7 +21,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+SCREEN = Path(tempfile.mkdtemp(prefix="fieldapp-screen-")) / "screen.json"
+SCREEN.write_text(json.dumps({"screens": [{
+    "name": "laptop", "x": 0, "y": 0, "width": 1366, "height": 768,
+    "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
+os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={SCREEN}"
 
 import uuid6
 from PySide6.QtCore import QDate, QSettings
@@ -147,7 +156,7 @@ def reports(main: MainWindow, app: QApplication) -> None:
     page.period.setCurrentIndex(page.period.findData("quarter"))
     page.reload()
     settle(app, lambda: page.figures is not None and not page.loading and not worker.busy)
-    grab(main, "09-reports.png", app)
+    grab(main, "11-reports.png", app)
 
 
 def grab(widget: QWidget, name: str, app: QApplication) -> None:
@@ -197,7 +206,6 @@ def main() -> int:
     settle(app, lambda: controller.main is not None and not controller.worker.busy)
     main = controller.main
     assert main is not None
-    main.resize(1280, 820)
 
     main.capture.open(first)
     settle(app, lambda: main.capture.current is not None and not controller.worker.busy)
@@ -205,7 +213,6 @@ def main() -> int:
 
     leaflets = main.launcher.open(DraftKey("leaflets", first), "Occurrence 13/240117/26.")
     assert isinstance(leaflets, LeafletForm)
-    leaflets.resize(760, 900)
     leaflets.person.setText("Sample Person")
     leaflets.leaflets.set_value(["safer_lives", "samaritans"])
     leaflets.risks.set_value(["self_harm_thoughts", "distressed"])
@@ -219,6 +226,14 @@ def main() -> int:
     household.save()
     settle(app, lambda: not controller.worker.busy)
     grab(household, "05-household-problems.png", app)
+    household.fill({"address": "12 Sample Street, Leeds", "postcode": "LS6 2QQ", "members": [
+        {"relationship": "partner", "name": "Sample Partner"},
+        {"relationship": "child", "age": 9}, {"relationship": "child", "age": 4},
+        {"relationship": "person_under_investigation", "name": "Sample Person"}]})
+    household.save()
+    settle(app, lambda: household.reviewing)
+    grab(household, "06-household-check.png", app)
+    household.back_to_editing()
     household.reject()
 
     chosen = main.capture.panel.chosen_household()
@@ -226,21 +241,25 @@ def main() -> int:
     assert isinstance(offer, OfferForm)
     offer.outcome.button("declined").click()
     offer.contacts.boxes[0].phone.setText("07700 900456")
-    grab(offer, "06-offer-declined.png", app)
+    grab(offer, "07-offer-declined.png", app)
+    offer.save()
+    settle(app, lambda: offer.reviewing)
+    grab(offer, "08-offer-check.png", app)
+    offer.back_to_editing()
     offer.reject()
     settle(app, lambda: not controller.worker.busy)
 
     main.show_page(1)
     settle(app, lambda: main.followups.model.total > 0 and not controller.worker.busy)
     main.followups.apply_filter()
-    grab(main, "07-follow-ups.png", app)
+    grab(main, "09-follow-ups.png", app)
 
     main.show_page(2)
     main.sync_page.show_summary(SyncSummary(
         pushed=12, pulled=5, rejected=(), invalid_from_server=0, tasks_created=("a",),
         tasks_closed=("b",), tasks_done_elsewhere=("b",), conflicts_new=("c",),
         clock_skew_seconds=None, skew_flagged=False, device_status="active"))
-    grab(main, "08-sync.png", app)
+    grab(main, "10-sync.png", app)
     reports(main, app)
     controller.quit()
     return 0

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a fresh machine for running and testing fieldapp: the system libraries Qt needs,
-# PostgreSQL (its tests start a throwaway cluster), and .venv with the app, the endpoint and
+# PostgreSQL (its tests start a throwaway cluster), Xvfb, openbox and xdotool (the
+# real-window tests), and .venv with the app, the endpoint and
 # the test tools, all pinned in pyproject.toml.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +10,11 @@ export DEBIAN_FRONTEND=noninteractive
 missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 \
   || missing+=(postgresql)
+# The real-window tests (tests/window): a virtual X display at a laptop's size, a window
+# manager, xdotool to type, ImageMagick's `import` for the screenshot, xprop/xwininfo.
+for tool in Xvfb:xvfb openbox:openbox xdotool:xdotool import:imagemagick xwininfo:x11-utils; do
+  command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
+done
 for lib in libegl1 libgl1 libfontconfig1 libdbus-1-3 libxkbcommon0 libxkbcommon-x11-0 \
            libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libglib2.0-0 poppler-utils; do
   dpkg -s "$lib" >/dev/null 2>&1 || missing+=("$lib")

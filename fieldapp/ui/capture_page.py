@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -33,10 +34,11 @@ from fieldapp.domain.views import HouseholdView, LeafletIssueView, OccurrenceVie
 from fieldapp.resources import load_catalogue
 from fieldapp.store import SearchResults, Store
 from fieldapp.ui.launcher import DraftKey, FormLauncher
+from fieldapp.ui.place import Place, draft_label
 from fieldapp.ui.session import Session
 from fieldapp.ui.text import day, labels, moment
 
-SEARCH_DELAY_MS = 300
+SEARCH_DELAY_MS = 150  # as the officer types: a pause this long runs the search
 RECENT_SETTING = "ui.recent_occurrences"
 RECENT_MAX = 15
 ROLE = Qt.ItemDataRole.UserRole
@@ -53,7 +55,7 @@ class Shortlist:
     """What the left-hand list offers when nothing is searched: recent records and drafts."""
 
     recent: tuple[tuple[str, str], ...]  # (occurrence id, reference)
-    drafts: tuple[str, ...]
+    drafts: tuple[tuple[str, str], ...]  # (draft key, what it is: place.draft_label)
 
 
 def read_recent(store: Store) -> list[tuple[str, str]]:
@@ -77,7 +79,12 @@ def open_occurrence(store: Store, occurrence_id: str) -> Opened:
 
 
 def shortlist(store: Store) -> Shortlist:
-    return Shortlist(tuple(read_recent(store)), tuple(store.drafts()))
+    drafts = []
+    for text in store.drafts():
+        key = DraftKey.parse(text)
+        if key is not None:
+            drafts.append((text, draft_label(store, key)))
+    return Shortlist(tuple(read_recent(store)), tuple(drafts))
 
 
 def describe_household(view: HouseholdView) -> str:
@@ -215,13 +222,13 @@ class CapturePage(QWidget):
         self._search_timer.setInterval(SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self.run_search)
 
-        self.new_button = QPushButton("&New occurrence (Ctrl+N)", self)
+        self.new_button = QPushButton("New occurrence (Ctrl+N)", self)
         self.new_button.setAccessibleName("New occurrence")
         self.new_button.setMinimumHeight(44)
         self.new_button.clicked.connect(self.new_occurrence)
         self.search = QLineEdit(self)
-        self.search.setPlaceholderText("Find by occurrence reference or postcode")
-        self.search.setAccessibleName("Find by occurrence reference or postcode")
+        self.search.setPlaceholderText("Find (Ctrl+F): reference, address, postcode or name")
+        self.search.setAccessibleName("Find by reference, address, postcode or name")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(lambda _: self._search_timer.start())
         self.results = QListWidget(self)
@@ -270,10 +277,8 @@ class CapturePage(QWidget):
         if self.search.text().strip():
             return
         self.results.clear()
-        for key_text in found.drafts:
-            key = DraftKey.parse(key_text)
-            if key is not None:
-                self._item(f"Unsaved draft: {key.label}", ("draft", key_text))
+        for key_text, label in found.drafts:
+            self._item(label, ("draft", key_text))
         for occurrence_id, reference in found.recent:
             self._item(f"Occurrence {reference}", ("occurrence", occurrence_id))
 
@@ -282,9 +287,12 @@ class CapturePage(QWidget):
         if len(text) < 2:
             self.refresh_shortlist()
             return
-        self.session.run(lambda store: store.search(text), self._show_results)
+        self.session.run(lambda store: store.search(text),
+                         lambda found: self._show_results(text, found))
 
-    def _show_results(self, found: SearchResults) -> None:
+    def _show_results(self, text: str, found: SearchResults) -> None:
+        if text != self.search.text().strip():
+            return  # typed on since: the newer search's results are on their way
         self.results.clear()
         for occurrence in found.occurrences:
             self._item(
@@ -318,16 +326,40 @@ class CapturePage(QWidget):
 
     # ----------------------------------------------------------------- the occurrence
 
-    def open(self, occurrence_id: str) -> None:
-        self.session.run(lambda store: open_occurrence(store, occurrence_id), self._opened)
+    def open(self, occurrence_id: str, then: Callable[[], object] | None = None) -> None:
+        """Shows the occurrence; `then` runs once it is shown (the next step to record)."""
+        self.session.run(
+            lambda store: open_occurrence(store, occurrence_id),
+            lambda opened: self._opened(opened, then),
+        )
 
-    def _opened(self, opened: Opened) -> None:
+    def _opened(self, opened: Opened, then: Callable[[], object] | None = None) -> None:
         if opened.occurrence is None:
             return
         self.current = opened
         self.panel.show_occurrence(opened)
         self.right.setCurrentWidget(self.panel)
         self.refresh_shortlist()  # it is now the most recent
+        if then is not None:
+            then()
+
+    def place(self) -> Place:
+        """Where the officer is, for the lock to keep: the occurrence and the open forms."""
+        shown = self.current.occurrence.id if self.current and self.current.occurrence else ""
+        return Place(shown, tuple(self.launcher.open_forms))
+
+    def resume(self, place: Place) -> None:
+        """After unlock: the occurrence again, then each form that was open, with its draft."""
+        def forms() -> None:
+            for text in place.forms:
+                key = DraftKey.parse(text)
+                if key is not None:
+                    self.launcher.open(key, self._context(key.target))
+
+        if place.occurrence_id:
+            self.open(place.occurrence_id, forms)
+        else:
+            forms()
 
     def refresh(self) -> None:
         """Reads again what is shown (after a sync, which may have changed anything)."""
@@ -347,8 +379,13 @@ class CapturePage(QWidget):
         return {h.id for h in self.current.households} if self.current else set()
 
     def _saved(self, key: DraftKey, aggregate_id: str, changes: Changes) -> None:
+        # At the door one record leads to the next: the occurrence to the leaflets for the
+        # person under investigation, the leaflets to the household (the first one), the
+        # household to its offer.
         if key.kind == "occurrence":
-            self.open(aggregate_id)
+            self.open(aggregate_id, self.issue_leaflets)
+        elif key.kind == "leaflets":
+            self.open(key.target, self._first_household)
         elif key.kind == "household":
             # At the door the offer follows the household: open it straight away.
             self._open_form(DraftKey("offer", aggregate_id))
@@ -390,7 +427,15 @@ class CapturePage(QWidget):
     def add_household(self) -> None:
         view = self._occurrence()
         if view is not None:
-            self.launcher.open(DraftKey("household", view.id), self._context())
+            issues = view.leaflet_issues
+            self.launcher.open(
+                DraftKey("household", view.id), self._context(),
+                person=issues[-1].person_name if issues else "",
+            )
+
+    def _first_household(self) -> None:
+        if self.current is not None and not self.current.households:
+            self.add_household()
 
     def _chosen(self) -> str:
         if self._occurrence() is None:

@@ -51,7 +51,8 @@ class AppController(QObject):
         self.start_window.quit_requested.connect(self.quit)
         minutes = idle_minutes if idle_minutes is not None else load_policy().idle_lock_minutes
         self.idle = IdleLock(minutes, self)
-        self.idle.expired.connect(self.lock)
+        self.idle.expired.connect(self._idle_expired)
+        self.idle_minutes = minutes
         self.tray.activated.connect(self._raise)
         self.main: MainWindow | None = None
         self.session: Session | None = None
@@ -77,7 +78,12 @@ class AppController(QObject):
     def locked(self) -> bool:
         return self.main is None
 
-    def lock(self) -> None:
+    def _idle_expired(self) -> None:
+        minutes = self.idle_minutes
+        count = f"{minutes:g} minute" + ("" if minutes == 1 else "s")
+        self.lock(f"Locked after {count} without use. Your work was kept: unlock to carry on.")
+
+    def lock(self, why: str = "") -> None:
         if self.main is None:
             return
         self.idle.stop()
@@ -96,7 +102,7 @@ class AppController(QObject):
             clipboard.clear()  # whatever was copied from a record goes with the lock
         self._copied = False
         if not self._quitting:
-            self.start_window.show_unlock(self.start_window.profile)
+            self.start_window.show_unlock(self.start_window.profile, why)
 
     def quit(self) -> None:
         if self._quitting:

@@ -42,7 +42,7 @@ class EnrolPanel(QWidget):
         self,
         worker: DbWorker[Store],
         *,
-        skip_text: str = "Stay offline for now",
+        skip_text: str = "Stay &offline for now",
         later: str = "You can do this later from the Sync page; until then everything is "
         "kept on this laptop only.",
         parent: QWidget | None = None,
@@ -66,19 +66,21 @@ class EnrolPanel(QWidget):
         self.ca_bundle = QLineEdit(self)
         self.ca_bundle.setAccessibleName("Force certificate file (optional)")
         self.ca_bundle.setPlaceholderText("Only if IT asked you to choose one")
-        browse = QPushButton("Choose…", self)
+        browse = QPushButton("C&hoose…", self)
         browse.setAccessibleName("Choose the force certificate file")
         browse.clicked.connect(self._browse)
         ca_row = QHBoxLayout()
         ca_row.addWidget(self.ca_bundle, 1)
         ca_row.addWidget(browse)
         self.message = ErrorLabel("enrolment", self)
-        self.enrol_button = QPushButton("&Enrol this laptop", self)
+        self.enrol_button = QPushButton("&Enrol this laptop (Enter)", self)
         self.enrol_button.setAccessibleName("Enrol this laptop")
         self.enrol_button.setDefault(True)
         self.skip_button = QPushButton(skip_text, self)
-        self.skip_button.setAccessibleName(skip_text)
+        self.skip_button.setAccessibleName(skip_text.replace("&", ""))
         self.enrol_button.clicked.connect(self.submit)
+        for line in (self.url, self.code, self.device_name, self.ca_bundle):
+            line.returnPressed.connect(self.submit)  # Enter enrols
         self.skip_button.clicked.connect(self.skipped)
 
         form = QFormLayout()
@@ -90,12 +92,17 @@ class EnrolPanel(QWidget):
             caption = QLabel(label, self)
             caption.setBuddy(widget)
             form.addRow(caption, widget)
-        form.addRow("Force certificate", ca_row)
+        ca_caption = QLabel("Force cer&tificate", self)
+        ca_caption.setBuddy(self.ca_bundle)
+        form.addRow(ca_caption, ca_row)
         buttons = QHBoxLayout()
         buttons.addWidget(self.enrol_button)
         buttons.addWidget(self.skip_button)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
+        heading = QLabel("<h2>Connect to the central system</h2>", self)
+        heading.setTextFormat(Qt.TextFormat.RichText)
+        layout.addWidget(heading)
         layout.addWidget(intro)
         layout.addLayout(form)
         layout.addWidget(self.message)

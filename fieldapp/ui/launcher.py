@@ -84,29 +84,32 @@ class FormLauncher(QObject):
         self.open_forms: dict[str, CaptureForm] = {}
 
     def open(
-        self, key: DraftKey, context: str = "", prefill: Event | None = None
+        self, key: DraftKey, context: str = "", prefill: Event | None = None, *,
+        person: str = "",
     ) -> CaptureForm:
         """Shows the form for `key`, or brings forward the one already open.
 
         With `prefill`, an empty form starts from that event's details (a rejected record
-        being put right); a draft, if there is one, still wins.
+        being put right); a draft, if there is one, still wins. `person` is the person under
+        investigation's name from the leaflets, for a household form to add in one key.
         """
         existing = self.open_forms.get(str(key))
         if existing is not None:
             existing.raise_()
             existing.activateWindow()
             return existing
-        form = self._build(key, context)
+        form = self._build(key, context, person)
         name = str(key)
         self.open_forms[name] = form
         form.finished.connect(lambda _: self._closed(name))
         aggregate = form.aggregate_id
         form.saved.connect(lambda changes: self.saved.emit(key, aggregate, changes))
         form.show()
+        form.activateWindow()  # in front, so that its shortcuts and the next keys reach it
         form.restore_draft(prefill)
         return form
 
-    def _build(self, key: DraftKey, context: str) -> CaptureForm:
+    def _build(self, key: DraftKey, context: str, person: str) -> CaptureForm:
         parent, session, draft = self.parent_widget, self.session, str(key)
         build: dict[str, Callable[[], CaptureForm]] = {
             "occurrence": lambda: OccurrenceForm(
@@ -119,8 +122,8 @@ class FormLauncher(QObject):
             ),
             "household": lambda: HouseholdForm(
                 session, aggregate_id=key.aggregate or new_id(), occurrence_id=key.target,
-                draft_key=draft,
-                context=context, parent=parent,
+                draft_key=draft, context=context, person_under_investigation=person,
+                parent=parent,
             ),
             "offer": lambda: OfferForm(
                 session, aggregate_id=key.target, draft_key=draft, context=context,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFrame,
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QPushButton,
     QStackedWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -30,6 +31,7 @@ from fieldapp.ui.capture_page import CapturePage
 from fieldapp.ui.enrol import EnrolPanel
 from fieldapp.ui.followups_page import TABS, FollowUpsPage, referrals_due_parts
 from fieldapp.ui.launcher import DraftKey, FormLauncher
+from fieldapp.ui.place import keep_place, read_place
 from fieldapp.ui.reports_model import reports_allowed
 from fieldapp.ui.reports_page import ReportsPage
 from fieldapp.ui.session import Identity, Session
@@ -44,10 +46,14 @@ from fieldapp.ui.sync_view import (
 )
 from fieldapp.ui.text import APP_NAME, plural
 from fieldapp.ui.tray import Tray
+from fieldapp.ui.widgets import fit_to_screen
 
 PAGES = ("Record", "Follow-ups", "Sync", "Reports")
 REPORTS = PAGES.index("Reports")
 GEOMETRY_KEY = "main/geometry"
+# Wanted size: on a smaller screen (1366×768, or 1920×1080 at 150%) the window takes what
+# the screen has, so that the status bar (enrolment and sync state) is always in view.
+MAIN_SIZE = QSize(1200, 800)
 
 
 def due_message(totals: Totals) -> str:
@@ -113,7 +119,7 @@ class MainWindow(QMainWindow):
         self.capture = CapturePage(session, self.launcher, self)
         self.followups = FollowUpsPage(session, self)
         self.enrol_panel = EnrolPanel(
-            session.worker, skip_text="Not now",
+            session.worker, skip_text="&Not now",
             later="Until then everything is kept on this laptop only.", parent=self,
         )
         self.sync_page = SyncPage(self.enrol_panel, self)
@@ -124,13 +130,15 @@ class MainWindow(QMainWindow):
         self.navigation = QListWidget(self)
         self.navigation.setObjectName("navigation")
         self.navigation.setAccessibleName("Pages")
-        self.navigation.addItems(PAGES)
-        self.navigation.setFixedWidth(170)
+        self.navigation.addItems([f"{page}  (Alt+{n + 1})" for n, page in enumerate(PAGES)])
+        self.navigation.setFixedWidth(215)  # "Follow-ups  (Alt+2)" whole, at 13pt
+        self.navigation.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.pages = QStackedWidget(self)
         for page in (self.capture, self.followups, self.sync_page, self.reports):
             self.pages.addWidget(page)
         self.navigation.currentRowChanged.connect(self.pages.setCurrentIndex)
         self.navigation.setCurrentRow(0)
+        self._actions()
         self._gate_reports()
 
         body = QWidget(self)
@@ -142,7 +150,6 @@ class MainWindow(QMainWindow):
         column.addLayout(row, 1)
         self.setCentralWidget(body)
         self.statusBar().addPermanentWidget(self.status)
-        self._actions()
 
         # Bound methods, not lambdas, for objects that outlive this window (the worker, the
         # sync controller): Qt drops those connections when the window is deleted at lock.
@@ -169,23 +176,36 @@ class MainWindow(QMainWindow):
         geometry = settings.value(GEOMETRY_KEY)
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
-        else:
-            self.resize(1200, 800)
+        room = (self.screen().availableGeometry() if self.screen() else None)
+        if not isinstance(geometry, QByteArray) or (
+            room is not None and not room.contains(self.frameGeometry())
+        ):
+            fit_to_screen(self, MAIN_SIZE)  # saved on a bigger screen, or never saved
 
     def _actions(self) -> None:
+        """Every action in the menu bar, which shows its shortcut beside it."""
+        menu = self.menuBar().addMenu("&File")
+
         def add(text: str, keys: QKeySequence | QKeySequence.StandardKey, slot: object) -> None:
             action = QAction(text, self)
             action.setShortcut(keys)
             action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
             action.triggered.connect(slot)
+            menu.addAction(action)
             self.addAction(action)
 
-        add("New occurrence", QKeySequence.StandardKey.New, self._new_occurrence)
-        add("Lock", QKeySequence("Ctrl+L"), self.lock_requested)
-        add("Sync now", QKeySequence("F5"), self.sync.sync_now)
-        add("Quit", QKeySequence.StandardKey.Quit, self.quit_requested)
+        add("&New occurrence", QKeySequence.StandardKey.New, self._new_occurrence)
+        add("&Find an occurrence", QKeySequence.StandardKey.Find, self._find)
+        add("&Sync now", QKeySequence("F5"), self.sync.sync_now)
+        add("&Lock", QKeySequence("Ctrl+L"), self.lock_requested)
+        add("&Quit", QKeySequence("Ctrl+Q"), self.quit_requested)  # StandardKey.Quit: none on some
+        menu = self.menuBar().addMenu("&Go to")
         for n in range(len(PAGES)):
-            add(PAGES[n], QKeySequence(f"Alt+{n + 1}"), lambda *_, n=n: self.show_page(n))
+            add(f"&{PAGES[n]}", QKeySequence(f"Alt+{n + 1}"), lambda *_, n=n: self.show_page(n))
+        self._page_actions = menu.actions()
+        more = self.menuBar().findChild(QToolButton, "qt_menubar_ext_button")
+        if more is not None:  # shown when a narrow window hides some menus
+            more.setAccessibleName("More menus")
 
     # ----------------------------------------------------------------- life cycle
 
@@ -193,6 +213,7 @@ class MainWindow(QMainWindow):
         """After unlock: load the lists, say what is due, start syncing if enrolled."""
         self.followups.reload()
         self.capture.refresh_shortlist()
+        self.session.run(read_place, self.capture.resume)
         today = self.session.today()
         self.session.run(lambda store: store.totals(today), self._announce_due)
         self.session.run(read_facts, self._facts_at_start)
@@ -217,6 +238,8 @@ class MainWindow(QMainWindow):
     def clear_all(self) -> None:
         """On lock: forms write their drafts and close, and every view forgets what it held."""
         self._day_timer.stop()
+        place = self.capture.place()
+        self.session.run(lambda store: keep_place(store, place))  # queued ahead of the lock
         self.launcher.close_all()
         self.capture.clear()
         self.followups.clear()
@@ -243,6 +266,7 @@ class MainWindow(QMainWindow):
         """Reports only for those allowed them: hidden from the list and its shortcut too."""
         allowed = reports_allowed(self.session.identity)
         self.navigation.item(REPORTS).setHidden(not allowed)
+        self._page_actions[REPORTS].setVisible(allowed)
         self.reports.set_allowed(allowed)
         if not allowed and self.navigation.currentRow() == REPORTS:
             self.navigation.setCurrentRow(0)
@@ -250,6 +274,13 @@ class MainWindow(QMainWindow):
     def _new_occurrence(self) -> None:
         self.show_page(0)
         self.capture.new_occurrence()
+
+    def _find(self) -> None:
+        self.show_page(0)
+        self.raise_()
+        self.activateWindow()
+        self.capture.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.capture.search.selectAll()
 
     def _show_due(self) -> None:
         self.show_page(1)

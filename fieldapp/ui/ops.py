@@ -47,8 +47,21 @@ def describe(error: BaseException) -> str:
     message = getattr(error, "message", None)
     if isinstance(message, str) and message:
         return message  # SyncError and the store's own errors carry officer wording
-    return "Something went wrong and it was not saved. Try again; if it keeps happening, " \
-        "tell the IT service desk."
+    return UNEXPECTED
+
+
+# An op's writes are one transaction: one that failed saved nothing, so this is true.
+UNEXPECTED = (
+    "Something went wrong, and nothing was saved: what you typed is still here (and kept as "
+    "a draft). Try again; if it keeps happening, tell the IT service desk."
+)
+
+
+def expected(error: BaseException) -> bool:
+    """An error the officer's own words explain (refused input, a lock, the store's own)."""
+    return isinstance(error, UserError | Locked | InvalidEvent | StoreError) or isinstance(
+        getattr(error, "message", None), str
+    )
 
 
 def log_safely(error: BaseException) -> None:
@@ -226,11 +239,12 @@ class DbWorker(QObject, Generic[S]):
     def _report(
         self, error: BaseException, failed: Callable[[BaseException], object] | None
     ) -> None:
+        # Logged whoever hears of it, so that something is left to diagnose it by.
+        if not expected(error):
+            log_safely(error)
         if failed is not None:
             failed(error)
             return
-        if not isinstance(error, UserError | Locked | InvalidEvent | StoreError):
-            log_safely(error)
         self.failed.emit(describe(error))
 
 

@@ -17,7 +17,7 @@ import uuid6
 from PySide6.QtCore import QObject, Signal
 
 from fieldapp.domain.commands import check_against
-from fieldapp.domain.events import EventType, Rules, make_event
+from fieldapp.domain.events import Event, EventType, Rules, make_event
 from fieldapp.domain.problems import InvalidEvent
 from fieldapp.domain.projection import Changes
 from fieldapp.resources import load_catalogue, load_force, load_policy
@@ -82,9 +82,9 @@ class Capture:
     draft_key: str = ""
 
 
-def record(store: Store, capture: Capture, identity: Identity, now: datetime) -> Changes:
-    """Runs on the worker: the domain decides if the event stands, then it is appended and
-    its form's draft deleted, in one transaction."""
+def prepare(store: Store, capture: Capture, identity: Identity, now: datetime) -> Event:
+    """Runs on the worker: the event `capture` makes, if the domain says it stands (else
+    `InvalidEvent`). Nothing is written."""
     policy = load_policy()
     event = make_event(
         event_id=new_id(),
@@ -103,6 +103,13 @@ def record(store: Store, capture: Capture, identity: Identity, now: datetime) ->
     problems = check_against(event, store.state_for([event]), target)
     if problems:
         raise InvalidEvent(problems)
+    return event
+
+
+def record(store: Store, capture: Capture, identity: Identity, now: datetime) -> Changes:
+    """Runs on the worker: the domain decides if the event stands, then it is appended and
+    its form's draft deleted, in one transaction."""
+    event = prepare(store, capture, identity, now)
     return store.append([event], draft=capture.draft_key or None)
 
 
@@ -147,6 +154,16 @@ class Session(QObject):
         """The officer opened a record: a consultation entry in the local access log
         (DPA 2018 Part 3 s.62). Every view that opens one record calls this."""
         self.worker.run(lambda store: store.note_consultation(kind, subject_id, detail))
+
+    def check(
+        self,
+        capture: Capture,
+        done: Callable[[Event], object],
+        failed: Callable[[BaseException], object],
+    ) -> None:
+        """Whether `capture` would be saved, without saving it (the check before saving)."""
+        identity, clock = self.identity, self.clock
+        self.worker.run(lambda store: prepare(store, capture, identity, clock()), done, failed)
 
     def save_draft(self, key: str, text: str) -> None:
         self.worker.run(lambda store: store.save_draft(key, text))

@@ -29,7 +29,7 @@ from fieldapp.ui.enrol import EnrolPanel
 from fieldapp.ui.ops import DbWorker, describe
 from fieldapp.ui.session import Identity, identify
 from fieldapp.ui.text import APP_NAME
-from fieldapp.ui.widgets import ErrorLabel
+from fieldapp.ui.widgets import CapsLockWarning, ErrorLabel, PassphraseLine
 
 PASSPHRASE_RULES = (
     f"Your passphrase protects everything in this profile. Use at least {MIN_PASSPHRASE} "
@@ -38,14 +38,6 @@ PASSPHRASE_RULES = (
     "profile only if your force set that up."
 )
 CHECK_DELAY_MS = 300
-
-
-def _password_line(name: str, parent: QWidget) -> QLineEdit:
-    line = QLineEdit(parent)
-    line.setEchoMode(QLineEdit.EchoMode.Password)
-    line.setAccessibleName(name)
-    line.setMaxLength(1024)
-    return line
 
 
 def _heading(text: str, parent: QWidget) -> QLabel:
@@ -80,8 +72,13 @@ class UnlockPage(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.heading = _heading("Unlock", self)
-        self.passphrase = _password_line("Passphrase", self)
+        self.passphrase = PassphraseLine("Passphrase", self)
+        self.caps = CapsLockWarning([self.passphrase], self)
         self.message = ErrorLabel("unlocking", self)
+        self.why = QLabel(self)  # "Locked after 5 minutes without use."
+        self.why.setObjectName("lockReason")
+        self.why.setWordWrap(True)
+        self.why.setAccessibleName("Why it is locked")
         self.unlock_button = QPushButton("&Unlock", self)
         self.unlock_button.setAccessibleName("Unlock")
         self.unlock_button.setDefault(True)
@@ -91,12 +88,14 @@ class UnlockPage(QWidget):
         caption = QLabel("&Passphrase", self)
         caption.setBuddy(self.passphrase)
         form.addRow(caption, self.passphrase)
+        form.addRow("", self.caps)
         buttons = QHBoxLayout()
         buttons.addWidget(self.unlock_button)
         buttons.addWidget(self.other_button)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
+        layout.addWidget(self.why)
         layout.addLayout(form)
         layout.addWidget(self.message)
         layout.addLayout(buttons)
@@ -113,13 +112,14 @@ class CreatePage(QWidget):
         name_hint = QLabel(InvalidProfileName.message, self)
         name_hint.setWordWrap(True)
         self.name_error = ErrorLabel("profile name", self)
-        self.passphrase = _password_line("New passphrase", self)
-        self.repeat = _password_line("New passphrase again", self)
+        self.passphrase = PassphraseLine("New passphrase", self)
+        self.repeat = PassphraseLine("New passphrase again", self)
+        self.caps = CapsLockWarning([self.passphrase, self.repeat], self)
         rules = QLabel(PASSPHRASE_RULES, self)
         rules.setWordWrap(True)
         rules.setAccessibleName("Passphrase rules")
         self.problems = ErrorLabel("new passphrase", self)
-        self.create_button = QPushButton("&Create profile", self)
+        self.create_button = QPushButton("&Create profile (Enter)", self)
         self.create_button.setAccessibleName("Create profile")
         self.create_button.setDefault(True)
         self.back_button = QPushButton("&Back", self)
@@ -131,6 +131,7 @@ class CreatePage(QWidget):
             ("", self.name_error),
             ("&Passphrase", self.passphrase),
             ("&Repeat it", self.repeat),
+            ("", self.caps),
         ):
             caption = QLabel(label, self)
             caption.setBuddy(widget)
@@ -183,6 +184,11 @@ class StartWindow(QWidget):
             self.pages.addWidget(page)
         layout = QVBoxLayout(self)
         layout.addWidget(self.pages)
+        # The window's title names the step (never the profile): for the taskbar, for
+        # screen readers, and for the real-window tests, which see titles only.
+        titles = ("Choose your profile", "Unlock", "New profile",
+                  "Connect to the central system")
+        self.pages.currentChanged.connect(lambda n: self.setWindowTitle(titles[n]))
 
         self._check_timer = QTimer(self)
         self._check_timer.setSingleShot(True)
@@ -199,6 +205,8 @@ class StartWindow(QWidget):
         self.unlock.passphrase.returnPressed.connect(self.submit_unlock)
         self.unlock.other_button.clicked.connect(self.show_choose)
         self.new_profile.create_button.clicked.connect(self.submit_create)
+        for line in (self.new_profile.name, self.new_profile.passphrase, self.new_profile.repeat):
+            line.returnPressed.connect(self.submit_create)  # Enter creates the profile
         self.new_profile.back_button.clicked.connect(self.show_choose)
         for line in (self.new_profile.passphrase, self.new_profile.repeat, self.new_profile.name):
             line.textEdited.connect(lambda _: self._check_timer.start())
@@ -211,6 +219,8 @@ class StartWindow(QWidget):
     def show_start(self, message: str = "") -> None:
         """The first screen: the list of profiles, or creating the first one."""
         self.choose.message.show_message(message)
+        if message:  # shown at once, where the message is, while the list is read
+            self.pages.setCurrentWidget(self.choose)
         self.worker.call(self.profiles.names, lambda names: self._names(names, message))
         self.show()
 
@@ -235,8 +245,11 @@ class StartWindow(QWidget):
         self.pages.setCurrentWidget(self.choose)
         self.choose.profiles.setFocus()
 
-    def show_unlock(self, name: str) -> None:
+    def show_unlock(self, name: str, why: str = "") -> None:
+        """The passphrase for profile `name`; `why` says why it locked (idle minutes)."""
         self.profile = name
+        self.unlock.why.setText(why)
+        self.unlock.why.setVisible(bool(why))
         self.unlock.heading.setText(f"<h2>Unlock profile {name}</h2>")
         self.unlock.passphrase.clear()
         self.unlock.message.show_message("")

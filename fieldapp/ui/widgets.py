@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from PySide6.QtCore import QDate, Qt, QTime, Signal
+from PySide6.QtCore import QDate, QSize, Qt, QTime, Signal
+from PySide6.QtGui import QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QButtonGroup,
@@ -13,6 +14,7 @@ from PySide6.QtWidgets import (
     QDateTimeEdit,
     QGridLayout,
     QLabel,
+    QLineEdit,
     QRadioButton,
     QWidget,
 )
@@ -46,6 +48,8 @@ class ChoiceGroup(QWidget):
             self._buttons[key] = button
             layout.addWidget(button, n // columns, n % columns)
         self._group.buttonToggled.connect(self._toggled)
+        if self._buttons:  # a label's Alt+letter lands on the first choice
+            self.setFocusProxy(next(iter(self._buttons.values())))
 
     def _toggled(self, _button: QAbstractButton, checked: bool) -> None:
         if checked:
@@ -103,6 +107,8 @@ class CheckGroup(QWidget):
             box.toggled.connect(self.changed)
             self._boxes[key] = box
             layout.addWidget(box, n // columns, n % columns)
+        if self._boxes:
+            self.setFocusProxy(next(iter(self._boxes.values())))
 
     def value(self) -> list[str]:
         return [key for key, box in self._boxes.items() if box.isChecked()]
@@ -137,6 +143,69 @@ class MomentEdit(QDateTimeEdit):
         wall = to_london(instant)
         self.setDate(QDate(wall.year, wall.month, wall.day))
         self.setTime(QTime(wall.hour, wall.minute))
+
+
+# What a window manager's title bar and frame take, at most, above and around a window.
+FRAME_ALLOWANCE = QSize(16, 48)
+
+
+def fit_to_screen(window: QWidget, wanted: QSize) -> QSize:
+    """Sizes `window` to `wanted`, or less where the screen is smaller (a 1366×768 laptop
+    panel, or 1920×1080 at 150%), and keeps it on the screen: nothing lies off its edges."""
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    room = screen.availableGeometry()
+    size = QSize(
+        min(wanted.width(), room.width() - FRAME_ALLOWANCE.width()),
+        min(wanted.height(), room.height() - FRAME_ALLOWANCE.height()),
+    )
+    window.resize(size)
+    frame = window.frameGeometry()
+    frame.moveCenter(room.center())
+    window.move(max(frame.left(), room.left()), max(frame.top(), room.top()))
+    return size
+
+
+class PassphraseLine(QLineEdit):
+    """A passphrase field that says when Caps Lock seems to be on.
+
+    Qt does not report Caps Lock itself: a letter typed in upper case without Shift (or in
+    lower case with it) shows it is on, the other way round that it is off.
+    """
+
+    caps_lock = Signal(bool)
+
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setEchoMode(QLineEdit.EchoMode.Password)
+        self.setAccessibleName(name)
+        self.setMaxLength(1024)
+        self.caps_on = False
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        text = event.text()
+        if len(text) == 1 and text.isalpha() and text.lower() != text.upper():
+            shifted = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+            self.caps_on = text.isupper() != shifted
+            self.caps_lock.emit(self.caps_on)  # every letter tells, in whichever field
+        elif event.key() == Qt.Key.Key_CapsLock and self.caps_on:
+            self.caps_on = False  # pressed again: most likely off now; the next letter tells
+            self.caps_lock.emit(False)
+        super().keyPressEvent(event)
+
+
+class CapsLockWarning(QLabel):
+    """'Caps Lock is on', under the passphrase fields it watches; hidden otherwise."""
+
+    TEXT = "Caps Lock is on: your passphrase may be typed in the wrong case."
+
+    def __init__(self, lines: Iterable[PassphraseLine], parent: QWidget | None = None) -> None:
+        super().__init__(self.TEXT, parent)
+        self.setObjectName("capsLock")
+        self.setAccessibleName("Caps Lock warning")
+        self.setWordWrap(True)
+        self.hide()
+        for line in lines:
+            line.caps_lock.connect(self.setVisible)
 
 
 class ErrorLabel(QLabel):

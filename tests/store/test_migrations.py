@@ -83,6 +83,15 @@ def test_an_old_profile_upgrades_with_everything_in_it(version: str, tmp_path: P
         assert {r.attempts_made for r in rows} > {0} and all(r.rule for r in rows)
         if old >= 2:  # its fixture has a task closed on another laptop
             assert {r.closed_by_device for r in rows if r.is_closed} == {"laptop-a", "laptop-b"}
+        # Version 5 indexed for search what was projected before it.
+        state = store.state()
+        for household in state.households.values():
+            word = household.address.split()[-1]
+            assert household.id in {h.id for h in store.search(word).households}
+            assert household.id in {h.id for h in store.search(household.postcode).households}
+        for occurrence in state.occurrences.values():
+            found = store.search(occurrence.reference).occurrences
+            assert occurrence.id in {o.id for o in found}
     # A byte copy of the old file was kept before the upgrade, still encrypted, still old.
     backup = folder / "backups" / f"store-v{old}-1.db"
     assert backup.read_bytes() == original

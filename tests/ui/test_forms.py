@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
-from ui_support import NOW, wait_idle
+from ui_support import NOW, save_form, saved_occurrence, wait_idle
 
 from fieldapp.domain.problems import Problem
 from fieldapp.ui.forms.base import DRAFT_DELAY_MS, owner_of
@@ -38,7 +38,7 @@ def test_occurrence_form_saves_an_event(qtbot: QtBot, session: Session) -> None:
     qtbot.keyClicks(form.district, "Leeds")  # typing picks from the force's districts
     assert form.payload()["district"] == "Leeds"
     with qtbot.waitSignal(form.saved) as saved:
-        form.save()
+        save_form(qtbot, form)
     assert saved.args[0].occurrences
 
 
@@ -79,17 +79,6 @@ def test_household_problems_appear_beside_their_fields(qtbot: QtBot, session: Se
     assert form.problem_text("") == "Record the occurrence first."
 
 
-def _occurrence(qtbot: QtBot, session: Session) -> str:
-    occurrence_id = new_id()
-    form = OccurrenceForm(session, aggregate_id=occurrence_id, draft_key="occurrence")
-    qtbot.addWidget(form)
-    form.fill({"reference": "13/5/26", "offence_types": ["iioc"], "oic": "1234",
-               "district": "Leeds"})
-    with qtbot.waitSignal(form.saved):
-        form.save()
-    return occurrence_id
-
-
 def _household(qtbot: QtBot, session: Session, occurrence_id: str) -> str:
     household_id = new_id()
     form = HouseholdForm(session, aggregate_id=household_id, occurrence_id=occurrence_id,
@@ -98,7 +87,7 @@ def _household(qtbot: QtBot, session: Session, occurrence_id: str) -> str:
     form.fill({"address": "2 Low Road", "postcode": "LS2 7AB",
                "members": [{"relationship": "partner"}, {"relationship": "child", "age": 4}]})
     with qtbot.waitSignal(form.saved) as saved:
-        form.save()
+        save_form(qtbot, form)
     assert household_id in saved.args[0].households
     return household_id
 
@@ -106,7 +95,7 @@ def _household(qtbot: QtBot, session: Session, occurrence_id: str) -> str:
 def test_self_harm_risk_shows_the_escalation_at_once_and_it_must_be_confirmed(
     qtbot: QtBot, session: Session
 ) -> None:
-    occurrence_id = _occurrence(qtbot, session)
+    occurrence_id = saved_occurrence(qtbot, session)
     form = LeafletForm(session, aggregate_id=occurrence_id, draft_key=f"leaflets:{occurrence_id}")
     qtbot.addWidget(form)
     form.show()
@@ -127,7 +116,7 @@ def test_self_harm_risk_shows_the_escalation_at_once_and_it_must_be_confirmed(
     assert "escalated to" in form.problem_text("payload.escalation.to")
     form.escalated_to.button("mental_health_triage").click()
     with qtbot.waitSignal(form.saved):
-        form.save()
+        save_form(qtbot, form)
     form.risks.box("self_harm_thoughts").setChecked(False)
     assert not form.escalation_shown
     # No one indicator of these three demands it; together they do (resources/support.json).
@@ -137,7 +126,7 @@ def test_self_harm_risk_shows_the_escalation_at_once_and_it_must_be_confirmed(
 
 
 def test_the_risk_question_is_answered_either_way(qtbot: QtBot, session: Session) -> None:
-    occurrence_id = _occurrence(qtbot, session)
+    occurrence_id = saved_occurrence(qtbot, session)
     form = LeafletForm(session, aggregate_id=occurrence_id, draft_key=f"leaflets:{occurrence_id}")
     qtbot.addWidget(form)
     form.show()
@@ -154,7 +143,7 @@ def test_the_risk_question_is_answered_either_way(qtbot: QtBot, session: Session
 def test_an_accepted_offer_says_why_no_referral_goes_without_consent_and_needs_a_number(
     qtbot: QtBot, session: Session
 ) -> None:
-    household_id = _household(qtbot, session, _occurrence(qtbot, session))
+    household_id = _household(qtbot, session, saved_occurrence(qtbot, session))
     form = OfferForm(session, aggregate_id=household_id, draft_key=f"offer:{household_id}")
     qtbot.addWidget(form)
     form.show()
@@ -183,7 +172,7 @@ def test_an_accepted_offer_says_why_no_referral_goes_without_consent_and_needs_a
     assert "number it can call safely" in form.problem_text("payload.contacts")
     box.safe_to_call.setChecked(True)
     with qtbot.waitSignal(form.saved) as saved:
-        form.save()
+        save_form(qtbot, form)
     assert saved.args[0].tasks_created == ()
 
 
@@ -213,12 +202,12 @@ def test_a_declined_offer_shows_the_call_back_due_on_the_london_calendar(
 
 
 def test_a_call_back_from_the_household_closes_its_task(qtbot: QtBot, session: Session) -> None:
-    household_id = _household(qtbot, session, _occurrence(qtbot, session))
+    household_id = _household(qtbot, session, saved_occurrence(qtbot, session))
     offer = OfferForm(session, aggregate_id=household_id, draft_key="offer:y")
     qtbot.addWidget(offer)
     offer.outcome.button("declined").click()
     with qtbot.waitSignal(offer.saved) as saved:
-        offer.save()
+        save_form(qtbot, offer)
     assert saved.args[0].tasks_created == (household_id,)
     session.clock.now = NOW + timedelta(days=21)  # type: ignore[attr-defined]
     form = CallbackForm(session, aggregate_id=household_id, draft_key="callback:y")
@@ -226,19 +215,19 @@ def test_a_call_back_from_the_household_closes_its_task(qtbot: QtBot, session: S
     form.outcome.button("declined").click()
     assert not form.consent.isVisibleTo(form)
     with qtbot.waitSignal(form.saved) as saved:
-        form.save()
+        save_form(qtbot, form)
     assert saved.args[0].tasks_closed == (household_id,)
 
 
 def test_a_call_back_before_its_offer_is_refused_beside_the_date(
     qtbot: QtBot, session: Session
 ) -> None:
-    household_id = _household(qtbot, session, _occurrence(qtbot, session))
+    household_id = _household(qtbot, session, saved_occurrence(qtbot, session))
     offer = OfferForm(session, aggregate_id=household_id, draft_key="offer:z")
     qtbot.addWidget(offer)
     offer.outcome.button("declined").click()
     with qtbot.waitSignal(offer.saved):
-        offer.save()
+        save_form(qtbot, offer)
     form = CallbackForm(session, aggregate_id=household_id, draft_key="callback:z")
     qtbot.addWidget(form)
     form.outcome.button("no_answer").click()
@@ -305,7 +294,7 @@ def test_a_saved_form_leaves_no_draft(qtbot: QtBot, session: Session) -> None:
     form.flush_draft()
     assert _draft(qtbot, session, "occurrence") is not None
     with qtbot.waitSignal(form.saved):
-        form.save()
+        save_form(qtbot, form)
     assert _draft(qtbot, session, "occurrence") is None
 
 

@@ -14,6 +14,7 @@ from fieldapp.domain.projection import Changes
 from fieldapp.store import Profiles
 from fieldapp.ui.controller import AppController
 from fieldapp.ui.launcher import DraftKey
+from fieldapp.ui.widgets import ErrorLabel
 
 
 def test_ctrl_l_clears_every_view_drops_the_store_and_keeps_the_draft(
@@ -46,16 +47,28 @@ def test_ctrl_l_clears_every_view_drops_the_store_and_keeps_the_draft(
     assert controller.main is not None and controller.main is not main
     again = controller.main
     qtbot.waitUntil(lambda: again.followups.model.rowCount() == 1)
+    # Back where the officer was: the occurrence, and the form open with what was typed.
+    qtbot.waitUntil(lambda: again.capture.current is not None)
+    assert again.capture.panel.heading.text() == "Occurrence 13/42/26"
+    qtbot.waitUntil(lambda: len(again.launcher.open_forms) == 1)
+    [restored] = again.launcher.open_forms.values()
+    qtbot.waitUntil(lambda: restored.person.text() == "Half typed")  # type: ignore[attr-defined]
+    assert restored.problem_text("") == ""
+    assert not any(e.isVisibleTo(restored) for e in restored.findChildren(ErrorLabel))
+    # The draft is listed by its form, occurrence reference (and address, for a household).
     qtbot.waitUntil(lambda: any(
-        "Unsaved draft: Leaflets issued" in again.capture.results.item(n).text()
+        again.capture.results.item(n).text() == "Draft leaflets issued: 13/42/26"
         for n in range(again.capture.results.count())
     ))
+    restored.reject()
+    wait_idle(qtbot, controller.worker)
     draft = next(n for n in range(again.capture.results.count())
-                 if "draft" in again.capture.results.item(n).text())
+                 if "Draft" in again.capture.results.item(n).text())
     again.capture.results.itemActivated.emit(again.capture.results.item(draft))
     wait_idle(qtbot, controller.worker)
-    [restored] = again.launcher.open_forms.values()
-    assert restored.person.text() == "Half typed"  # type: ignore[attr-defined]
+    [reopened] = again.launcher.open_forms.values()
+    qtbot.waitUntil(lambda: reopened.person.text() == "Half typed")  # type: ignore[attr-defined]
+    assert not any(e.isVisibleTo(reopened) for e in reopened.findChildren(ErrorLabel))
 
 
 def test_a_wrong_passphrase_is_refused_and_repeated_tries_slow_down(

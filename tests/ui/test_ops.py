@@ -13,6 +13,7 @@ from fieldapp.domain.events import EventType
 from fieldapp.domain.problems import InvalidEvent
 from fieldapp.domain.projection import Changes
 from fieldapp.store import Store
+from fieldapp.ui.forms.household import HouseholdForm
 from fieldapp.ui.ops import THREAD_NAME, DbWorker, Locked, describe
 from fieldapp.ui.session import Capture, Session, new_id
 
@@ -119,3 +120,24 @@ def test_unexpected_errors_are_told_without_their_message(
 class FakeStore:
     def close(self) -> None:
         pass
+
+
+def test_an_unexpected_error_in_a_save_is_logged_without_its_content_and_told_plainly(
+    qtbot: QtBot, session: Session, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The form hears of the failure itself (a `failed` callback), and it is logged still."""
+    secret = "".join(("LS6 ", "2QQ", " Jane Smith"))
+    form = HouseholdForm(session, aggregate_id=new_id(), occurrence_id=new_id(),
+                         draft_key="household:boom")
+    qtbot.addWidget(form)
+    form.show()
+
+    def boom(store: Store) -> None:
+        raise RuntimeError(secret)
+
+    session.run(boom, None, form._not_saved)
+    wait_idle(qtbot, session.worker)
+    assert "RuntimeError" in caplog.text and "boom" in caplog.text
+    assert secret not in caplog.text
+    told = form.problem_text("")
+    assert "nothing was saved" in told and secret not in told

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import uuid6
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from fieldapp.store import Store
 from fieldapp.store.keys import KdfParams
 from fieldapp.ui.controller import AppController
+from fieldapp.ui.forms.base import CaptureForm
 from fieldapp.ui.forms.household import HouseholdForm
+from fieldapp.ui.forms.occurrence import OccurrenceForm
 from fieldapp.ui.forms.vcas import OfferForm
 from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.ops import DbWorker
+from fieldapp.ui.session import Session
+from fieldapp.ui.widgets import ErrorLabel
 
 # Tuesday 10 March 2026, 14:00 in London (GMT): a declined offer is due Tuesday 31 March.
 NOW = datetime(2026, 3, 10, 14, tzinfo=UTC)
@@ -32,6 +37,28 @@ class FixedClock:
 
 def wait_idle(qtbot: QtBot, worker: DbWorker[Store], timeout: int = 10_000) -> None:
     qtbot.waitUntil(lambda: not worker.busy, timeout=timeout)
+
+
+def save_form(qtbot: QtBot, form: CaptureForm) -> None:
+    """Save, and for a form with a check before saving, confirm what it shows."""
+    form.save()
+    if form.reviewed:
+        qtbot.waitUntil(lambda: form.reviewing or bool(form.problem_text("")) or any(
+            not e.isHidden() for e in form.findChildren(ErrorLabel)), timeout=10_000)
+        if form.reviewing:
+            form.confirm()
+
+
+def saved_occurrence(qtbot: QtBot, session: Session, reference: str = "13/5/26") -> str:
+    """An occurrence saved through its real form; its id."""
+    occurrence_id = str(uuid6.uuid7())
+    form = OccurrenceForm(session, aggregate_id=occurrence_id, draft_key="occurrence")
+    qtbot.addWidget(form)
+    form.fill({"reference": reference, "offence_types": ["iioc"], "oic": "1234",
+               "district": "Leeds"})
+    with qtbot.waitSignal(form.saved):
+        save_form(qtbot, form)
+    return occurrence_id
 
 
 def first_run(qtbot: QtBot, controller: AppController, name: str = "1234") -> MainWindow:
@@ -65,13 +92,13 @@ def record_a_call_back(
     household = next(f for f in main.launcher.open_forms.values() if isinstance(f, HouseholdForm))
     household.fill({"address": "4 Beck Side", "postcode": "LS6 2QQ",
                     "members": [{"relationship": "partner"}]})
-    household.save()
+    save_form(qtbot, household)
     qtbot.waitUntil(
         lambda: any(isinstance(f, OfferForm) for f in main.launcher.open_forms.values())
     )
     offer = next(f for f in main.launcher.open_forms.values() if isinstance(f, OfferForm))
     offer.outcome.button("declined").click()
-    offer.save()
+    save_form(qtbot, offer)
     wait_idle(qtbot, controller.worker)
 
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 import shiboken6
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -35,9 +36,13 @@ from fieldapp.domain.problems import InvalidEvent, Problem, parse_utc
 from fieldapp.domain.projection import Changes
 from fieldapp.ui.ops import describe
 from fieldapp.ui.session import Capture, Session
-from fieldapp.ui.widgets import ErrorLabel, MomentEdit
+from fieldapp.ui.text import moment
+from fieldapp.ui.widgets import ErrorLabel, MomentEdit, fit_to_screen
 
 DRAFT_DELAY_MS = 600
+# Wanted size; smaller screens get less (widgets.fit_to_screen), and the fields are laid out
+# to fit without scrolling at 1366×768 and at 1920×1080 shown at 150% (tests/ui/test_fit.py).
+FORM_SIZE = QSize(980, 700)
 _LAST_PART = re.compile(r"(\.[^.\[\]]+|\[\d+\])$")
 
 
@@ -72,6 +77,9 @@ class CaptureForm(QDialog):
 
     event_type: ClassVar[EventType]
     heading: ClassVar[str]
+    # Whether Save first shows what will be saved, for one more keystroke (Enter) to confirm:
+    # ODK's finalise step, for the records that start a call-back.
+    reviewed: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -92,13 +100,14 @@ class CaptureForm(QDialog):
         self._dirty = False
         self._filling = False
         self._saving = False
+        self._sized = False
         self.setWindowTitle(self.heading)
         self.setAccessibleName(self.heading)
         self.setModal(False)
-        self.resize(720, 760)
 
         outer = QVBoxLayout(self)
-        title = QLabel(f"<h2>{self.heading}</h2>", self)
+        title = QLabel(self.heading, self)
+        title.setObjectName("formHeading")
         outer.addWidget(title)
         if context:
             about = QLabel(context, self)
@@ -109,35 +118,45 @@ class CaptureForm(QDialog):
         self.banner.setObjectName("formError")
         outer.addWidget(self.banner)
 
-        body = QWidget(self)
-        column = QVBoxLayout(body)
+        body = self.body = QWidget(self)
+        column = self.body_column = QVBoxLayout(body)
         self.rows = QFormLayout()
         column.addLayout(self.rows)
         column.addStretch(1)  # spare height goes below the last field, not between rows
         self.rows.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        self.rows.setVerticalSpacing(6)
         self.rows.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        scroll = QScrollArea(self)
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(body)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        outer.addWidget(scroll, 1)
+        self.fields_area = QScrollArea(self)
+        self.fields_area.setWidgetResizable(True)
+        self.fields_area.setWidget(body)
+        self.fields_area.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.review = ReviewPanel(self)
+        self.review.back.connect(self.back_to_editing)
+        self.review.confirm.clicked.connect(self.confirm)
+        self.pages = QStackedWidget(self)
+        self.pages.addWidget(self.fields_area)
+        self.pages.addWidget(self.review)
+        outer.addWidget(self.pages, 1)
 
         self.occurred_at = MomentEdit("When it happened", body)
         self.occurred_at.set_value(session.clock())
         self.occurred_at.dateTimeChanged.connect(self.touch)
 
         self.buttons = QDialogButtonBox(self)
-        self.save_button = QPushButton("&Save", self)
+        self.save_button = QPushButton(
+            "&Save and check (Ctrl+S)" if self.reviewed else "&Save (Ctrl+S)", self
+        )
         self.save_button.setAccessibleName("Save")
         self.save_button.setDefault(True)
-        self.save_button.setToolTip("Save (Ctrl+S)")
-        close = QPushButton("Close (keeps a draft)", self)
-        close.setAccessibleName("Close and keep a draft")
+        self.close_button = QPushButton("Close, keep a draft (Esc)", self)
+        self.close_button.setAccessibleName("Close and keep a draft")
         self.buttons.addButton(self.save_button, QDialogButtonBox.ButtonRole.AcceptRole)
-        self.buttons.addButton(close, QDialogButtonBox.ButtonRole.RejectRole)
+        self.buttons.addButton(self.close_button, QDialogButtonBox.ButtonRole.RejectRole)
         self.save_button.clicked.connect(self.save)
-        close.clicked.connect(self.reject)
-        QShortcut(QKeySequence.StandardKey.Save, self, self.save)
+        self.close_button.clicked.connect(self.reject)
+        # Anywhere in the form, a text box or a list included.
+        save = QShortcut(QKeySequence.StandardKey.Save, self, self.save)
+        save.setContext(Qt.ShortcutContext.WindowShortcut)
         outer.addWidget(self.buttons)
 
         self._draft_timer = QTimer(self)
@@ -161,21 +180,33 @@ class CaptureForm(QDialog):
     def after_save_message(self, changes: Changes) -> str:
         return "Saved."
 
+    def review_lines(self) -> list[str]:
+        """What will be saved, in the officer's words, for the check before saving."""
+        return []
+
+    def tab_chain(self, key: str, holder: QWidget) -> list[QWidget]:
+        """The controls of field `key`, in the order Tab should visit them."""
+        return _focusable(holder)
+
     # ----------------------------------------------------------------- layout helpers
 
     def add_field(self, key: str, label: str, widget: QWidget) -> ErrorLabel:
-        """Adds `widget` with its label, and a message line under it for `key`'s problems."""
+        """Adds `widget` with its label, and a message line under it for `key`'s problems.
+
+        An `&` in the label makes Alt and the letter after it jump to the field.
+        """
+        plain = label.replace("&", "")
         holder = QWidget(self)
         column = QVBoxLayout(holder)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(2)
         column.addWidget(widget)
-        error = ErrorLabel(label, holder)
+        error = ErrorLabel(plain, holder)
         column.addWidget(error)
         caption = QLabel(label, self)
         caption.setBuddy(widget)
         if not widget.accessibleName():
-            widget.setAccessibleName(label)
+            widget.setAccessibleName(plain)
         self.rows.addRow(caption, holder)
         self._holders[key] = holder
         self._fields[key] = widget
@@ -188,6 +219,7 @@ class CaptureForm(QDialog):
         Widgets are made in another order (the date first, members later), so the focus
         chain Qt would derive from creation order jumps about.
         """
+        keys = {id(holder): key for key, holder in self._holders.items()}
         chain: list[QWidget] = []
         for row in range(self.rows.rowCount()):
             item = self.rows.itemAt(row, QFormLayout.ItemRole.FieldRole) or self.rows.itemAt(
@@ -195,20 +227,26 @@ class CaptureForm(QDialog):
             )
             holder = item.widget() if item is not None else None
             if holder is not None:
-                chain.extend(_focusable(holder))
+                key = keys.get(id(holder))
+                chain.extend(
+                    self.tab_chain(key, holder) if key is not None else _focusable(holder)
+                )
         chain.extend(_focusable(self.buttons))
         for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)
 
     def showEvent(self, event: QShowEvent) -> None:
         self.order_tabs()
+        if not self._sized:
+            self._sized = True
+            fit_to_screen(self, FORM_SIZE)
         super().showEvent(event)
 
     def show_field(self, key: str, visible: bool) -> None:
         self.rows.setRowVisible(self._holders[key], visible)
 
     def add_when(self) -> None:
-        self.add_field("occurred_at", "When it happened", self.occurred_at)
+        self.add_field("occurred_at", "&When it happened", self.occurred_at)
 
     def register(self, key: str, widget: QWidget, error: ErrorLabel) -> None:
         """A field that lives inside a composite widget (a household member's age)."""
@@ -230,8 +268,8 @@ class CaptureForm(QDialog):
                 problem.message
             )
         first: QWidget | None = None
-        for key, messages in by_field.items():
-            text = "\n".join(messages)
+        for key in sorted(by_field, key=self._position):
+            text = "\n".join(by_field[key])
             if key == "":
                 self.banner.show_message(text)
                 continue
@@ -239,7 +277,34 @@ class CaptureForm(QDialog):
             self._fields[key].setAccessibleDescription(text)
             first = first or self._fields[key]
         if first is not None:
+            # Messages just shown change the layout: scroll once it has settled.
+            self.body_column.activate()
+            self.reveal(self._errors[self._key_of(first)])
+            self.reveal(first)
             first.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def reveal(self, widget: QWidget) -> None:
+        """Scrolls `widget` into view, in any list it sits in and in the form."""
+        parent = widget.parentWidget()
+        while parent is not None and parent is not self:
+            if isinstance(parent, QScrollArea) and parent is not self.fields_area:
+                parent.ensureWidgetVisible(widget, 0, 8)
+            parent = parent.parentWidget()
+        self.fields_area.ensureWidgetVisible(widget, 0, 40)
+
+    def _position(self, key: str) -> tuple[int, int]:
+        """Where field `key` sits down the form (the banner first): the first problem is the
+        one nearest the top."""
+        if key not in self._fields:
+            return (-1, 0)
+        widget = self._fields[key]
+        if not self.body.isAncestorOf(widget):
+            return (0, 0)
+        point = widget.mapTo(self.body, widget.rect().topLeft())
+        return (point.y(), point.x())
+
+    def _key_of(self, widget: QWidget) -> str:
+        return next(k for k, w in self._fields.items() if w is widget)
 
     def clear_problems(self) -> None:
         self.banner.show_message("")
@@ -253,26 +318,61 @@ class CaptureForm(QDialog):
 
     # ----------------------------------------------------------------- save
 
-    def save(self) -> None:
-        if self._saving:
-            return
-        self._saving = True
-        self._draft_timer.stop()
-        self.save_button.setEnabled(False)
-        self.clear_problems()
-        capture = Capture(
+    @property
+    def reviewing(self) -> bool:
+        return self.pages.currentWidget() is self.review
+
+    def _capture(self) -> Capture:
+        return Capture(
             event_type=self.event_type,
             aggregate_id=self.aggregate_id,
             payload=self.payload(),
             occurred_at=self.occurred_at.value(),
             draft_key=self.draft_key,
         )
-        self.session.record(capture, self._saved, self._not_saved)
+
+    def save(self) -> None:
+        """Ctrl+S: saves, or for a reviewed form checks it and shows what will be saved."""
+        if self._saving:
+            return
+        if self.reviewing:
+            self.confirm()
+            return
+        self._saving = True
+        self._draft_timer.stop()
+        self.save_button.setEnabled(False)
+        self.clear_problems()
+        if self.reviewed:
+            self.session.check(self._capture(), self._checked, self._not_saved)
+        else:
+            self.session.record(self._capture(), self._saved, self._not_saved)
+
+    def _checked(self, _: object) -> None:
+        self._saving = False
+        self.save_button.setEnabled(True)
+        self.review.show_lines([*self.review_lines(), f"When: {moment(self.occurred_at.value())}"])
+        self.pages.setCurrentWidget(self.review)
+        self.buttons.hide()
+        self.review.confirm.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def back_to_editing(self) -> None:
+        self.pages.setCurrentWidget(self.fields_area)
+        self.buttons.show()
+        self.save_button.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def confirm(self) -> None:
+        """Saves what the review showed (Enter on the review)."""
+        if self._saving or not self.reviewing:
+            return
+        self._saving = True
+        self.review.confirm.setEnabled(False)
+        self.session.record(self._capture(), self._saved, self._not_saved)
 
     def _saved(self, changes: Changes) -> None:
         self._saving = False
         self._dirty = False
         self.save_button.setEnabled(True)
+        self.review.confirm.setEnabled(True)
         self.saved.emit(changes)
         self.session.notify(self.after_save_message(changes))
         self.accept()
@@ -280,10 +380,14 @@ class CaptureForm(QDialog):
     def _not_saved(self, error: BaseException) -> None:
         self._saving = False
         self.save_button.setEnabled(True)
+        self.review.confirm.setEnabled(True)
+        if self.reviewing:
+            self.back_to_editing()
         if isinstance(error, InvalidEvent):
             self.show_problems(error.problems)
         else:
             self.banner.show_message(describe(error))
+            self.banner.setFocus(Qt.FocusReason.OtherFocusReason)
 
     # ----------------------------------------------------------------- drafts
 
@@ -338,6 +442,9 @@ class CaptureForm(QDialog):
     def reject(self) -> None:
         if self._saving:
             return  # the save finishes in a moment and closes the form itself
+        if self.reviewing:
+            self.back_to_editing()  # Esc on the review goes back to the fields, not away
+            return
         self.flush_draft()
         super().reject()
 
@@ -354,3 +461,44 @@ class CaptureForm(QDialog):
         if not self._saving:
             self.flush_draft()
         QDialog.reject(self)
+
+
+class ReviewPanel(QWidget):
+    """The check before saving: what will be saved, then Enter to save or Esc to go back."""
+
+    back = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Check before saving")
+        heading = QLabel("<b>Check what will be saved.</b> Press Enter to save it, or Esc to "
+                         "go back and change it.", self)
+        heading.setWordWrap(True)
+        self.summary = QLabel(self)
+        self.summary.setObjectName("review")
+        self.summary.setTextFormat(Qt.TextFormat.PlainText)
+        self.summary.setWordWrap(True)
+        self.summary.setAccessibleName("What will be saved")
+        self.summary.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.confirm = QPushButton("Confirm and save (&Enter)", self)
+        self.confirm.setAccessibleName("Confirm and save")
+        self.confirm.setDefault(True)
+        self.confirm.setAutoDefault(True)
+        edit = QPushButton("Go back and change it (Esc)", self)
+        edit.setAccessibleName("Go back and change it")
+        edit.clicked.connect(self.back)
+        buttons = QDialogButtonBox(self)
+        buttons.addButton(self.confirm, QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(edit, QDialogButtonBox.ButtonRole.RejectRole)
+        column = QVBoxLayout(self)
+        column.addWidget(heading)
+        column.addWidget(self.summary, 1)
+        column.addWidget(buttons)
+
+    def show_lines(self, lines: Iterable[str]) -> None:
+        self.summary.setText("\n".join(lines))
+        self.summary.setAccessibleDescription(self.summary.text())
+
+    @property
+    def text(self) -> str:
+        return self.summary.text()

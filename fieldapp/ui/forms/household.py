@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -20,11 +23,13 @@ from PySide6.QtWidgets import (
 
 from fieldapp.domain.catalogue import RELATIONSHIPS
 from fieldapp.domain.events import EventType
+from fieldapp.domain.problems import Problem
 from fieldapp.ui.forms.base import CaptureForm
 from fieldapp.ui.session import Session
 from fieldapp.ui.widgets import ErrorLabel
 
 NO_AGE = -1
+MEMBERS_HEIGHT = 230  # about four members with a message each; more scroll in the list
 
 
 class MemberRow(QWidget):
@@ -91,9 +96,19 @@ class MemberRow(QWidget):
         self.age.setValue(age if isinstance(age, int) else NO_AGE)
 
 
+# One key adds each kind of member, with the cursor where the next keystroke belongs.
+ADD_KEYS = (
+    ("partner", "Partner", "Alt+P"),
+    ("child", "Child", "Alt+C"),
+    ("person_under_investigation", "Person under investigation", "Alt+U"),
+    ("", "Someone else", "Alt+A"),
+)
+
+
 class HouseholdForm(CaptureForm):
     event_type = EventType.HOUSEHOLD_RECORDED
     heading = "Household"
+    reviewed = True
 
     def __init__(
         self,
@@ -103,9 +118,11 @@ class HouseholdForm(CaptureForm):
         occurrence_id: str,
         draft_key: str,
         context: str = "",
+        person_under_investigation: str = "",
         parent: QWidget | None = None,
     ) -> None:
         self.occurrence_id = occurrence_id
+        self.person_under_investigation = person_under_investigation
         super().__init__(
             session, aggregate_id=aggregate_id, draft_key=draft_key, context=context,
             parent=parent,
@@ -114,7 +131,7 @@ class HouseholdForm(CaptureForm):
     def build(self) -> None:
         self.address = QPlainTextEdit(self)
         self.address.setTabChangesFocus(True)
-        self.address.setFixedHeight(80)
+        self.address.setFixedHeight(64)
         self.postcode = QLineEdit(self)
         self.postcode.setMaxLength(10)
         self.postcode.setPlaceholderText("for example LS1 4HY")
@@ -122,12 +139,33 @@ class HouseholdForm(CaptureForm):
         self._members_box = QWidget(self)
         box = QVBoxLayout(self._members_box)
         box.setContentsMargins(0, 0, 0, 0)
-        self._member_list = QVBoxLayout()
-        box.addLayout(self._member_list)
+        # The members are a list, and a long one scrolls inside itself: the form around it
+        # keeps its Save button and the add buttons in view.
+        self._member_holder = QWidget(self._members_box)
+        self._member_list = QVBoxLayout(self._member_holder)
+        self._member_list.setContentsMargins(0, 0, 0, 0)
+        self.member_scroll = QScrollArea(self._members_box)
+        self.member_scroll.setWidgetResizable(True)
+        self.member_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.member_scroll.setWidget(self._member_holder)
+        self.member_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.member_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        box.addWidget(self.member_scroll)
         buttons = QHBoxLayout()
-        self.add_member_button = QPushButton("&Add a member", self)
-        self.add_member_button.setAccessibleName("Add a member")
-        buttons.addWidget(self.add_member_button)
+        buttons.addWidget(QLabel("Add:", self._members_box))
+        self.add_buttons: dict[str, QPushButton] = {}
+        for relationship, label, keys in ADD_KEYS:
+            # A shortcut, not a mnemonic: a button's mnemonic clicks it a moment later
+            # (animateClick), and keys typed in that moment would land in the wrong field.
+            button = QPushButton(f"{label} ({keys})", self._members_box)
+            button.setAccessibleName(f"Add a member: {label.lower()}")
+            button.clicked.connect(lambda _=False, r=relationship: self.add_member(r))
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+            shortcut.activated.connect(lambda r=relationship: self.add_member(r))
+            buttons.addWidget(button)
+            self.add_buttons[relationship] = button
+        self.add_member_button = self.add_buttons[""]
         buttons.addStretch(1)
         box.addLayout(buttons)
 
@@ -138,19 +176,56 @@ class HouseholdForm(CaptureForm):
 
         self.address.textChanged.connect(self.touch)
         self.postcode.textEdited.connect(self.touch)
-        self.add_member_button.clicked.connect(self._add_clicked)
-        self.set_members([{"relationship": "partner"}])
         self.address.setFocus()
 
-    def _add_clicked(self) -> None:
-        row = self._append_member({})
+    def add_member(self, relationship: str = "") -> MemberRow:
+        """Adds a member row and puts the cursor where the officer types next: the age of a
+        child, the name of anyone else, the relationship when it is still to be chosen."""
+        member: dict[str, Any] = {"relationship": relationship}
+        if relationship == "person_under_investigation" and self.person_under_investigation:
+            member["name"] = self.person_under_investigation
+        row = self._append_member(member)
+        # Shown now, not when the layout gets round to it: a hidden widget cannot take focus,
+        # and the next key would go to the field before.
+        row.show()
+        self.fit_members()
         self.order_tabs()
-        row.relationship.setFocus()
+        target = {"": row.relationship, "child": row.age}.get(relationship, row.name)
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._member_list.activate()
+        self.member_scroll.ensureWidgetVisible(row, 0, 0)
+        if target is row.age:
+            row.age.selectAll()  # typing replaces the "Age" placeholder
         self.touch()
+        return row
+
+    def fit_members(self) -> None:
+        """The members' list as tall as its rows (and their messages), up to MEMBERS_HEIGHT;
+        beyond that it scrolls inside itself."""
+        self._member_list.activate()
+        wanted = self._member_holder.sizeHint().height()
+        self.member_scroll.setFixedHeight(min(max(wanted, 0), MEMBERS_HEIGHT))
+
+    def show_problems(self, problems: Iterable[Problem]) -> None:
+        super().show_problems(problems)
+        self.fit_members()
+
+    def clear_problems(self) -> None:
+        super().clear_problems()
+        self.fit_members()
+
+    def tab_chain(self, key: str, holder: QWidget) -> list[QWidget]:
+        if key != "payload.members":
+            return super().tab_chain(key, holder)
+        # Each member's row across, in the order they were added, then the add buttons.
+        chain: list[QWidget] = []
+        for row in self.member_rows:
+            chain.extend((row.relationship, row.name, row.age, row.remove))
+        return [*chain, *self.add_buttons.values()]
 
     def _append_member(self, member: Mapping[str, Any]) -> MemberRow:
         index = len(self.member_rows)
-        row = MemberRow(index + 1, self._members_box)
+        row = MemberRow(index + 1, self._member_holder)
         row.set_value(member)
         row.changed.connect(self.touch)
         row.remove_requested.connect(self._remove)
@@ -167,6 +242,8 @@ class HouseholdForm(CaptureForm):
         kept = [r.value() for r in self.member_rows if r is not row]
         self.set_members(kept)
         self.touch()
+        (self.member_rows[-1].relationship if self.member_rows
+         else self.add_buttons["partner"]).setFocus()
 
     def set_members(self, members: Sequence[Mapping[str, Any]]) -> None:
         self.forget("payload.members[")
@@ -175,7 +252,8 @@ class HouseholdForm(CaptureForm):
             row.deleteLater()
         self.member_rows = []
         for member in members:
-            self._append_member(member)
+            self._append_member(member).show()
+        self.fit_members()
         self.order_tabs()
 
     def payload(self) -> dict[str, Any]:
@@ -192,3 +270,22 @@ class HouseholdForm(CaptureForm):
         members = payload.get("members")
         if isinstance(members, list):
             self.set_members([m for m in members if isinstance(m, Mapping)])
+
+    def review_lines(self) -> list[str]:
+        return household_lines(self.payload())
+
+
+def household_lines(payload: Mapping[str, Any]) -> list[str]:
+    """A household as the check before saving reads it out."""
+    lines = [
+        f"Address: {' '.join(str(payload.get('address', '')).split())}",
+        f"Postcode: {payload.get('postcode', '')}",
+        "Members:",
+    ]
+    for member in payload.get("members", []):
+        relationship = RELATIONSHIPS.get(member.get("relationship", ""), "No relationship")
+        details = [str(member["name"])] if member.get("name") else []
+        if member.get("age") is not None:
+            details.append(f"aged {member['age']}")
+        lines.append(f"  {relationship}" + (f": {', '.join(details)}" if details else ""))
+    return lines

@@ -43,12 +43,15 @@ class LeafletForm(CaptureForm):
             catalogue.titles,
             "Leaflets",
             hints={lf.id: f"{lf.description} ({lf.contact})" for lf in catalogue.leaflets},
+            columns=3,
             parent=self,
         )
-        self.outcome = ChoiceGroup(LEAFLET_OUTCOMES, "What happened to the leaflets", parent=self)
+        self.outcome = ChoiceGroup(
+            LEAFLET_OUTCOMES, "What happened to the leaflets", columns=3, parent=self
+        )
         self.outcome.set_value("handed")
-        self.risks = CheckGroup(RISK_INDICATORS, "Risk seen", parent=self)
-        self.no_risk = QCheckBox("No risk seen", self)
+        self.risks = CheckGroup(RISK_INDICATORS, "Risk seen", columns=2, parent=self)
+        self.no_risk = QCheckBox("N&o risk seen", self)
         self.no_risk.setAccessibleName("No risk seen")
         self.support = catalogue.support
 
@@ -56,6 +59,7 @@ class LeafletForm(CaptureForm):
         self.escalation.setObjectName("escalation")
         self.escalation.setAccessibleName("Escalation guidance")
         panel = QVBoxLayout(self.escalation)
+        panel.setContentsMargins(8, 4, 8, 4)
         guidance = QLabel(ESCALATION_GUIDANCE, self.escalation)
         guidance.setWordWrap(True)
         guidance.setAccessibleName("Escalation guidance")
@@ -68,17 +72,17 @@ class LeafletForm(CaptureForm):
         )
         self.notes = QPlainTextEdit(self)
         self.notes.setTabChangesFocus(True)
-        self.notes.setFixedHeight(90)
+        self.notes.setFixedHeight(48)
 
-        self.add_field("payload.person_name", "Person under investigation", self.person)
-        self.add_field("payload.leaflets", "Leaflets", self.leaflets)
-        self.add_field("payload.outcome", "What happened to them", self.outcome)
-        self.add_field("payload.risk_indicators", "Risk seen", self.risks)
+        self.add_field("payload.person_name", "&Person under investigation", self.person)
+        self.add_field("payload.leaflets", "&Leaflets", self.leaflets)
+        self.add_field("payload.outcome", "What &happened to them", self.outcome)
+        self.add_field("payload.risk_indicators", "&Risk seen", self.risks)
         self.add_field("payload.no_risk_seen", "", self.no_risk)
         self.rows.addRow(self.escalation)
         self.add_field("payload.escalated", "Escalation", self.escalated)
         self.add_field("payload.escalation.to", "Escalated to", self.escalated_to)
-        self.add_field("payload.notes", "Notes", self.notes)
+        self.add_field("payload.notes", "&Notes", self.notes)
         self.add_when()
 
         self.person.textEdited.connect(self.touch)

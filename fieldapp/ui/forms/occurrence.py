@@ -45,10 +45,10 @@ class OccurrenceForm(CaptureForm):
             self.district.addItem(name, name)
         self._choose_district(self._district_default)
 
-        self.add_field("payload.reference", "Occurrence reference", self.reference)
-        self.add_field("payload.offence_types", "Offences", self.offences)
-        self.add_field("payload.oic", "OIC collar number", self.oic)
-        self.add_field("payload.district", "District", self.district)
+        self.add_field("payload.reference", "Occurrence &reference", self.reference)
+        self.add_field("payload.offence_types", "O&ffences", self.offences)
+        self.add_field("payload.oic", "OIC &collar number", self.oic)
+        self.add_field("payload.district", "&District", self.district)
         self.add_when()
 
         for line in (self.reference, self.oic):

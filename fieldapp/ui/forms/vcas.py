@@ -52,6 +52,7 @@ def _phone_line(parent: QWidget) -> QLineEdit:
 class OfferForm(CaptureForm):
     event_type = EventType.VCAS_OFFERED
     heading = "VCAS offer"
+    reviewed = True
 
     def build(self) -> None:
         self.outcome = ChoiceGroup(OFFER_OUTCOMES, "Outcome of the offer", columns=2, parent=self)
@@ -66,7 +67,7 @@ class OfferForm(CaptureForm):
         self.contacts = ContactsEditor(self)
         self.reason = QPlainTextEdit(self)
         self.reason.setTabChangesFocus(True)
-        self.reason.setFixedHeight(80)
+        self.reason.setFixedHeight(56)
 
         self.add_field("payload.outcome", "Outcome", self.outcome)
         self.add_field("payload.stage", "Offered", self.stage)
@@ -133,9 +134,24 @@ class OfferForm(CaptureForm):
         self.stage.set_value(str(payload.get("stage", "attendance")))
         self.reason.setPlainText(str(payload.get("reason", "")))
 
+    def review_lines(self) -> list[str]:
+        data = self.payload()
+        lines = [f"Offer of VCAS: {OFFER_OUTCOMES.get(data['outcome'], 'no outcome chosen')}"]
+        if data["outcome"] == "accepted":
+            lines.append("Consent to share contact details: "
+                         + ("yes" if data["consent_to_share"] else "no"))
+        for key, label in (("contact_name", "Contact name"), ("contact_phone", "Number"),
+                           ("reason", "Why not appropriate")):
+            if data.get(key):
+                lines.append(f"{label}: {data[key]}")
+        due = self.due_text.replace("<b>", "").replace("</b>", "")
+        lines.append(due or "No call-back follows this outcome.")
+        return lines
+
     def after_save_message(self, changes: Changes) -> str:
         if changes.tasks_created:
-            return f"Saved. {self.due_text.replace('<b>', '').replace('</b>', '')}"
+            # The date alone: the status bar has room for one short sentence.
+            return f"Saved. {self.due_text.split('</b>')[0].replace('<b>', '')}."
         return "Saved."
 
 
@@ -160,7 +176,7 @@ class CallbackForm(CaptureForm):
         self.contact_phone = _phone_line(self)
         self.notes = QPlainTextEdit(self)
         self.notes.setTabChangesFocus(True)
-        self.notes.setFixedHeight(90)
+        self.notes.setFixedHeight(56)
 
         self.add_field("payload.outcome", "Outcome", self.outcome)
         self.add_field("payload.consent_to_share", "Consent", self.consent)
