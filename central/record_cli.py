@@ -109,7 +109,10 @@ def run(storage: SqlStorage, args: argparse.Namespace, *, catalogue: LeafletCata
     if not corrections:
         raise Mistake(f"No occurrence is filed under “{stored}” (exactly as written; see "
                       "admin districts).")
-    _store(storage, caller, corrections, now)
+    # A district text not on the force's list has no supervisor who could see or move its
+    # occurrences: the mapping is the administrator's act on the server (a reason required,
+    # the supervisor or admin named with --as its author, every correction logged).
+    _store(storage, caller, corrections, now, server_admin=True)
     print(f"Corrected {len(corrections)} occurrence records from “{stored}” to {target}.",
           file=out)
     return 0
@@ -155,7 +158,12 @@ def _event(event_type: EventType, aggregate: str, payload: dict[str, Any], calle
         raise Mistake(" ".join(p.message for p in exc.problems)) from None
 
 
-def _store(storage: SqlStorage, caller: Caller, events: list[Event], now: datetime) -> None:
-    outcomes = storage.push(caller, events, received_at=now, address=None, rejected=0)
+def _store(storage: SqlStorage, caller: Caller, events: list[Event], now: datetime, *,
+           server_admin: bool = False) -> None:
+    outcomes = storage.push(caller, events, received_at=now, address=None, rejected=0,
+                            server_admin=server_admin)
+    refused = [o.refused.message for o in outcomes if o.refused is not None]
+    if refused:
+        raise Mistake(" ".join(sorted(set(refused))))
     if any(o.seq is None for o in outcomes):
         raise Mistake("Some records were not stored (their case has been erased).")

@@ -101,7 +101,9 @@ def known_figures(oic: str = "100", other_oic: str = "101", supervisor: str = "S
         leaflet(o6, at(3, 2, 11), "handed", ["safer_lives"], **who),
         occurrence(o7, at(3, 3), oic=oic, district="Leeds City", **who),
     ]
-    by = {"author": supervisor, **kw}
+    # Each officer's records name their own laptop: the endpoint refuses a laptop named by
+    # two officers.
+    by = {"author": supervisor, "device": f"laptop-{supervisor.lower()}", **kw}
     made.supervisor = [
         engagement("2023-01", 5, at(2, 1), **by),
         *(engagement(f"2023-{n:02d}", count, datetime(2024, 1, 5, 9, tzinfo=UTC)

@@ -195,9 +195,13 @@ class Storage(Protocol):
         address: str | None,
         rejected: int,
         authority: AuthorityTable | None = None,
+        server_admin: bool = False,
     ) -> list[PushOutcome]:
         """Store each new event the authority rule allows once, in one transaction; one
-        outcome per event, in order. `authority` defaults to resources/authority.json."""
+        outcome per event, in order. `authority` defaults to resources/authority.json.
+        `server_admin`: records an administrator makes on the server itself with the admin
+        commands (`admin districts --map`), which no officer's push can ask for: the rule is
+        not applied to them; they are logged like every other push."""
         ...
 
     def pull(

@@ -110,6 +110,8 @@ OBSTACLES = {
     "v2": ("CREATE INDEX tasks_listed ON tasks (due)", "tasks", "attempts_made"),
     "v3": ("DROP TRIGGER events_no_delete", "erasing", "only_row"),
     "v4": ("CREATE INDEX referrals_by_due ON tasks (due)", "referrals", "household_id"),
+    "v5": ("CREATE TRIGGER households_search_delete AFTER DELETE ON households "
+           "BEGIN SELECT 1; END", "search_docs", "doc"),
 }
 
 
