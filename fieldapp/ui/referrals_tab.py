@@ -69,12 +69,15 @@ class Detail:
 
 
 def load_detail(store: Store, household_id: str, today: date) -> Detail | None:
-    """The op behind the pane: one household and its occurrence, logged as consulted."""
+    """The op behind the pane and the call-back form: one household and its occurrence.
+
+    Not logged here: the pane reloads it on every change to the household, and the form
+    loads it again. The opening is logged once, where the officer opens the call-back
+    (`FollowUpsPage._record_selected`, via `Session.consulted`)."""
     view = store.household(household_id)
     if view is None:
         return None
     occurrence = store.occurrence(view.occurrence_id)
-    store.note_consultation("household", view.id, "call-back detail opened")
     return Detail(view, occurrence,
                   brief(view, occurrence, load_catalogue(), load_policy(), today))
 

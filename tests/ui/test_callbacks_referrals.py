@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from factories import event, new_id, occurrence
 from pytestqt.qtbot import QtBot
-from ui_support import NOW, wait_idle
+from ui_support import NOW, save_form, wait_idle
 
 from fieldapp.domain.events import EventType
 from fieldapp.domain.referral import ReferralState, ReferralStatus
@@ -213,7 +213,7 @@ def test_the_offer_form_prefills_the_contact_from_the_household(
     assert form.stage.value() == "attendance"
     form.stage.button("later").click()  # offered again weeks on, when they were struggling
     with qtbot.waitSignal(form.saved):
-        form.save()
+        save_form(qtbot, form)
     found: list[Any] = []
     session.run(lambda store: store.household(h), found.append)
     wait_idle(qtbot, session.worker)

@@ -198,6 +198,7 @@ def test_the_doorstep_takes_no_more_than_30_interactions(
     keys.type("John Smith")
     keys.key(Key.Key_Tab)  # the first leaflet, Safer Lives
     keys.key(Key.Key_Space)
+    keys.key(Key.Key_O, ALT)  # the risk question answered: no risk seen
     keys.key(Key.Key_S, CTRL)  # handed to the person, now: the defaults
 
     # The leaflets lead to the household.

@@ -129,6 +129,7 @@ def test_opening_a_call_back_is_logged_as_a_consultation(
     page.reload()
     qtbot.waitUntil(lambda: page.loaded and page.model.row_of(h) >= 0)
     page.select(h)
+    qtbot.waitUntil(lambda: page.detail.detail is not None)  # who to call, as the officer sees it
     with qtbot.waitSignal(page.record_callback):
         page.record_button.click()
     entries = session.worker.blocking(lambda store: store.access_log(subject_id=h))

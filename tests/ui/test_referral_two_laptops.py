@@ -13,8 +13,8 @@ from typing import Any
 import requests
 import uuid6
 from pytestqt.qtbot import QtBot
-from test_sync_two_laptops import central, enrol, issue_code, laptop, sync
-from ui_support import NOW, FixedClock, wait_idle
+from test_sync_two_laptops import central, enrol, held, issue_code, laptop, sync
+from ui_support import NOW, FixedClock, save_form, wait_idle
 
 from central.storage.sql import SqlStorage
 from fieldapp.domain.referral import ReferralState, ReferralStatus
@@ -41,7 +41,7 @@ def record_at_the_door(qtbot: QtBot, controller: AppController) -> None:
     household.fill({"address": "4 Beck Side", "postcode": "LS6 2QQ",
                     "members": [{"relationship": "partner", "name": "Sam Doe"},
                                 {"relationship": "person_under_investigation", "name": "J"}]})
-    household.save()
+    save_form(qtbot, household)
     qtbot.waitUntil(
         lambda: any(isinstance(f, OfferForm) for f in main.launcher.open_forms.values())
     )
@@ -56,7 +56,7 @@ def record_at_the_door(qtbot: QtBot, controller: AppController) -> None:
     box.language.setText("Polish")
     box.interpreter.setChecked(True)
     with qtbot.waitSignal(offer.saved):
-        offer.save()
+        save_form(qtbot, offer)
     wait_idle(qtbot, controller.worker)
 
 
@@ -71,7 +71,10 @@ def test_the_oic_calls_and_refers_from_the_app_alone_and_it_syncs(
     try:
         main_a = enrol(qtbot, a, "1234", url, ca, code_a)
         record_at_the_door(qtbot, a)
-        assert sync(qtbot, a).pushed == 3
+        # Each save is sent soon after, with no button pressed: all three reach the endpoint.
+        qtbot.waitUntil(lambda: held(tmp_path) == 3, timeout=20_000)
+        qtbot.waitUntil(lambda: not a.sync.running)
+        assert main_a.status.waiting.text() == "0 records waiting to send"
 
         main_b = enrol(qtbot, b, "5678", url, ca, code_b)
         page = main_b.followups
@@ -100,7 +103,10 @@ def test_the_oic_calls_and_refers_from_the_app_alone_and_it_syncs(
         tab.record_step(item.household_id, {"step": "sent", "method": "partner_portal"})
         wait_idle(qtbot, b.worker)
         assert tab.model.row_at(0).status is ReferralStatus.SENT  # type: ignore[union-attr]
-        assert sync(qtbot, b).pushed == 2
+        # The call-back and the referral sent: both go out on their own after each save.
+        qtbot.waitUntil(lambda: held(tmp_path) == 5, timeout=20_000)
+        qtbot.waitUntil(lambda: not b.sync.running)
+        wait_idle(qtbot, b.worker)
 
         assert sync(qtbot, a).pulled == 2
         found: list[Any] = []
