@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QFileDialog,
     QGridLayout,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
@@ -209,15 +208,24 @@ class ReportsPage(QWidget):
         self.record_status = QLabel(tab)
         self.record_status.setAccessibleName("Partner figure status")
         self.record_status.setWordWrap(True)
-        row = QHBoxLayout()
-        for text, widget in (("P&artner", self.partner), ("Mont&h", self.month),
-                             ("People en&gaged", self.engaged)):
+        # Captions over their fields and the status under them, as in the filters above: in
+        # one line, long partner names and the status would make the page (and so the main
+        # window) wider than a laptop's screen.
+        self.partner.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.partner.setMinimumContentsLength(18)
+        row = QGridLayout()
+        for place, (text, widget) in enumerate(
+            (("P&artner", self.partner), ("Mont&h", self.month),
+             ("People en&gaged", self.engaged))
+        ):
             caption = QLabel(text, tab)
             caption.setBuddy(widget)
-            row.addWidget(caption)
-            row.addWidget(widget)
-        row.addWidget(self.record_button)
-        row.addWidget(self.record_status, 1)
+            row.addWidget(caption, 0, place)
+            row.addWidget(widget, 1, place)
+        row.addWidget(self.record_button, 1, 3)
+        row.setColumnStretch(4, 1)
+        row.addWidget(self.record_status, 2, 0, 1, 5)
         column = QVBoxLayout(tab)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(split, 1)
