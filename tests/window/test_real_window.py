@@ -57,7 +57,7 @@ def test_the_doorstep_typed_at_full_speed_in_a_real_window(tmp_path: Path) -> No
 
             _on_screen(x, x.wait_active("Leaflets issued"), "the leaflets form")
             x.type("John Smith")
-            x.key("Tab", "space", "ctrl+s")
+            x.key("Tab", "space", "alt+o", "ctrl+s")  # a leaflet; no risk seen
 
             _on_screen(x, x.wait_active("Household"), "the household form")
             x.type("4 Beck Side")

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -140,6 +141,10 @@ class ContactBox(QGroupBox):
         self.notes.setText(str(data.get("notes", "")))
 
 
+# About one contact's questions; a second or third contact scrolls inside the list.
+CONTACTS_HEIGHT = 300
+
+
 class ContactsEditor(QWidget):
     """The household's contacts for victim support (one to begin with, up to three)."""
 
@@ -149,20 +154,36 @@ class ContactsEditor(QWidget):
         super().__init__(parent)
         self.setAccessibleName("Contacts for victim support")
         self.boxes: list[ContactBox] = []
-        self.column = QVBoxLayout(self)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        # The contacts are a list, and it scrolls inside itself (as the household's members
+        # do): the offer form around it keeps its Save button on a laptop's screen.
+        self._holder = QWidget(self)
+        self.column = QVBoxLayout(self._holder)
         self.column.setContentsMargins(0, 0, 0, 0)
+        self.list_scroll = QScrollArea(self)
+        self.list_scroll.setWidgetResizable(True)
+        self.list_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.list_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.list_scroll.setWidget(self._holder)
+        self.list_scroll.setFixedHeight(CONTACTS_HEIGHT)
+        outer.addWidget(self.list_scroll)
         self.add_button = QPushButton("Add another &contact", self)
         self.add_button.setAccessibleName("Add another contact")
         self.add_button.clicked.connect(lambda: self.add())
-        self.column.addWidget(self.add_button)
+        outer.addWidget(self.add_button)
         self.add()
 
     def add(self) -> ContactBox:
         box = ContactBox(len(self.boxes), self)
         box.changed.connect(self.changed)
         self.boxes.append(box)
-        self.column.insertWidget(len(self.boxes) - 1, box)
+        self.column.addWidget(box)
         self.add_button.setEnabled(len(self.boxes) < MAX_CONTACTS)
+        if len(self.boxes) > 1:
+            box.name.setFocus()
+            self.list_scroll.ensureWidgetVisible(box, 0, 0)
         return box
 
     def value(self) -> list[dict[str, Any]]:

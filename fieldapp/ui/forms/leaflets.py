@@ -9,10 +9,13 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
+    QGridLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QVBoxLayout,
+    QWidget,
 )
 
 from fieldapp.domain.catalogue import LEAFLET_OUTCOMES, RISK_INDICATORS
@@ -72,7 +75,7 @@ class LeafletForm(CaptureForm):
         self.escalation.setObjectName("escalation")
         self.escalation.setAccessibleName("Escalation guidance")
         panel = QVBoxLayout(self.escalation)
-        panel.setContentsMargins(8, 4, 8, 4)
+        panel.setContentsMargins(8, 2, 8, 2)
         guidance = QLabel(ESCALATION_GUIDANCE, self.escalation)
         guidance.setWordWrap(True)
         guidance.setAccessibleName("Escalation guidance")
@@ -81,11 +84,16 @@ class LeafletForm(CaptureForm):
         self.escalated = QCheckBox("I have escalated this risk now", self)
         self.escalated.setAccessibleName("Escalated")
         self.escalated_to = ChoiceGroup(
-            self.support.escalation_targets, "Escalated to", columns=2, parent=self
+            self.support.escalation_targets, "Escalated to", columns=3, parent=self
         )
+        # Choices packed close: with the escalation shown the form still fits 1280×720.
+        for group in (self.leaflets, self.outcome, self.risks, self.escalated_to):
+            packed = group.layout()
+            assert isinstance(packed, QGridLayout)
+            packed.setVerticalSpacing(1)
         self.notes = QPlainTextEdit(self)
         self.notes.setTabChangesFocus(True)
-        self.notes.setFixedHeight(48)
+        self.notes.setFixedHeight(30)  # grows no taller: it scrolls inside itself
 
         self.add_field("payload.person_name", "&Person under investigation", self.person)
         self.add_field("payload.leaflets", "&Leaflets", self.leaflets)
@@ -93,8 +101,16 @@ class LeafletForm(CaptureForm):
         self.add_field("payload.risk_indicators", "&Risk seen", self.risks)
         self.add_field("payload.no_risk_seen", "", self.no_risk)
         self.rows.addRow(self.escalation)
-        self.add_field("payload.escalated", "Escalation", self.escalated)
-        self.add_field("payload.escalation.to", "Escalated to", self.escalated_to)
+        # The confirmation and to whom on one line: with the guidance shown, the form still
+        # fits a laptop's screen.
+        confirm = QWidget(self)
+        line = QHBoxLayout(confirm)
+        line.setContentsMargins(0, 0, 0, 0)
+        line.addWidget(self.escalated)
+        line.addWidget(self.escalated_to, 1)
+        confirm.setFocusProxy(self.escalated)
+        error = self.add_field("payload.escalated", "Escalation", confirm)
+        self.register("payload.escalation.to", self.escalated_to, error)
         self.add_field("payload.notes", "&Notes", self.notes)
         self.add_when()
 
@@ -106,12 +122,18 @@ class LeafletForm(CaptureForm):
         for group in (self.leaflets, self.outcome, self.risks):
             group.changed.connect(self.touch)
         self.risks.changed.connect(self._risk_changed)
-        self.show_field("payload.escalation.to", False)
+        self.escalated_to.hide()
         self.person.setFocus()
 
     def _risk_changed(self) -> None:
         needed = self.support.needs_escalation(self.risks.value())
-        self.show_field("payload.escalation.to", needed)
+        self.escalated_to.setVisible(needed)
+        # "No risk seen" cannot go with a risk ticked: offered only while none is (which also
+        # keeps the escalation's questions on a laptop's screen).
+        seen = bool(self.risks.value())
+        if seen:
+            self.no_risk.setChecked(False)
+        self.show_field("payload.no_risk_seen", not seen)
         if needed and self.escalation.isHidden():
             self.escalation.show()
             self.escalated.setFocus()  # the next thing the officer must do
