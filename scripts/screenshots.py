@@ -93,7 +93,8 @@ def seed(store: Store) -> str:
         ]
         if n == 2:
             events.append(event(EventType.CALLBACK_ATTEMPTED, household,
-                                {"outcome": "accepted", "consent_to_share": True},
+                                {"outcome": "accepted", "consent_to_share": True,
+                                 "contact_phone": "07700 900123"},
                                 NOW - timedelta(hours=20), author="5150", device="laptop-b"))
         if n == 1:
             events.append(event(EventType.VCAS_OFFERED, household, {"outcome": "not_present"},
@@ -140,7 +141,8 @@ def history(months: int = 15) -> list[Event]:
             if outcome == "declined" and n % 2 == 0 and at + timedelta(days=24) < NOW:
                 events.append(event(EventType.CALLBACK_ATTEMPTED, household, {
                     "outcome": "accepted" if month % 3 else "declined",
-                    "consent_to_share": bool(month % 3)}, at + timedelta(days=21 + n % 4)))
+                    "consent_to_share": bool(month % 3),
+                    "contact_phone": "07700 900123" if month % 3 else ""}, at + timedelta(days=21 + n % 4)))
     return events
 
 
@@ -240,6 +242,7 @@ def main() -> int:
     offer = main.launcher.open(DraftKey("offer", chosen), "Occurrence 13/240117/26.")
     assert isinstance(offer, OfferForm)
     offer.outcome.button("declined").click()
+    offer.contacts.boxes[0].name.setText("Jane Smith")
     offer.contacts.boxes[0].phone.setText("07700 900456")
     grab(offer, "07-offer-declined.png", app)
     offer.save()

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -106,6 +107,10 @@ class LeafletForm(CaptureForm):
         confirm = QWidget(self)
         line = QHBoxLayout(confirm)
         line.setContentsMargins(0, 0, 0, 0)
+        # Its words in full, whatever the choices beside it ask for.
+        # (the focus ring's padding is not in its size hint).
+        self.escalated.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+        self.escalated.setMinimumWidth(self.escalated.sizeHint().width() + 32)
         line.addWidget(self.escalated)
         line.addWidget(self.escalated_to, 1)
         confirm.setFocusProxy(self.escalated)
