@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,23 +21,15 @@ from central.errors import ApiError
 from central.jsonbody import parse_json, read_body
 from central.ratelimit import RateLimiter
 from central.schemas import (
-    MAX_PUSH_EVENTS,
-    AcceptedOut,
     EnrolRequest,
     EnrolResponse,
-    ErrorResponse,
     HealthResponse,
     OfficerOut,
-    ProblemOut,
-    PullResponse,
-    PushRequest,
-    PushResponse,
-    RejectedOut,
-    RotateResponse,
     TimeResponse,
 )
 from central.storage.base import Caller, Storage
 from central.validation import validate_body
+from fieldapp.domain import wire
 from fieldapp.domain.authority import AuthorityTable
 from fieldapp.domain.catalogue import LeafletCatalogue
 from fieldapp.domain.events import Event, Rules, parse_event
@@ -93,16 +84,26 @@ _STATUS_TEXT = {
 }
 
 
+def _content(model: str) -> dict[str, Any]:
+    return {"application/json": {"schema": {"$ref": f"#/components/schemas/{model}"}}}
+
+
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    return {s: {"model": ErrorResponse, "description": _STATUS_TEXT[s]} for s in statuses}
+    return {
+        s: {"content": _content("ErrorResponse"), "description": _STATUS_TEXT[s]}
+        for s in statuses
+    }
+
+
+def answers(model: str, *statuses: int) -> dict[int | str, dict[str, Any]]:
+    """A route whose answer the wire format (fieldapp/domain/wire.py) describes."""
+    return {200: {"content": _content(model), "description": "Successful Response"},
+            **error_responses(*statuses)}
 
 
 def _body(model: str) -> dict[str, Any]:
     return {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model}"}}},
-        }
+        "requestBody": {"required": True, "content": _content(model)}
     }
 
 
@@ -120,8 +121,9 @@ def address_of(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-def json_response(model: BaseModel) -> Response:
-    return Response(model.model_dump_json(by_alias=True), media_type="application/json")
+def json_response(model: BaseModel | bytes) -> Response:
+    body = model if isinstance(model, bytes) else model.model_dump_json(by_alias=True)
+    return Response(body, media_type="application/json")
 
 
 def _throttle(limiter: RateLimiter, key: str, who: str) -> None:
@@ -255,15 +257,14 @@ async def enrol(request: Request) -> Response:
 
 @router.post(
     "/push",
-    response_model=PushResponse,
-    responses=error_responses(400, 401, 413, 415, 422, 429, 503),
+    responses=answers("PushResponse", 400, 401, 413, 415, 422, 429, 503),
     openapi_extra=_body("PushRequest"),
     summary="Send events; each is accepted (with its seq) or rejected (with problems)",
 )
 async def push(request: Request, caller: Annotated[Caller, Depends(authenticated)]) -> Response:
     ctx = ctx_of(request)
     data = parse_json(await read_body(request, ctx.settings.max_push_bytes))
-    limit = MAX_PUSH_EVENTS
+    limit = wire.MAX_PUSH_EVENTS
     events = data.get("events") if isinstance(data, dict) else None
     if isinstance(events, list) and len(events) > limit:
         raise ApiError(
@@ -271,11 +272,18 @@ async def push(request: Request, caller: Annotated[Caller, Depends(authenticated
             f"Send at most {limit} records per request (this one had {len(events)}); "
             "send the rest in further requests.",
         )
-    body = validate_body(PushRequest, data)
+    try:
+        items = wire.decode_push_request(data)
+    except wire.NotARequest as refused:
+        raise ApiError(
+            422, "invalid_request",
+            "The request is not in the form this server expects: see problems.",
+            problems=refused.problems,
+        ) from None
     now = now_of(request)
     address = address_of(request)
-    result = await run_in_threadpool(_push, ctx, caller, body.events, now, address)
-    return json_response(result)
+    result = await run_in_threadpool(_push, ctx, caller, items, now, address)
+    return json_response(wire.encode_push_response(result))
 
 
 def _refuse_guessing(ctx: Context, address: str, now: datetime) -> None:
@@ -310,11 +318,11 @@ def _claimed_id(item: Any) -> str | None:
 
 def _push(
     ctx: Context, caller: Caller, items: list[Any], now: datetime, address: str | None
-) -> PushResponse:
+) -> wire.PushAnswer:
     rules = Rules(ctx.catalogue, now=now, future_tolerance=ctx.settings.future_tolerance,
                   force=ctx.force)
     valid: list[tuple[int, Event]] = []
-    rejected: dict[int, RejectedOut] = {}
+    rejected: dict[int, wire.Rejected] = {}
     for index, item in enumerate(items):
         problems: tuple[Problem, ...]
         try:
@@ -334,10 +342,10 @@ def _push(
         caller, [event for _, event in valid], received_at=now, address=address,
         rejected=len(rejected), authority=ctx.authority,
     )
-    accepted: list[AcceptedOut] = []
+    accepted: list[wire.Accepted] = []
     for (index, event), outcome in zip(valid, outcomes, strict=True):
         if outcome.seq is not None:
-            accepted.append(AcceptedOut(id=event.id, seq=outcome.seq))
+            accepted.append(wire.Accepted(event.id, outcome.seq))
         elif outcome.refused is not None:
             field = "author" if outcome.refused.code == "wrong_author" else ""
             rejected[index] = _rejection(
@@ -356,26 +364,26 @@ def _push(
                 "A different record with this identifier is already stored; this one was not "
                 "saved. Record it again as a new entry.",
             ),))
-    return PushResponse(
-        accepted=accepted,
-        rejected=[rejected[i] for i in sorted(rejected)],
+    return wire.PushAnswer(
+        accepted=tuple(accepted),
+        rejected=tuple(rejected[i] for i in sorted(rejected)),
         server_time=format_utc(now),
-        device_status="wipe" if caller.device.status == "wipe" else "active",
+        device_status=_status(caller),
         rotate=rotate_due(ctx, caller, now),
     )
 
 
-def _rejection(event_id: str | None, code: str, problems: tuple[Problem, ...]) -> RejectedOut:
-    return RejectedOut(
-        id=event_id, code=code,
-        problems=[ProblemOut(field=p.field, message=p.message) for p in problems],
-    )
+def _status(caller: Caller) -> wire.DeviceStatusText:
+    return "wipe" if caller.device.status == "wipe" else "active"
+
+
+def _rejection(event_id: str | None, code: str, problems: tuple[Problem, ...]) -> wire.Rejected:
+    return wire.Rejected(event_id, code, problems)
 
 
 @router.get(
     "/pull",
-    response_model=PullResponse,
-    responses=error_responses(400, 401, 403, 422, 429, 503),
+    responses=answers("PullResponse", 400, 401, 403, 422, 429, 503),
     summary="Fetch events this officer may see, after a cursor",
 )
 async def pull(
@@ -400,32 +408,16 @@ async def pull(
             address=address,
         )
     )
-    # Events are stored as canonical JSON: splice them in rather than parse and re-encode.
-    items = ",".join(
-        f'{{"event":{item.body},"seq":{item.seq},"received_at":{json.dumps(item.received_at)}}}'
-        for item in page.items
-    )
-    erasures = json.dumps(
-        [
-            {"aggregate_ids": list(n.aggregate_ids), "reason": n.reason, "erased_at": n.erased_at}
-            for n in page.erasures
-        ],
-        separators=(",", ":"),
-    )
     position = cursors.Position(page.position, page.notice_position)
-    text = (
-        f'{{"items":[{items}],"erasures":{erasures},"cursor":"{cursors.encode(position)}",'
-        f'"more":{"true" if page.more else "false"},'
-        f'"server_time":"{format_utc(now)}","device_status":"active",'
-        f'"rotate":{"true" if rotate_due(ctx, caller, now) else "false"}}}'
-    )
-    return Response(text, media_type="application/json")
+    return json_response(wire.encode_pull_response(wire.PullAnswer(
+        items=page.items, erasures=page.erasures, cursor=cursors.encode(position),
+        more=page.more, server_time=format_utc(now), rotate=rotate_due(ctx, caller, now),
+    )))
 
 
 @router.post(
     "/rotate",
-    response_model=RotateResponse,
-    responses=error_responses(401, 429, 503),
+    responses=answers("RotateResponse", 401, 429, 503),
     summary="Issue this laptop a new token; the old one works until the new one is used",
 )
 async def rotate(
@@ -440,10 +432,4 @@ async def rotate(
             caller, security.digest(token), now=now, address=address
         )
     )
-    return json_response(
-        RotateResponse(
-            token=token,
-            server_time=format_utc(now),
-            device_status="wipe" if caller.device.status == "wipe" else "active",
-        )
-    )
+    return json_response(wire.encode_rotate_response(token, format_utc(now), _status(caller)))

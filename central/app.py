@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import traceback
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -21,9 +21,10 @@ from central.config import Settings
 from central.errors import ApiError
 from central.ratelimit import RateLimiter
 from central.reports import router as reports_router
-from central.schemas import EnrolRequest, ErrorResponse, ProblemOut, PushRequest
+from central.schemas import EnrolRequest
 from central.storage.base import Storage, StorageUnavailable
 from central.validation import problems_from_errors
+from fieldapp.domain import wire
 from fieldapp.domain.problems import Problem, format_utc
 from fieldapp.resources import load_authority, load_catalogue, load_force, load_policy
 
@@ -143,17 +144,11 @@ class ServerTime:
 def _error_body(
     now: datetime, device_status: object, error: str, message: str,
     problems: tuple[Problem, ...] = (),
-) -> str:
-    status: Literal["active", "wipe"] | None = (
+) -> bytes:
+    status: wire.DeviceStatusText | None = (
         "wipe" if device_status == "wipe" else "active" if device_status == "active" else None
     )
-    return ErrorResponse(
-        error=error,
-        message=message,
-        server_time=format_utc(now),
-        device_status=status,
-        problems=[ProblemOut(field=p.field, message=p.message) for p in problems] or None,
-    ).model_dump_json(exclude_none=True)
+    return wire.encode_error(error, message, format_utc(now), status, problems)
 
 
 def error_response(
@@ -213,8 +208,9 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     # The request bodies are read by hand (size limit and strict JSON first), so FastAPI does
     # not know their models: add them, and the routes point at them through openapi_extra.
-    for model in (EnrolRequest, PushRequest):
-        model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-        components.update(model_schema.pop("$defs", {}))
-        components[model.__name__] = model_schema
+    # The sync messages are described by the wire format itself (fieldapp/domain/wire.py).
+    model_schema = EnrolRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+    components.update(model_schema.pop("$defs", {}))
+    components[EnrolRequest.__name__] = model_schema
+    components.update(wire.SCHEMAS)
     return schema

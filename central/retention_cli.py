@@ -8,9 +8,9 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from central.storage.sql import SqlStorage
+from fieldapp.domain.wire import MAX_REASON  # the laptop reads no longer a reason
 
 LONDON = ZoneInfo("Europe/London")
-MAX_REASON = 500
 TASKS = ("retention", "rotate-credentials")
 
 

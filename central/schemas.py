@@ -1,15 +1,16 @@
-"""The wire format, as pydantic models: they validate request bodies and describe responses
-in /openapi.json. docs/central.md explains each field for people."""
+"""The endpoint's own messages (enrolment, health, figures) as pydantic models: they validate
+request bodies and describe responses in /openapi.json. The sync messages (push, pull, rotate,
+errors) are the shared wire format in fieldapp/domain/wire.py. docs/central.md explains each
+field for people."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-# Part of the protocol (the OpenAPI document states it), so not a setting.
-MAX_PUSH_EVENTS = 500
-INSTANT = "An instant in UTC: ISO 8601 with microseconds and Z, e.g. 2026-11-02T09:30:00.000000Z."
+from fieldapp.domain.wire import INSTANT
+
 # Text an officer can read on a screen: not blank, no control characters.
 _PLAIN_TEXT = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
 
@@ -29,19 +30,6 @@ class EnrolRequest(_Strict):
     )
 
 
-class PushRequest(_Strict):
-    events: list[Any] = Field(
-        max_length=MAX_PUSH_EVENTS,
-        description="Events as fieldapp.domain.events writes them; each is validated and "
-        "accepted or rejected on its own.",
-    )
-
-
-class ProblemOut(BaseModel):
-    field: str = Field(description="Dotted path of the field at fault; empty for the whole.")
-    message: str
-
-
 class OfficerOut(BaseModel):
     collar: str
     name: str
@@ -55,68 +43,6 @@ class EnrolResponse(BaseModel):
     token: str = Field(description="Send as 'Authorization: Bearer <token>'. Shown once.")
     officer: OfficerOut
     server_time: str = Field(description=INSTANT)
-
-
-class AcceptedOut(BaseModel):
-    id: str
-    seq: int = Field(description="The server's number for the event; the same on every resend.")
-
-
-class RejectedOut(BaseModel):
-    id: str | None = Field(description="The event's id as sent, if it had a readable one.")
-    code: str = Field(
-        description="Why, for programs: invalid_record, id_conflict, erased, or the authority "
-        "rule's code (wrong_author, wrong_device, unknown_event_type, not_found, id_in_use, "
-        "wrong_record, not_allowed; docs/central.md)."
-    )
-    problems: list[ProblemOut]
-
-
-_ROTATE = "True if this laptop should rotate its token now (POST /v1/rotate)."
-
-
-class PushResponse(BaseModel):
-    accepted: list[AcceptedOut]
-    rejected: list[RejectedOut]
-    server_time: str = Field(description=INSTANT)
-    device_status: Literal["active", "wipe"]
-    rotate: bool = Field(description=_ROTATE)
-
-
-class PullItem(BaseModel):
-    event: dict[str, Any]
-    seq: int
-    received_at: str = Field(description=INSTANT)
-
-
-class ErasureOut(BaseModel):
-    aggregate_ids: list[str] = Field(
-        description="Occurrences and households erased: delete every event related to them."
-    )
-    reason: str = Field(description="Why, as the administrator recorded it.")
-    erased_at: str = Field(description=INSTANT)
-
-
-class PullResponse(BaseModel):
-    items: list[PullItem]
-    erasures: list[ErasureOut] = Field(
-        description="Records erased at the endpoint that this laptop may hold; apply them "
-        "with the items, in the same transaction as the cursor."
-    )
-    cursor: str = Field(description="Pass to the next pull; store it with the events it covers.")
-    more: bool = Field(description="True if more events are waiting: pull again now.")
-    server_time: str = Field(description=INSTANT)
-    device_status: Literal["active"]
-    rotate: bool = Field(description=_ROTATE)
-
-
-class RotateResponse(BaseModel):
-    token: str = Field(
-        description="The laptop's new token. The old one keeps working until this one is "
-        "first used, then stops. Shown once."
-    )
-    server_time: str = Field(description=INSTANT)
-    device_status: Literal["active", "wipe"]
 
 
 class TimeResponse(BaseModel):
@@ -198,13 +124,3 @@ class ReferralsResponse(BaseModel):
     device_status: Literal["active"]
 
 
-class ErrorResponse(BaseModel):
-    error: str = Field(description="A stable code for programs, e.g. device_revoked.")
-    message: str = Field(description="What went wrong and what to do, for the officer.")
-    server_time: str = Field(description=INSTANT)
-    device_status: Literal["active", "wipe"] | None = Field(
-        default=None, description="Present once the device is known."
-    )
-    problems: list[ProblemOut] | None = Field(
-        default=None, description="Each field at fault, for a request that was not valid."
-    )

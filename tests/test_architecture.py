@@ -57,3 +57,21 @@ def test_the_sync_protocol_is_pure() -> None:
     """Like h11's state machine: no I/O layer, only the domain's types."""
     names = project_imports(ROOT / "fieldapp" / "sync" / "protocol.py")
     assert names and all(n.startswith("fieldapp.domain.") for n in names)
+
+
+def test_the_wire_format_is_pure_and_shared() -> None:
+    """One description of what laptop and endpoint send each other, used by both sides."""
+    wire = ROOT / "fieldapp" / "domain" / "wire.py"
+    tree = ast.parse(wire.read_text())
+    imported = {
+        a.name for node in ast.walk(tree) if isinstance(node, ast.Import) for a in node.names
+    } | {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert not imported & {"socket", "sqlite3", "sqlcipher3", "requests", "fastapi", "pydantic",
+                           "starlette", "os", "io", "pathlib", "time", "datetime"}
+    assert "fieldapp.domain.wire" in project_imports(ROOT / "fieldapp" / "sync" / "protocol.py")
+    for user in ("api.py", "app.py"):
+        assert any(
+            isinstance(node, ast.ImportFrom) and node.module == "fieldapp.domain"
+            and "wire" in {a.name for a in node.names}
+            for node in ast.walk(ast.parse((ROOT / "central" / user).read_text()))
+        )

@@ -9,24 +9,20 @@ does not validate is reported, never applied.
 from __future__ import annotations
 
 import random
-import re
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+import fieldapp.domain.wire as wire
 from fieldapp.domain.events import Event, Rules, parse_event
 from fieldapp.domain.problems import InvalidEvent, Problem, parse_utc
 from fieldapp.domain.retention import Erasure
 
-MAX_BATCH_EVENTS = 500
+MAX_BATCH_EVENTS = wire.MAX_PUSH_EVENTS
 MAX_BATCH_BYTES = 1_500_000  # below the endpoint's 2 MiB body limit, with room for framing
-PULL_PAGE = 500
-MAX_REASON = 500  # the endpoint's own limit on an erasure's reason
-# A device token as the endpoint makes them (URL-safe base64); it goes into a header.
-_TOKEN = re.compile(r"[A-Za-z0-9_-]{32,128}")
+PULL_PAGE = wire.PULL_PAGE
 
 
 class DeviceStatus(StrEnum):
@@ -70,7 +66,7 @@ def plan_push(outbox: Sequence[Event]) -> list[Event]:
 
 
 def push_body(batch: Sequence[Event]) -> str:
-    return '{"events":[' + ",".join(e.to_json() for e in batch) + "]}"
+    return wire.encode_push_request([e.to_json() for e in batch])
 
 
 @dataclass(frozen=True)
@@ -99,123 +95,45 @@ def unreadable() -> SyncError:
     return SyncError("The central system sent an answer fieldapp cannot read.", retryable=True)
 
 
-def _mapping(body: Any) -> Mapping[str, Any]:
-    if not isinstance(body, Mapping):
-        raise unreadable()
-    return body
-
-
-def _list(data: Any, key: str) -> list[Any]:
-    value = data.get(key) if isinstance(data, Mapping) else None
-    return value if isinstance(value, list) else []
-
-
-def _status(body: Mapping[str, Any]) -> DeviceStatus:
-    status = body.get("device_status")
-    known = {s.value for s in DeviceStatus}
-    return DeviceStatus(status) if isinstance(status, str) and status in known else (
-        DeviceStatus.ACTIVE
-    )
+def _time(body: Any) -> datetime | None:
+    return parse_utc(wire.server_time(body))
 
 
 def read_push_response(sent: Sequence[Event], body: Any) -> PushOutcome:
-    data = _mapping(body)
-    ids = {e.id for e in sent}
-    acks: dict[str, int] = {}
-    for item in _list(data, "accepted"):
-        if _named(item, ids) and _is_seq(item.get("seq")):
-            acks[str(item["id"])] = int(item["seq"])
-    rejections: dict[str, tuple[Problem, ...]] = {}
-    for item in _list(data, "rejected"):
-        if not _named(item, ids) or item["id"] in acks:
-            continue
-        problems = tuple(
-            Problem(str(p.get("field", "")), str(p.get("message", "")))
-            for p in _list(item, "problems")
-            if isinstance(p, Mapping)
-        ) or (Problem("", "The central system refused this record."),)
-        rejections[str(item["id"])] = problems
-    unanswered = tuple(e.id for e in sent if e.id not in acks and e.id not in rejections)
+    try:
+        reply = wire.decode_push_response([e.id for e in sent], body)
+    except wire.Unreadable:
+        raise unreadable() from None
     return PushOutcome(
-        acks, rejections, unanswered, _time(data), _status(data), data.get("rotate") is True
+        reply.acks, reply.rejections, reply.unanswered, _time(body),
+        DeviceStatus(reply.device_status), reply.rotate,
     )
 
 
-def _named(item: Any, ids: set[str]) -> bool:
-    return isinstance(item, Mapping) and isinstance(item.get("id"), str) and item["id"] in ids
-
-
-def _is_seq(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value > 0
-
-
-def _time(data: Mapping[str, Any]) -> datetime | None:
-    return parse_utc(data.get("server_time"))
-
-
 def read_pull_response(body: Any, rules: Rules) -> PullPage:
-    data = _mapping(body)
-    cursor = data.get("cursor")
-    items = data.get("items")
-    if not isinstance(cursor, str) or not cursor or not isinstance(items, list):
-        raise unreadable()
-    erasures = _erasures(data.get("erasures", []))
+    try:
+        reply = wire.decode_pull_response(body)
+    except wire.Unreadable:
+        raise unreadable() from None
     events: list[Event] = []
     invalid: list[tuple[str, tuple[Problem, ...]]] = []
-    for item in items:
-        raw = item.get("event") if isinstance(item, Mapping) else None
+    for raw in reply.events:
         try:
             events.append(parse_event(raw, rules))
         except InvalidEvent as refused:
             ident = raw.get("id") if isinstance(raw, Mapping) else None
             invalid.append((str(ident or "?"), refused.problems))
     return PullPage(
-        tuple(events), cursor, bool(data.get("more")), tuple(invalid), _time(data), _status(data),
-        erasures, data.get("rotate") is True,
+        tuple(events), reply.cursor, reply.more, tuple(invalid), _time(body),
+        DeviceStatus(reply.device_status), reply.erasures, reply.rotate,
     )
 
 
-def _erasures(raw: Any) -> tuple[Erasure, ...]:
-    """The endpoint's erasure orders, all valid or none: an order skipped while the cursor
-    moves past it would never be applied, so an unreadable one stops the page instead."""
-    if not isinstance(raw, list):
-        raise unreadable()
-    orders = []
-    for item in raw:
-        ids = item.get("aggregate_ids") if isinstance(item, Mapping) else None
-        reason = item.get("reason") if isinstance(item, Mapping) else None
-        erased_at = parse_utc(item.get("erased_at")) if isinstance(item, Mapping) else None
-        if (
-            not isinstance(ids, list)
-            or not ids
-            or not all(_is_id(i) for i in ids)
-            or not isinstance(reason, str)
-            or not 0 < len(reason) <= MAX_REASON
-            or any(ord(ch) < 32 or ord(ch) == 127 for ch in reason)
-            or erased_at is None
-        ):
-            raise unreadable()
-        orders.append(Erasure(tuple(ids), reason, erased_at))
-    # A page names at most as many records as it was asked for.
-    if sum(len(order.aggregate_ids) for order in orders) > PULL_PAGE:
-        raise unreadable()
-    return tuple(orders)
-
-
-def _is_id(value: Any) -> bool:
-    """An aggregate id as the event schema has them: a UUID in its canonical form."""
-    try:
-        return isinstance(value, str) and str(uuid.UUID(value)) == value
-    except ValueError:
-        return False
-
-
 def read_rotate_response(body: Any) -> str:
-    """The new device token; anything else in its place is refused, as it goes in a header."""
-    token = _mapping(body).get("token")
-    if not isinstance(token, str) or not _TOKEN.fullmatch(token):
-        raise unreadable()
-    return token
+    try:
+        return wire.decode_rotate_response(body)
+    except wire.Unreadable:
+        raise unreadable() from None
 
 
 def clock_skew(sent_at: datetime, received_at: datetime, server_time: datetime) -> timedelta:
@@ -256,8 +174,7 @@ def classify(status: int, body: Any) -> SyncError | None:
     """What an HTTP status means for the sync; None for success."""
     if 200 <= status < 300:
         return None
-    data = body if isinstance(body, Mapping) else {}
-    error = data.get("error")
+    error = wire.error_code(body)
     if status == 401 and error == "device_revoked":
         return DeviceRevoked()
     if status == 403 and error == "device_wipe":
