@@ -4,11 +4,14 @@ and smoke-tested there, so it cannot lean on this checkout."""
 
 from __future__ import annotations
 
+import ast
 import os
+import re
 import secrets
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -19,6 +22,9 @@ ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "packaging" / "fieldapp.spec"
 sys.path.insert(0, str(ROOT / "packaging"))
 from make_icons import ICO_SIZE, PNG_SIZES, make_icons  # noqa: E402
+
+# The `central` extra's packages (pyproject.toml): none of them belongs in a laptop's bundle.
+ENDPOINT_ONLY = ("fastapi", "starlette", "pydantic", "pydantic_core", "uvicorn", "psycopg")
 
 SMOKE_STEPS = (
     "app icon drawn",
@@ -54,6 +60,26 @@ def _assert_smoke_passed(result: subprocess.CompletedProcess[str], opened: str) 
 
 def test_the_spec_is_python_that_compiles() -> None:
     compile(SPEC.read_text(encoding="utf-8"), str(SPEC), "exec")
+
+
+def test_the_laptop_needs_nothing_the_endpoint_alone_runs() -> None:
+    """The app's own requirements leave the endpoint's out (they are the `central` extra), the
+    spec excludes them, and the laptop's code imports none of them."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    def names(requirements: list[str]) -> set[str]:
+        return {re.split(r"[\[=<>]", d)[0].lower() for d in requirements}
+
+    required = names(project["dependencies"])
+    extra = names(project["optional-dependencies"]["central"])
+    assert {"fastapi", "uvicorn", "psycopg", "pydantic"} <= extra
+    assert not required & extra
+    spec = SPEC.read_text(encoding="utf-8")
+    assert all(f'"{name}"' in spec for name in ENDPOINT_ONLY)
+    for path in (ROOT / "fieldapp").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            assert not {n.split(".")[0] for n in names} & {*ENDPOINT_ONLY, "central"}, path
 
 
 def test_icons_are_drawn_from_the_svg_at_every_size(qapp: QApplication, tmp_path: Path) -> None:
@@ -114,6 +140,10 @@ def test_the_built_bundle_runs_moved_and_installed(tmp_path: Path) -> None:
         assert (plugins / plugin).is_file(), plugin
     assert list((bundle / "_internal" / "sqlcipher3").glob("_sqlite3*.so"))
     assert not (bundle / "_internal" / "central").exists()  # the endpoint stays out
+    # ... and so does what only the endpoint runs (the `central` extra).
+    internal = {path.name.lower() for path in (bundle / "_internal").rglob("*")}
+    for name in ENDPOINT_ONLY:
+        assert not {n for n in internal if n == name or n.startswith(name + "-")}, name
     # The admin commands, as a console program: IT lists the profile the smoke test made.
     listed = subprocess.run(
         [str(bundle / "fieldapp-admin"), "--home", str(tmp_path / "home"), "profiles"],
