@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import re
 import uuid
 from collections.abc import Callable, Mapping
@@ -16,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
+
+import orjson
 
 from fieldapp.domain.catalogue import (
     CALLBACK_OUTCOMES,
@@ -597,7 +598,10 @@ class Event:
 
 
 def canonical_json(data: Mapping[str, Any]) -> str:
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """Sorted keys, no spaces, UTF-8 as it is: byte for byte what `json.dumps(sort_keys=True,
+    separators=(",", ":"), ensure_ascii=False)` writes for an event (no floats in any event;
+    tests/domain/test_wire.py holds the two to it), several times faster."""
+    return orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode()
 
 
 _ENVELOPE = (
@@ -701,7 +705,7 @@ def make_event(
 
 def event_from_json(text: str) -> Event:
     """Re-read an event that was validated when it was stored (trusted, so no clock check)."""
-    data = json.loads(text)
+    data = orjson.loads(text)
     event_type = EventType(data["type"])
     payload = _payload_from_dict(event_type, data["payload"])
     return Event(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
@@ -182,22 +182,41 @@ class SyncClient:
         rejected: list[tuple[str, tuple[Problem, ...]]] = []
         total = self.store.outbox_count()
         progress(SyncProgress("push", 0, total))
-        while True:
+        # Two batches in flight: the next one is sent (and stored by the endpoint) while this
+        # one's answer is written here. The store is used from this thread only; the other
+        # moves bytes. A failure leaves at most the batch in flight unanswered, which the
+        # next run sends again (the endpoint answers a resent event with its first seq).
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fieldapp-push") as ahead:
+
+            def send(batch: list[Event]) -> Future[Response] | None:
+                if not batch:
+                    return None
+                return ahead.submit(self._call, "POST", "/v1/push", cancelled,
+                                    body=push_body(batch))
+
             batch = plan_push(self.store.outbox(MAX_BATCH_EVENTS))
-            if not batch:
-                break
-            reply = self._call("POST", "/v1/push", cancelled, body=push_body(batch))
-            outcome = read_push_response(batch, reply.body)
-            self.store.mark_acknowledged(outcome.acks)
-            self.store.mark_rejected(outcome.rejections)
-            pushed_ids += list(outcome.acks)
-            rejected += list(outcome.rejections.items())
-            status = outcome.device_status
-            rotate = rotate or outcome.rotate
-            progress(SyncProgress("push", len(pushed_ids) + len(rejected), total))
-            if outcome.unanswered and not (outcome.acks or outcome.rejections):
-                raise SyncError("The central system did not confirm any record; will retry.",
-                                retryable=True)
+            sending = send(batch)
+            while sending is not None:
+                reply = sending.result()
+                in_flight = {event.id for event in batch}
+                following = plan_push([
+                    event for event in self.store.outbox(2 * MAX_BATCH_EVENTS)
+                    if event.id not in in_flight
+                ])
+                outcome = read_push_response(batch, reply.body)
+                unconfirmed = outcome.unanswered and not (outcome.acks or outcome.rejections)
+                sending = None if unconfirmed else send(following)
+                self.store.mark_acknowledged(outcome.acks)
+                self.store.mark_rejected(outcome.rejections)
+                pushed_ids += list(outcome.acks)
+                rejected += list(outcome.rejections.items())
+                status = outcome.device_status
+                rotate = rotate or outcome.rotate
+                progress(SyncProgress("push", len(pushed_ids) + len(rejected), total))
+                if unconfirmed:
+                    raise SyncError("The central system did not confirm any record; will "
+                                    "retry.", retryable=True)
+                batch = following
         flagged = self._flag_skew(pushed_ids)
         if status is DeviceStatus.WIPE:
             raise DeviceWipe()

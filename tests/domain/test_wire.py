@@ -136,3 +136,35 @@ def test_a_push_request_is_events_and_nothing_else() -> None:
     with pytest.raises(wire.NotARequest) as refused:
         wire.decode_push_request({"events": [{}] * (wire.MAX_PUSH_EVENTS + 1), "x": 1})
     assert [p.field for p in refused.value.problems] == ["x", "events"]
+
+
+def _stdlib_canonical(data: Any) -> str:
+    import json
+
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def test_the_canonical_bytes_are_the_ones_stored_before_orjson() -> None:
+    """Events stored (and digested) under the standard library's JSON must compare equal when
+    resent: orjson writes the very same bytes for every kind of event."""
+    import random
+
+    from factories import seed_events
+
+    events = seed_events(random.Random(7))
+    assert len({e.type for e in events}) >= 4
+    for event in events:
+        assert event.to_json() == _stdlib_canonical(event.to_dict())
+
+
+# Every integer in an event is bounded by its schema, far inside 64 bits.
+values = st.one_of(text, st.integers(-(2**63), 2**63 - 1), st.booleans(), st.none(),
+                   st.lists(text, max_size=3))
+
+
+@given(st.dictionaries(text, values, max_size=6))
+def test_canonical_json_matches_the_standard_librarys_for_any_text(data: dict[str, Any]) -> None:
+    from fieldapp.domain.events import canonical_json
+
+    control = {"notes": "".join(chr(i) for i in range(32)) + "\u2028\U0001f600é", **data}
+    assert canonical_json(control) == _stdlib_canonical(control)

@@ -187,3 +187,37 @@ def test_a_call_back_after_the_offer_reaches_the_other_laptop(
     a.client.run_once()
     assert b.client.run_once().pulled == 1
     assert later.id in b.ids()
+
+
+def test_batches_sent_two_in_flight_carry_each_event_once(
+    tmp_path: Path, central: Endpoint
+) -> None:
+    a = central.laptop(tmp_path / "a", "7001")
+    events = [e for _ in range(300) for e in case()]  # 900: two batches, the second overlapped
+    a.store.append(events)
+    assert a.client.run_once().pushed == 900
+    bodies = [orjson.loads(body or "{}") for _, path, body in a.transport.sent
+              if path == "/v1/push"]
+    sent = [item["id"] for body in bodies for item in body["events"]]
+    assert [len(body["events"]) for body in bodies] == [500, 400]
+    assert sorted(sent) == sorted(e.id for e in events)
+    assert central.event_ids() == [e.id for e in events] and a.store.outbox_count() == 0
+
+
+def test_a_refused_batch_stops_the_push_with_the_next_still_unsent(
+    tmp_path: Path, central: Endpoint
+) -> None:
+    a = central.laptop(tmp_path / "a", "7001")
+    events = [e for _ in range(300) for e in case()]
+    a.store.append(events)
+
+    def confirm_nothing(method: str, path: str, body: Any) -> Any:
+        return {"accepted": [], "rejected": []} if path == "/v1/push" else body
+
+    a.transport.tamper = confirm_nothing
+    with pytest.raises(SyncError, match="did not confirm"):
+        a.client.run_once()
+    assert [path for _, path, _ in a.transport.sent].count("/v1/push") == 1
+    assert a.store.outbox_count() == 900
+    a.transport.tamper = None
+    assert a.client.run_once().pushed == 900 and len(central.event_ids()) == 900
