@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import IntEnum
+from operator import attrgetter
 from typing import Any
 
 from PySide6.QtCore import (
@@ -93,11 +94,12 @@ HEADERS = {
 _SORT_KEYS: dict[Column, Callable[[FollowUp], Any]] = {
     Column.DUE: lambda r: (r.due, _STATUS_ORDER[r.status], r.reference),
     Column.STATUS: lambda r: (_STATUS_ORDER[r.status], r.due),
-    Column.REFERENCE: lambda r: (r.reference, r.due),
-    Column.POSTCODE: lambda r: (r.postcode, r.due),
+    # attrgetter builds the tuple in C: sorting 100,000 rows costs a third of a lambda's.
+    Column.REFERENCE: attrgetter("reference", "due"),
+    Column.POSTCODE: attrgetter("postcode", "due"),
     Column.DISTRICT: lambda r: (r.district.casefold(), r.due),
-    Column.OIC: lambda r: (r.assignee, r.due),
-    Column.ATTEMPTS: lambda r: (r.attempts, r.due),
+    Column.OIC: attrgetter("assignee", "due"),
+    Column.ATTEMPTS: attrgetter("attempts", "due"),
     Column.NOTE: lambda r: (_note(r), r.due),
 }
 
@@ -124,21 +126,35 @@ class FollowUpFilter:
     reference: str = ""
     postcode: str = ""
 
-    def matcher(self) -> Callable[[_Keys], bool]:
+    def pick(self, keys: Sequence[_Keys], among: Iterable[int] | None = None) -> list[int]:
+        """The positions of the keys this filter accepts (of `among` only, if given), in order.
+
+        One tight pass per criterion in use rather than a call per row and criterion: at
+        100,000 call-backs a keystroke must cost well under 100 ms."""
         oic, district = _compact(self.oic), _compact(self.district)
         reference, postcode = _compact(self.reference), _compact(self.postcode)
         statuses = self.statuses
+        at = range(len(keys)) if among is None else among
+        picked = [i for i in at if keys[i].status in statuses]
+        if oic:
+            picked = [i for i in picked if keys[i].oic == oic]
+        if district:
+            picked = [i for i in picked if district in keys[i].district]
+        if reference:
+            picked = [i for i in picked if reference in keys[i].reference]
+        if postcode:
+            picked = [i for i in picked if keys[i].postcode.startswith(postcode)]
+        return picked
 
-        def accepts(keys: _Keys) -> bool:
-            return (
-                keys.status in statuses
-                and (not oic or keys.oic == oic)
-                and (not district or district in keys.district)
-                and (not reference or reference in keys.reference)
-                and (not postcode or keys.postcode.startswith(postcode))
-            )
-
-        return accepts
+    def narrows(self, before: FollowUpFilter) -> bool:
+        """Whether everything this filter accepts, `before` accepted too (typing on)."""
+        return (
+            self.statuses <= before.statuses
+            and _compact(self.oic) == _compact(before.oic)
+            and _compact(before.district) in _compact(self.district)
+            and _compact(before.reference) in _compact(self.reference)
+            and _compact(self.postcode).startswith(_compact(before.postcode))
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +204,7 @@ class FollowUpModel(QAbstractTableModel):
         self._rows: list[FollowUp] = []
         self._keys: list[_Keys] = []
         self._shown: list[FollowUp] = []
+        self._shown_at: list[int] = []  # positions in _rows of the rows shown
         self._filter = FollowUpFilter()
         self._sort = (Column.DUE, Qt.SortOrder.AscendingOrder)
         self.counts = _Counts()
@@ -198,6 +215,8 @@ class FollowUpModel(QAbstractTableModel):
         prepared = rows if isinstance(rows, Prepared) else prepare(rows)
         self._rows = list(prepared.rows)
         self._keys = list(prepared.keys)
+        if self._sort != (Column.DUE, Qt.SortOrder.AscendingOrder):  # prepared is in due order
+            self._order_rows()
         self._recount()
         self._refilter()
 
@@ -211,6 +230,7 @@ class FollowUpModel(QAbstractTableModel):
                 if r.household_id not in gone]
         self._rows = [r for r, _ in kept] + list(fresh.rows)
         self._keys = [k for _, k in kept] + list(fresh.keys)
+        self._order_rows()
         self._recount()
         self._refilter()
 
@@ -219,8 +239,10 @@ class FollowUpModel(QAbstractTableModel):
 
     def set_filter(self, wanted: FollowUpFilter) -> None:
         if wanted != self._filter:
+            # Typing on narrows what is shown: only the rows shown now need looking at.
+            among = self._shown_at if wanted.narrows(self._filter) else None
             self._filter = wanted
-            self._refilter()
+            self._refilter(among)
 
     @property
     def filter(self) -> FollowUpFilter:
@@ -249,18 +271,27 @@ class FollowUpModel(QAbstractTableModel):
         self.counts = _Counts(counts)
         self.counts_changed.emit()
 
-    def _refilter(self) -> None:
-        accepts = self._filter.matcher()
+    def _refilter(self, among: list[int] | None = None) -> None:
+        # The rows are held in the shown order, so a filter keystroke only picks (at 100,000
+        # call-backs, sorting what it picked cost more than the picking).
         self.beginResetModel()
-        self._shown = [r for r, k in zip(self._rows, self._keys, strict=True) if accepts(k)]
-        self._sort_shown()
+        self._pick(among)
         self.endResetModel()
 
-    def _sort_shown(self) -> None:
+    def _pick(self, among: list[int] | None = None) -> None:
+        self._shown_at = self._filter.pick(self._keys, among)
+        rows = self._rows
+        self._shown = [rows[i] for i in self._shown_at]
+
+    def _order_rows(self) -> None:
+        """All rows (with their keys) into the chosen column's order."""
         column, order = self._sort
-        self._shown.sort(
-            key=_SORT_KEYS[column], reverse=order == Qt.SortOrder.DescendingOrder
-        )
+        rows, keys = self._rows, self._keys
+        sort_keys = list(map(_SORT_KEYS[column], rows))
+        at = sorted(range(len(rows)), key=sort_keys.__getitem__,
+                    reverse=order == Qt.SortOrder.DescendingOrder)
+        self._rows = [rows[i] for i in at]
+        self._keys = [keys[i] for i in at]
 
     # ----------------------------------------------------------------- Qt model
 
@@ -300,12 +331,15 @@ class FollowUpModel(QAbstractTableModel):
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if (Column(column), order) == self._sort:
+            return  # the rows are always held in the chosen order
         self._sort = (Column(column), order)
         self.layoutAboutToBeChanged.emit()
         # The selection is held as persistent indexes: move them with their rows.
         held = self.persistentIndexList()
         households = [(self._shown[i.row()].household_id, i.column()) for i in held]
-        self._sort_shown()
+        self._order_rows()
+        self._pick()
         if held:
             position = {r.household_id: n for n, r in enumerate(self._shown)}
             self.changePersistentIndexList(
