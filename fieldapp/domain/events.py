@@ -7,9 +7,9 @@ so an event that one side accepts the other accepts too.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import re
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -247,16 +247,21 @@ class Rules:
     force: ForceLists | None = None
 
 
+# A UUID as uuid.UUID writes it (lower case, hyphenated), without building one per field.
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def _uuid(reader: Reader, name: str, label: str, *, version: int | None = None) -> str:
     value = reader.data.get(name)
-    try:
-        parsed = uuid.UUID(value) if isinstance(value, str) else None
-    except ValueError:
-        parsed = None
-    if parsed is None or str(parsed) != value or (version and parsed.version != version):
+    if (
+        not isinstance(value, str)
+        or not _CANONICAL_UUID.fullmatch(value)
+        # uuid.UUID.version is only given for the RFC 4122 variant (8, 9, a or b here).
+        or (version and (value[14] != str(version) or value[19] not in "89ab"))
+    ):
         reader.problem(name, f"The {label} is not a valid identifier.")
         return ""
-    return str(parsed)
+    return value
 
 
 def _parse_occurrence(r: Reader, rules: Rules, version: int) -> OccurrenceRecorded:
@@ -533,13 +538,25 @@ PAYLOAD_TYPES: Mapping[EventType, type] = {
 }
 
 
+@functools.cache
+def _shape(cls: type) -> tuple[tuple[str, bool, Any], ...]:
+    """A payload class's fields: name, whether added later (left out at its default), default.
+    Worked out once per class: every event written or validated goes through `_plain`."""
+    return tuple(
+        (f.name, bool(f.metadata.get("added")), f.default) for f in dataclasses.fields(cls)
+    )
+
+
 def _plain(value: Any) -> Any:
+    if isinstance(value, str | int | float) or value is None:
+        return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            f.name: _plain(getattr(value, f.name))
-            for f in dataclasses.fields(value)
-            if not (f.metadata.get("added") and getattr(value, f.name) == f.default)
-        }
+        plain: dict[str, Any] = {}
+        for name, added, default in _shape(type(value)):
+            item = getattr(value, name)
+            if not (added and item == default):
+                plain[name] = _plain(item)
+        return plain
     if isinstance(value, tuple | list):
         return [_plain(v) for v in value]
     if isinstance(value, Mapping):
