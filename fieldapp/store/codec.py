@@ -9,7 +9,6 @@ error, never a guess.
 from __future__ import annotations
 
 import dataclasses
-import json
 import types
 import typing
 from collections.abc import Callable
@@ -17,6 +16,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
 from typing import Any, TypeVar
+
+import orjson
 
 from fieldapp.domain.contacts import CallTime, Contact, Phone
 from fieldapp.domain.events import Escalation, Member
@@ -134,10 +135,12 @@ def _dataclass(cls: type) -> _Codec:
 
 
 def encode(view: object) -> str:
+    # orjson writes what json.dumps(separators=(",", ":"), ensure_ascii=False) wrote, faster:
+    # every save and every pulled page re-encodes the projections it touches.
     plain = _codec(type(view)).encode(view)
-    return json.dumps(plain, separators=(",", ":"), ensure_ascii=False)
+    return orjson.dumps(plain, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def decode(cls: type[T], text: str) -> T:
-    value: T = _codec(cls).decode(json.loads(text))
+    value: T = _codec(cls).decode(orjson.loads(text))
     return value
