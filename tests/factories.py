@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 import uuid
 from collections.abc import Mapping
@@ -47,10 +48,20 @@ def event(
     )
 
 
+def unique_reference() -> str:
+    """A force reference no other test occurrence has: occurrences with one reference are
+    one occurrence (fieldapp.domain.identity)."""
+    return f"13/{next(_REFERENCES):06d}/24"
+
+
+_REFERENCES = itertools.count(200_000)
+
+
 def occurrence(occurrence_id: str, at: datetime, *, oic: str = "1234", district: str = "Leeds",
-               offences: tuple[str, ...] = ("iioc",), reference: str = "13/123456/24",
+               offences: tuple[str, ...] = ("iioc",), reference: str | None = None,
                **kw: Any) -> Event:
-    payload = {"reference": reference, "offence_types": list(offences), "oic": oic,
+    payload = {"reference": reference or unique_reference(), "offence_types": list(offences),
+               "oic": oic,
                "district": district}
     return event(EventType.OCCURRENCE_RECORDED, occurrence_id, payload, at, **kw)
 

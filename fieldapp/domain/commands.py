@@ -35,7 +35,7 @@ def check_against(event: Event, state: State, target: Event | None = None) -> li
     """Problems with `event` given `state`; `target` is the event a correction names."""
     p = event.payload
     problems: list[Problem] = []
-    if isinstance(p, HouseholdRecorded) and p.occurrence_id not in state.occurrences:
+    if isinstance(p, HouseholdRecorded) and state.occurrence_of(p.occurrence_id) is None:
         problems.append(Problem("payload.occurrence_id", "Record the occurrence first."))
     if isinstance(p, _HOUSEHOLD_EVENTS) and state.household_of(event.aggregate_id) is None:
         problems.append(Problem("aggregate_id", "Record the household first."))

@@ -11,10 +11,21 @@ arrive in.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import combinations
 
-from fieldapp.domain.events import Event, HouseholdsMerged, HouseholdsSplit, paired_household
+from fieldapp.domain.events import (
+    Event,
+    EventCorrected,
+    HouseholdRecorded,
+    HouseholdsMerged,
+    HouseholdsSplit,
+    OccurrenceRecorded,
+    corrected_payload,
+    paired_household,
+)
+from fieldapp.domain.identity import household_key, reference_key
 
 Pair = frozenset[str]
 
@@ -87,4 +98,67 @@ def kept_apart(joins: Joins, a: str, b: str, apart: Iterable[Pair]) -> bool:
     return False
 
 
-__all__ = ["Joins", "Pair", "join_households", "kept_apart", "pair_decisions"]
+def latest_records(effective: Iterable[Event], kind: type[OccurrenceRecorded | HouseholdRecorded]
+                   ) -> dict[str, Event]:
+    """Each aggregate's latest record of `kind` (events come in canonical order)."""
+    return {e.aggregate_id: e for e in effective if isinstance(e.payload, kind)}
+
+
+def occurrence_joins(effective: Iterable[Event]) -> dict[str, str]:
+    """Every recorded occurrence's id to the id of the occurrence it is one with: the
+    smallest id among those whose latest record has the same reference (identity.py)."""
+    by_reference: dict[str, list[str]] = defaultdict(list)
+    for occurrence_id, record in latest_records(effective, OccurrenceRecorded).items():
+        assert isinstance(record.payload, OccurrenceRecorded)
+        by_reference[reference_key(record.payload.reference)].append(occurrence_id)
+    return {member: min(ids) for ids in by_reference.values() for member in ids}
+
+
+def automatic_groups(
+    effective: Iterable[Event], occurrence_of: Mapping[str, str]
+) -> list[list[str]]:
+    """Household ids whose latest records put them under one occurrence (once occurrences
+    are joined) at one address key: the rule says each group is one household."""
+    groups: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    for household_id, record in latest_records(effective, HouseholdRecorded).items():
+        assert isinstance(record.payload, HouseholdRecorded)
+        p = record.payload
+        key = household_key(p.address, p.postcode)
+        if key is not None:
+            groups[(occurrence_of.get(p.occurrence_id, p.occurrence_id), *key)].append(
+                household_id
+            )
+    return [sorted(ids) for ids in groups.values() if len(ids) > 1]
+
+
+def join_keys(event: Event) -> frozenset[str]:
+    """Keys that tie records which join without naming each other, for the projection's
+    component walk: an occurrence's reference, and the occurrence a corrected household is
+    moved to. Not a case's identity (retention and erasure follow `related_keys` alone)."""
+    payload = event.payload
+    if isinstance(payload, EventCorrected):
+        try:
+            payload = corrected_payload(payload)
+        except (TypeError, ValueError, KeyError):
+            return frozenset()
+    if isinstance(payload, OccurrenceRecorded):
+        return frozenset({REFERENCE_KEY + reference_key(payload.reference)})
+    if isinstance(payload, HouseholdRecorded) and event.type.value != "household_recorded":
+        return frozenset({payload.occurrence_id})
+    return frozenset()
+
+
+REFERENCE_KEY = "reference:"
+
+__all__ = [
+    "REFERENCE_KEY",
+    "Joins",
+    "Pair",
+    "automatic_groups",
+    "join_households",
+    "join_keys",
+    "kept_apart",
+    "latest_records",
+    "occurrence_joins",
+    "pair_decisions",
+]

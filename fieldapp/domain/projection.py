@@ -33,7 +33,15 @@ from fieldapp.domain.events import (
     corrected_payload,
     paired_household,
 )
-from fieldapp.domain.joins import Joins, Pair, join_households
+from fieldapp.domain.identity import may_be_one_address, postcode_key
+from fieldapp.domain.joins import (
+    Joins,
+    Pair,
+    automatic_groups,
+    join_households,
+    join_keys,
+    occurrence_joins,
+)
 from fieldapp.domain.policy import SchedulePolicy, london_date
 from fieldapp.domain.referral import StepView, derive_referral
 from fieldapp.domain.schedule import CallbackTask, derive_task
@@ -61,6 +69,15 @@ class State:
     def tasks(self) -> list[CallbackTask]:
         return [h.task for h in self.households.values() if h.task is not None]
 
+    def occurrence_of(self, occurrence_id: str) -> OccurrenceView | None:
+        """One occurrence, also by the id of one joined with it (the same reference)."""
+        direct = self.occurrences.get(occurrence_id)
+        if direct is not None:
+            return direct
+        return next(
+            (v for v in self.occurrences.values() if occurrence_id in v.joined_ids), None
+        )
+
     def household_of(self, household_id: str) -> HouseholdView | None:
         direct = self.households.get(household_id)
         if direct is not None:
@@ -69,6 +86,12 @@ class State:
             if household_id in view.merged_ids:
                 return view
         return None
+
+
+def linked_keys(event: Event) -> frozenset[str]:
+    """`related_keys` and the keys records join on (a reference): what the projection's
+    component walk follows, so that a record finds its join partners."""
+    return related_keys(event) | join_keys(event)
 
 
 def related_keys(event: Event) -> frozenset[str]:
@@ -175,7 +198,11 @@ def _changed_by_another(change: Event, target: Event, what: str) -> Conflict:
 
 def project(events: Iterable[Event], policy: SchedulePolicy) -> State:
     effective, conflicts = _effective(_dedupe(events))
-    merges, apart = join_households(effective)
+    # One occurrence per force reference, then one household per address key under it
+    # (fieldapp.domain.identity), unless the OIC split them; merges join any two.
+    occurrence_of = occurrence_joins(effective)
+    automatic = automatic_groups(effective, occurrence_of)
+    merges, apart = join_households(effective, automatic)
 
     occurrence_records: dict[str, list[Event]] = defaultdict(list)
     leaflets: dict[str, list[LeafletIssueView]] = defaultdict(list)
@@ -183,9 +210,11 @@ def project(events: Iterable[Event], policy: SchedulePolicy) -> State:
     for e in effective:
         p = e.payload
         if isinstance(p, OccurrenceRecorded):
-            occurrence_records[e.aggregate_id].append(e)
+            occurrence_records[occurrence_of[e.aggregate_id]].append(e)
         elif isinstance(p, LeafletIssue):
-            leaflets[e.aggregate_id].append(LeafletIssueView.of(e, p))
+            leaflets[occurrence_of.get(e.aggregate_id, e.aggregate_id)].append(
+                LeafletIssueView.of(e, p)
+            )
         elif not isinstance(p, ConflictConfirmed | PartnerEngagement):
             # Confirmations are read below; a partner's monthly count belongs to no household
             # (fieldapp.domain.figures reads those from `effective_events`).
@@ -206,7 +235,9 @@ def project(events: Iterable[Event], policy: SchedulePolicy) -> State:
             district=latest.district if latest else "",
             recorded_at=records[0].occurred_at if records else None,
             leaflet_issues=tuple(leaflets.get(occurrence_id, ())),
+            joined_ids=_joined(occurrence_id, records),
         )
+        conflicts.extend(_occurrence_joined(occurrence_id, records))
         if len({r.payload for r in records}) > 1:
             conflicts.append(
                 Conflict.of(
@@ -218,10 +249,12 @@ def project(events: Iterable[Event], policy: SchedulePolicy) -> State:
             )
 
     households: dict[str, HouseholdView] = {}
+    joined_automatically = {h for group in automatic for h in group}
     for root, group in by_household.items():
-        view, found = _household(root, group, merges, occurrences, policy)
+        view, found = _household(root, group, merges, occurrences, occurrence_of, policy)
         households[root] = view
         conflicts.extend(found)
+        conflicts.extend(_households_joined(view, group, joined_automatically))
     conflicts.extend(_duplicates(households.values(), apart))
     confirmed = {
         e.payload.conflict_key: e
@@ -244,6 +277,7 @@ def _household(
     group: list[Event],
     merges: Joins,
     occurrences: Mapping[str, OccurrenceView],
+    occurrence_of: Mapping[str, str],
     policy: SchedulePolicy,
 ) -> tuple[HouseholdView, list[Conflict]]:
     records = [e for e in group if isinstance(e.payload, HouseholdRecorded)]
@@ -255,7 +289,8 @@ def _household(
     reassignments = [e for e in group if isinstance(e.payload, TaskReassigned)]
     latest = records[-1].payload if records else None
     assert latest is None or isinstance(latest, HouseholdRecorded)
-    occurrence = occurrences.get(latest.occurrence_id) if latest else None
+    occurrence_id = occurrence_of.get(latest.occurrence_id, latest.occurrence_id) if latest else ""
+    occurrence = occurrences.get(occurrence_id)
     assignee = occurrence.oic if occurrence else ""
     if reassignments:
         moved = reassignments[-1].payload
@@ -269,42 +304,127 @@ def _household(
     view = HouseholdView(
         id=root,
         merged_ids=tuple(merged_ids),
-        occurrence_id=latest.occurrence_id if latest else "",
+        occurrence_id=occurrence_id,
         address=latest.address if latest else "",
         postcode=latest.postcode if latest else "",
-        members=latest.members if latest else (),
+        members=_members(records),
         recorded_by=records[0].author if records else "",
         offers=tuple(offers),
         attempts=tuple(attempts),
-        task=replace(task, occurrence_id=latest.occurrence_id) if task and latest else task,
+        task=replace(task, occurrence_id=occurrence_id) if task and latest else task,
         contacts=contacts,
         referral=referral,
     )
     return view, conflicts
 
 
-def _address_key(view: HouseholdView) -> tuple[str, str, str]:
-    return (view.occurrence_id, view.postcode, " ".join(view.address.casefold().split()))
+def _members(records: list[Event]) -> tuple[Member, ...]:
+    """The latest record's members, then those only another joined record names (each
+    household record's latest counts; a name typed differently is kept, for the OIC to
+    correct, rather than guessed away)."""
+    latest: dict[str, HouseholdRecorded] = {}
+    for e in records:
+        assert isinstance(e.payload, HouseholdRecorded)
+        latest[e.aggregate_id] = e.payload
+    if not records:
+        return ()
+    newest = records[-1].payload
+    assert isinstance(newest, HouseholdRecorded)
+    members = list(newest.members)
+    seen = {_member_key(m) for m in members}
+    for record in latest.values():
+        for m in record.members:
+            if _member_key(m) not in seen:
+                seen.add(_member_key(m))
+                members.append(m)
+    return tuple(members)
+
+
+def _member_key(member: Member) -> tuple[str, str, int | None]:
+    return (member.relationship, " ".join(member.name.casefold().split()), member.age)
+
+
+def _joined(occurrence_id: str, records: list[Event]) -> tuple[str, ...]:
+    ids = {e.aggregate_id for e in records}
+    return tuple(sorted(ids)) if len(ids) > 1 else ()
+
+
+def _first_records(records: Iterable[Event]) -> dict[str, Event]:
+    """The first record of each aggregate among `records` (in canonical order)."""
+    first: dict[str, Event] = {}
+    for e in records:
+        first.setdefault(e.aggregate_id, e)
+    return first
+
+
+def _occurrence_joined(occurrence_id: str, records: list[Event]) -> list[Conflict]:
+    """The OIC is told when one reference was recorded as more than one occurrence."""
+    first = _first_records(records)
+    if len(first) < 2:
+        return []
+    latest = records[-1].payload
+    assert isinstance(latest, OccurrenceRecorded)
+    authors = sorted({e.author for e in first.values()})
+    return [Conflict.of(
+        "occurrence_joined",
+        occurrence_id,
+        [e.id for e in first.values()],
+        f"{latest.reference} was recorded {len(first)} times (by {_officers(authors)}): it is "
+        "shown as one occurrence, with everything recorded under it.",
+    )]
+
+
+def _households_joined(
+    view: HouseholdView, group: list[Event], automatic: set[str]
+) -> list[Conflict]:
+    """The OIC is told when records of one address were joined into one household."""
+    first = {
+        h: e for h, e in _first_records(
+            e for e in group if isinstance(e.payload, HouseholdRecorded)
+        ).items() if h in automatic
+    }
+    if len(first) < 2:
+        return []
+    authors = sorted({e.author for e in first.values()})
+    return [Conflict.of(
+        "households_joined",
+        view.id,
+        [e.id for e in first.values()],
+        f"This address was recorded {len(first)} times on this occurrence (by "
+        f"{_officers(authors)}): it is shown as one household, with one call-back. If they "
+        "are different households, split them.",
+    )]
+
+
+def _officers(collars: list[str]) -> str:
+    return collars[0] if len(collars) == 1 else ", ".join(collars[:-1]) + " and " + collars[-1]
 
 
 def _duplicates(households: Iterable[HouseholdView], apart: frozenset[Pair]) -> list[Conflict]:
-    """Two records of one address on one occurrence are probably one household, unless the
-    OIC said they are different households."""
-    groups: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    """Two households at one postcode of one occurrence that the rule did not join (their
+    addresses differ in more than identity.py forgives) but whose addresses may be one are
+    shown to the OIC, who merges or splits them; a split pair is not raised again."""
+    groups: dict[tuple[str, str], list[HouseholdView]] = defaultdict(list)
     for view in households:
-        if view.occurrence_id and view.postcode:
-            groups[_address_key(view)].append(view.id)
-    return [
-        Conflict.of(
-            "possible_duplicate_household",
-            min(ids),
-            sorted(ids),
-            "Two records of the same address on this occurrence: merge them if they are one "
-            "household.",
-        )
-        for ids in groups.values()
-        if any(frozenset(pair) not in apart for pair in combinations(ids, 2))
-    ]
+        if view.occurrence_id and postcode_key(view.postcode):
+            groups[(view.occurrence_id, postcode_key(view.postcode))].append(view)
+    found = []
+    for views in groups.values():
+        undecided = [
+            (a, b) for a, b in combinations(views, 2)
+            if may_be_one_address(a.address, b.address)
+            and not any(frozenset((x, y)) in apart for x in a.merged_ids for y in b.merged_ids)
+        ]
+        ids = sorted({v.id for pair in undecided for v in pair})
+        if ids:
+            found.append(Conflict.of(
+                "possible_duplicate_household",
+                ids[0],
+                ids,
+                "Two records of what may be the same address on this occurrence: merge them if "
+                "they are one household, or split them if they are not.",
+            ))
+    return found
 
 
 # --------------------------------------------------------------------------- incremental
@@ -327,7 +447,7 @@ class Changes:
 
 
 def component(seeds: Iterable[str], lookup: EventLookup) -> list[Event]:
-    """Every event connected to the seed keys through `related_keys`.
+    """Every event connected to the seed keys through `linked_keys`.
 
     A connected set projects exactly as it does inside the whole log, which is what makes
     recomputing only the touched households equal to recomputing everything.
@@ -342,7 +462,7 @@ def component(seeds: Iterable[str], lookup: EventLookup) -> list[Event]:
         for event in lookup.many(frontier):
             if event.id not in seen_events:
                 seen_events[event.id] = event
-                reached |= related_keys(event)
+                reached |= linked_keys(event)
         frontier = reached - seen_keys
     return list(seen_events.values())
 
@@ -356,7 +476,7 @@ class EventLookup:
 
     def add(self, events: Iterable[Event]) -> None:
         for event in events:
-            for key in related_keys(event):
+            for key in linked_keys(event):
                 self.by_key[key][event.id] = event
 
     def __call__(self, key: str) -> list[Event]:
@@ -378,8 +498,8 @@ def recompute(
 
     `lookup` must already hold the new events (the store appends first, then recomputes).
     """
-    connected = component({k for e in new_events for k in related_keys(e)}, lookup)
-    keys = {k for e in connected for k in related_keys(e)}
+    connected = component({k for e in new_events for k in linked_keys(e)}, lookup)
+    keys = {k for e in connected for k in linked_keys(e)}
     return splice(state, project(connected, policy), keys, viewer_device)
 
 
@@ -433,6 +553,7 @@ __all__ = [
     "State",
     "component",
     "effective_events",
+    "linked_keys",
     "project",
     "recompute",
     "related_keys",

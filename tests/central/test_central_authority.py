@@ -131,7 +131,7 @@ def scene(client: TestClient, storage: SqlStorage) -> Scene:
     force.officer("B", team="TB", district="Bradford")
     force.officer("SL", team="TS", district="Leeds", role="supervisor")
     make = force.make
-    occurrence = make.occurrence("B", oic="B", district="Bradford")
+    occurrence = make.occurrence("B", oic="B", district="Bradford", reference="13/123456/24")
     household = make.household("B", occurrence.aggregate_id)
     offer = make.offer("B", household.aggregate_id, "declined")
     shared = make.occurrence("B", oic="A2", district="Bradford")

@@ -40,12 +40,15 @@ def an_event(draw: st.DrawFn, serial: int, earlier: list[Event]) -> Event:
     event_type: EventType
     if kind == "occurrence":
         event_type, aggregate = EventType.OCCURRENCE_RECORDED, o
-        payload = {"reference": f"13/{serial:06d}/26", "offence_types": ["iioc"],
+        # Few references: occurrences recorded on two laptops with one reference join.
+        reference = draw(st.sampled_from(["13/240117/26", "13-240117-26", "13/240118/26"]))
+        payload = {"reference": reference, "offence_types": ["iioc"],
                    "oic": draw(st.sampled_from(["100", "200"])),
                    "district": draw(st.sampled_from(["Leeds", "Kirklees"]))}
     elif kind == "household":
         event_type = EventType.HOUSEHOLD_RECORDED
-        payload = {"occurrence_id": o, "address": draw(st.sampled_from(["1 A St", "2 B St"])),
+        address = draw(st.sampled_from(["1 A St", "1 a street", "2 B St", "Flat 2, 2 B St"]))
+        payload = {"occurrence_id": o, "address": address,
                    "postcode": "LS1 4HY", "members": [{"relationship": "partner"}]}
     elif kind == "offer":
         event_type = EventType.VCAS_OFFERED
