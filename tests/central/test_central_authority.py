@@ -306,3 +306,39 @@ def test_the_author_is_told_when_someone_else_changes_their_record(scene: Scene)
         "SB marked a record as entered in error (recorded by B) on 02/11/2026: "
         "Offer recorded at the wrong address"
     )
+
+
+def test_guessing_a_reference_and_an_address_joins_nothing_into_view(scene: Scene) -> None:
+    """References are guessable (13/240117/26 is a pattern): A records an occurrence with
+    B's reference, naming itself OIC, and a household at B's address (typed another way).
+    The records join in the projection of whoever may see both, and give A nothing."""
+    force = scene.force
+    force.officer("SB", team="TS2", district="Bradford", role="supervisor")
+    force.pull("SB")
+    before = force.uptake("SB")
+    b_ids = {e.id for e in force.laptops["B"].held.values() if e.author == "B"}
+    b_state = force.laptops["B"].state
+    make = force.make
+    reference = scene.occurrence.to_dict()["payload"]["reference"]
+    address = scene.household.to_dict()["payload"]["address"]
+    guessed = make.occurrence("A", oic="A", district="Bradford",
+                              reference=reference.replace("/", "-"))
+    copy = make.household("A", guessed.aggregate_id, address=address.upper() + ".")
+    force.ok("A", guessed, copy, make.offer("A", copy.aggregate_id, "declined"))
+    # A ends with none of B's events, and A's laptop shows A's own record alone.
+    assert not force.pull("A") & b_ids
+    assert not set(force.laptops["A"].held) & b_ids
+    mine = force.laptops["A"].state
+    joined = mine.occurrence_of(guessed.aggregate_id)
+    assert joined is not None and joined.joined_ids == () and joined.oic == "A"
+    # B's laptop is unchanged: nothing new reaches it, nothing it shows moved.
+    assert force.pull("B") == set()
+    assert force.laptops["B"].state == b_state
+    # The Bradford supervisor sees both records: one occurrence, B's household counted once.
+    force.pull("SB")
+    seen = force.laptops["SB"].state
+    occurrence = seen.occurrence_of(scene.occurrence.aggregate_id)
+    assert occurrence is not None and guessed.aggregate_id in occurrence.joined_ids
+    household = seen.household_of(scene.household.aggregate_id)
+    assert household is not None and copy.aggregate_id in household.merged_ids
+    assert force.uptake("SB") == before
