@@ -20,6 +20,7 @@ from fieldapp.domain.events import (
     Event,
     EventCorrected,
     HouseholdRecorded,
+    JoinAccepted,
     Payload,
     corrected_payload,
     event_from_json,
@@ -109,6 +110,8 @@ def _names(payload: Payload) -> tuple[str, ...]:
             return ()
     if isinstance(payload, HouseholdRecorded):
         return (payload.occurrence_id,)
+    if isinstance(payload, JoinAccepted):
+        return (payload.other_id,)
     paired = paired_household(payload)
     return (paired,) if paired else ()
 

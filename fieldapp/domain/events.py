@@ -49,6 +49,7 @@ class EventType(StrEnum):
     ENTERED_IN_ERROR = "entered_in_error"
     HOUSEHOLDS_MERGED = "households_merged"
     HOUSEHOLDS_SPLIT = "households_split"
+    JOIN_ACCEPTED = "join_accepted"
     CONFLICT_CONFIRMED = "conflict_confirmed"
     PARTNER_ENGAGEMENT_REPORTED = "partner_engagement_reported"
     REFERRAL_RECORDED = "referral_recorded"
@@ -197,6 +198,17 @@ class HouseholdsSplit:
 
 
 @dataclass(frozen=True)
+class JoinAccepted:
+    """The OIC (or a supervisor) of an occurrence accepts another officer's record of it
+    (another occurrence id, the same reference): that officer may now see this one's records,
+    as a reassignment would let them. Joining alone never widens anyone's view."""
+
+    other_id: str  # the other record of the occurrence (its occurrence id)
+    officer: str  # who recorded it, and is let see this one
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class ConflictConfirmed:
     conflict_key: str
     note: str
@@ -234,6 +246,7 @@ Payload = (
     | EnteredInError
     | HouseholdsMerged
     | HouseholdsSplit
+    | JoinAccepted
     | ConflictConfirmed
     | PartnerEngagement
     | ReferralRecorded
@@ -481,6 +494,15 @@ def _parse_split(r: Reader, rules: Rules, version: int) -> HouseholdsSplit:
     )
 
 
+def _parse_join_accepted(r: Reader, rules: Rules, version: int) -> JoinAccepted:
+    r.unexpected(("other_id", "officer", "note"))
+    return JoinAccepted(
+        _uuid(r, "other_id", "other record of the occurrence"),
+        _officer(r, "officer", "collar number of the officer who recorded it"),
+        r.text("note", "note on the decision", required=False, max_len=1000, multiline=True),
+    )
+
+
 def _parse_confirmed(r: Reader, rules: Rules, version: int) -> ConflictConfirmed:
     r.unexpected(("conflict_key", "note"))
     return ConflictConfirmed(
@@ -518,6 +540,7 @@ _PARSERS: Mapping[EventType, Callable[[Reader, Rules, int], Payload]] = {
     EventType.ENTERED_IN_ERROR: _parse_in_error,
     EventType.HOUSEHOLDS_MERGED: _parse_merged,
     EventType.HOUSEHOLDS_SPLIT: _parse_split,
+    EventType.JOIN_ACCEPTED: _parse_join_accepted,
     EventType.CONFLICT_CONFIRMED: _parse_confirmed,
     EventType.PARTNER_ENGAGEMENT_REPORTED: _parse_engagement,
     EventType.REFERRAL_RECORDED: _parse_referral,
@@ -546,6 +569,7 @@ PAYLOAD_TYPES: Mapping[EventType, type] = {
     EventType.ENTERED_IN_ERROR: EnteredInError,
     EventType.HOUSEHOLDS_MERGED: HouseholdsMerged,
     EventType.HOUSEHOLDS_SPLIT: HouseholdsSplit,
+    EventType.JOIN_ACCEPTED: JoinAccepted,
     EventType.CONFLICT_CONFIRMED: ConflictConfirmed,
     EventType.PARTNER_ENGAGEMENT_REPORTED: PartnerEngagement,
     EventType.REFERRAL_RECORDED: ReferralRecorded,

@@ -23,6 +23,7 @@ from fieldapp.domain.events import (
     EventCorrected,
     EventType,
     HouseholdRecorded,
+    JoinAccepted,
     LeafletIssue,
     Member,
     OccurrenceRecorded,
@@ -101,6 +102,8 @@ def related_keys(event: Event) -> frozenset[str]:
         keys.add(event.payload.occurrence_id)
     elif paired := paired_household(event.payload):
         keys.add(paired)
+    elif isinstance(event.payload, JoinAccepted):
+        keys.add(event.payload.other_id)
     return frozenset(keys)
 
 
@@ -215,8 +218,9 @@ def project(events: Iterable[Event], policy: SchedulePolicy) -> State:
             leaflets[occurrence_of.get(e.aggregate_id, e.aggregate_id)].append(
                 LeafletIssueView.of(e, p)
             )
-        elif not isinstance(p, ConflictConfirmed | PartnerEngagement):
-            # Confirmations are read below; a partner's monthly count belongs to no household
+        elif not isinstance(p, ConflictConfirmed | PartnerEngagement | JoinAccepted):
+            # Confirmations are read below; an accepted join only widens a view on the
+            # endpoint (central.visibility); a partner's monthly count belongs to no household
             # (fieldapp.domain.figures reads those from `effective_events`).
             by_household[merges.find(e.aggregate_id)].append(e)
             if paired := paired_household(p):

@@ -342,3 +342,49 @@ def test_guessing_a_reference_and_an_address_joins_nothing_into_view(scene: Scen
     household = seen.household_of(scene.household.aggregate_id)
     assert household is not None and copy.aggregate_id in household.merged_ids
     assert force.uptake("SB") == before
+
+
+def test_only_the_oic_accepting_another_record_of_the_occurrence_widens_its_view(
+    scene: Scene,
+) -> None:
+    """N, in another team, records B's occurrence (its reference, B named its OIC) and the
+    household at its address: B is told (B sees what names B as OIC) and their laptop shows
+    one occurrence, one household; N sees nothing of B's until B accepts N's record."""
+    force = scene.force
+    force.officer("N", team="TN", district="Leeds")
+    make = force.make
+    reference = scene.occurrence.to_dict()["payload"]["reference"]
+    address = scene.household.to_dict()["payload"]["address"]
+    theirs = make.occurrence("N", oic="B", district="Bradford", reference=reference)
+    house = make.household("N", theirs.aggregate_id, address=address.lower())
+    force.ok("N", theirs, house, make.offer("N", house.aggregate_id, "declined"))
+    b_ids = {e.id for e in scene.b_case}
+    assert not force.pull("N") & b_ids
+    assert {theirs.id, house.id} <= force.pull("B")
+    shown = force.laptops["B"].state
+    joined = shown.occurrence_of(theirs.aggregate_id)
+    assert joined is not None and scene.occurrence.aggregate_id in joined.joined_ids
+    household = shown.household_of(house.aggregate_id)
+    assert household is not None and scene.household.aggregate_id in household.merged_ids
+    assert len([t for t in shown.tasks if t.household_id == household.id]) == 1
+    notice = [c for c in shown.conflicts.values() if c.kind == "occurrence_joined"]
+    assert notice and notice[0].scope == joined.id
+
+    def accept(author: str, on: Event, other: Event, officer: str) -> Event:
+        return make.make(EventType.JOIN_ACCEPTED, on.aggregate_id,
+                         {"other_id": other.aggregate_id, "officer": officer,
+                          "note": "Same job"}, author)
+
+    # Nobody but B (or a supervisor) can accept, nor for an officer who did not record it.
+    assert list(force.push("A", accept("A", scene.occurrence, theirs, "A")).values()) == [
+        "not_found"]
+    # N named B the OIC of their record: N is not, so N cannot accept it the other way.
+    assert list(force.push("N", accept("N", theirs, scene.occurrence, "N")).values()) == [
+        "not_allowed"]
+    assert list(force.push("B", accept("B", scene.occurrence, theirs, "A")).values()) == [
+        "not_allowed"]
+    assert not force.pull("N") & b_ids and not force.pull("A") & b_ids
+    # B accepts N's record: N now pulls B's case, and nobody else does.
+    force.ok("B", accept("B", scene.occurrence, theirs, "N"))
+    assert b_ids - {scene.shared.id} <= force.pull("N")
+    assert not force.pull("A") & b_ids

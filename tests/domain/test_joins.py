@@ -242,3 +242,11 @@ def test_a_split_of_a_pair_joined_through_a_third_keeps_that_pair_apart() -> Non
     assert len(state.households) == 2
     groups = sorted(sorted(v.merged_ids) for v in state.households.values())
     assert all(not {h1, h2} <= set(g) for g in groups)
+
+
+def test_an_accepted_join_changes_no_state_on_a_laptop() -> None:
+    (o1, o2), _, events = twice()
+    accepted = event(EventType.JOIN_ACCEPTED, o1, {"other_id": o2, "officer": "5678"}, AT)
+    assert project([*events, accepted], POLICY) == project(events, POLICY)
+    with pytest.raises(InvalidEvent):
+        event(EventType.JOIN_ACCEPTED, o1, {"other_id": o2, "officer": ""}, AT)
