@@ -160,3 +160,28 @@ def test_incremental_recomputation_equals_full(events: list[Event], data: st.Dat
 
 def test_empty_set_is_empty_state() -> None:
     assert project([], POLICY) == State()
+
+
+def _pair_event(kind: EventType, h: str, other: str, serial: int, day: int) -> Event:
+    at = START + timedelta(days=day)
+    field = "merged_id" if kind is EventType.HOUSEHOLDS_MERGED else "other_id"
+    return make_event(
+        event_id=uuid7(10_000 + serial), event_type=kind, aggregate_id=h,
+        payload={field: other, "reason": "Checked at the door"}, occurred_at=at,
+        recorded_at=at, author="100", device_id="laptop-a", rules=rules(),
+    )
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(event_sets(), st.permutations(HOUSEHOLDS), st.randoms(use_true_random=False))
+def test_splitting_and_joining_again_round_trips(
+    events: list[Event], pair: list[str], rnd: Any
+) -> None:
+    # After everything else: the OIC splits two households, then says they are one after all.
+    a, b = pair[:2]
+    split = _pair_event(EventType.HOUSEHOLDS_SPLIT, a, b, 1, 90)
+    again = _pair_event(EventType.HOUSEHOLDS_MERGED, b, a, 2, 91)
+    merged = project([*events, again], POLICY)
+    round_trip = [*events, split, again]
+    rnd.shuffle(round_trip)
+    assert project(round_trip, POLICY).households == merged.households
