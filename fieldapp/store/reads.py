@@ -254,11 +254,12 @@ class StoreReads:
         return codec.decode(OccurrenceView, row[0]) if row else None
 
     def households(self, occurrence_id: str) -> list[HouseholdView]:
-        """The households recorded on one occurrence."""
+        """The households recorded on one occurrence (also by the id of one joined with it)."""
         with self._db.reading() as conn:
             rows = conn.execute(
-                "SELECT body FROM households WHERE occurrence_id = ? ORDER BY id",
-                (occurrence_id,),
+                "SELECT body FROM households WHERE occurrence_id = coalesce("
+                "(SELECT occurrence_id FROM occurrence_aliases WHERE alias = ?), ?) ORDER BY id",
+                (occurrence_id, occurrence_id),
             ).fetchall()
         return [codec.decode(HouseholdView, body) for (body,) in rows]
 
