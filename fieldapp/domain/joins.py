@@ -21,11 +21,18 @@ from fieldapp.domain.events import (
     HouseholdRecorded,
     HouseholdsMerged,
     HouseholdsSplit,
+    Member,
     OccurrenceRecorded,
     corrected_payload,
     paired_household,
 )
-from fieldapp.domain.identity import household_key, reference_key
+from fieldapp.domain.identity import (
+    household_key,
+    may_be_one_address,
+    postcode_key,
+    reference_key,
+)
+from fieldapp.domain.views import Conflict, HouseholdView
 
 Pair = frozenset[str]
 
@@ -148,6 +155,118 @@ def join_keys(event: Event) -> frozenset[str]:
     return frozenset()
 
 
+def joined_members(records: list[Event]) -> tuple[Member, ...]:
+    """The latest record's members, then those only another joined record names (each
+    household record's latest counts; a name typed differently is kept, for the OIC to
+    correct, rather than guessed away)."""
+    latest: dict[str, HouseholdRecorded] = {}
+    for e in records:
+        assert isinstance(e.payload, HouseholdRecorded)
+        latest[e.aggregate_id] = e.payload
+    if not records:
+        return ()
+    newest = records[-1].payload
+    assert isinstance(newest, HouseholdRecorded)
+    members = list(newest.members)
+    seen = {_member_key(m) for m in members}
+    for record in latest.values():
+        for m in record.members:
+            if _member_key(m) not in seen:
+                seen.add(_member_key(m))
+                members.append(m)
+    return tuple(members)
+
+
+def _member_key(member: Member) -> tuple[str, str, int | None]:
+    return (member.relationship, " ".join(member.name.casefold().split()), member.age)
+
+
+def joined_ids(records: list[Event]) -> tuple[str, ...]:
+    """The ids of the occurrences `records` were filed under, when more than one."""
+    ids = {e.aggregate_id for e in records}
+    return tuple(sorted(ids)) if len(ids) > 1 else ()
+
+
+def _first_records(records: Iterable[Event]) -> dict[str, Event]:
+    """The first record of each aggregate among `records` (in canonical order)."""
+    first: dict[str, Event] = {}
+    for e in records:
+        first.setdefault(e.aggregate_id, e)
+    return first
+
+
+def occurrence_joined(occurrence_id: str, records: list[Event]) -> list[Conflict]:
+    """The OIC is told when one reference was recorded as more than one occurrence."""
+    first = _first_records(records)
+    if len(first) < 2:
+        return []
+    latest = records[-1].payload
+    assert isinstance(latest, OccurrenceRecorded)
+    authors = sorted({e.author for e in first.values()})
+    return [Conflict.of(
+        "occurrence_joined",
+        occurrence_id,
+        [e.id for e in first.values()],
+        f"{latest.reference} was recorded {len(first)} times (by {_officers(authors)}): it is "
+        "shown as one occurrence, with everything recorded under it.",
+    )]
+
+
+def households_joined(
+    view: HouseholdView, group: list[Event], automatic: set[str]
+) -> list[Conflict]:
+    """The OIC is told when records of one address were joined into one household."""
+    first = {
+        h: e for h, e in _first_records(
+            e for e in group if isinstance(e.payload, HouseholdRecorded)
+        ).items() if h in automatic
+    }
+    if len(first) < 2:
+        return []
+    authors = sorted({e.author for e in first.values()})
+    return [Conflict.of(
+        "households_joined",
+        view.id,
+        [e.id for e in first.values()],
+        f"This address was recorded {len(first)} times on this occurrence (by "
+        f"{_officers(authors)}): it is shown as one household, with one call-back. If they "
+        "are different households, split them.",
+    )]
+
+
+def _officers(collars: list[str]) -> str:
+    return collars[0] if len(collars) == 1 else ", ".join(collars[:-1]) + " and " + collars[-1]
+
+
+def possible_duplicates(
+    households: Iterable[HouseholdView], apart: frozenset[Pair]
+) -> list[Conflict]:
+    """Two households at one postcode of one occurrence that the rule did not join (their
+    addresses differ in more than identity.py forgives) but whose addresses may be one are
+    shown to the OIC, who merges or splits them; a split pair is not raised again."""
+    groups: dict[tuple[str, str], list[HouseholdView]] = defaultdict(list)
+    for view in households:
+        if view.occurrence_id and postcode_key(view.postcode):
+            groups[(view.occurrence_id, postcode_key(view.postcode))].append(view)
+    found = []
+    for views in groups.values():
+        undecided = [
+            (a, b) for a, b in combinations(views, 2)
+            if may_be_one_address(a.address, b.address)
+            and not any(frozenset((x, y)) in apart for x in a.merged_ids for y in b.merged_ids)
+        ]
+        ids = sorted({v.id for pair in undecided for v in pair})
+        if ids:
+            found.append(Conflict.of(
+                "possible_duplicate_household",
+                ids[0],
+                ids,
+                "Two records of what may be the same address on this occurrence: merge them if "
+                "they are one household, or split them if they are not.",
+            ))
+    return found
+
+
 REFERENCE_KEY = "reference:"
 
 __all__ = [
@@ -155,10 +274,15 @@ __all__ = [
     "Joins",
     "Pair",
     "automatic_groups",
+    "households_joined",
     "join_households",
     "join_keys",
+    "joined_ids",
+    "joined_members",
     "kept_apart",
     "latest_records",
+    "occurrence_joined",
     "occurrence_joins",
     "pair_decisions",
+    "possible_duplicates",
 ]
