@@ -15,6 +15,9 @@ An officer may pull an event if any of these holds (admins pull nothing):
 - household_recorded on H naming occurrence O: edge(O → H)
 - households_merged on H absorbing M: edge(H → M)
 - task_reassigned on H: grant(H, to_officer)
+- households_split on H naming another: nothing (a split only separates, it never grants)
+- join_accepted on O naming an officer: grant(O, officer) (the authority rule lets only O's
+  OIC or a supervisor make it, for an officer who recorded O's reference under another id)
 - event_corrected of an occurrence_recorded or household_recorded: the same facts as the
   corrected payload, once its target is stored and is of that type in the same aggregate
   (a correction is about its target, so a mismatch grants nothing).
@@ -36,6 +39,7 @@ from fieldapp.domain.events import (
     EventType,
     HouseholdRecorded,
     HouseholdsMerged,
+    JoinAccepted,
     OccurrenceRecorded,
     Payload,
     TaskReassigned,
@@ -100,4 +104,6 @@ def _payload_facts(aggregate: str, payload: Payload) -> Facts:
         facts.edges.add((aggregate, payload.merged_id))
     elif isinstance(payload, TaskReassigned):
         facts.grants.add((aggregate, payload.to_officer))
+    elif isinstance(payload, JoinAccepted):
+        facts.grants.add((aggregate, payload.officer))
     return facts

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 import uuid
 from collections.abc import Mapping
@@ -47,10 +48,20 @@ def event(
     )
 
 
+def unique_reference() -> str:
+    """A force reference no other test occurrence has: occurrences with one reference are
+    one occurrence (fieldapp.domain.identity)."""
+    return f"13/{next(_REFERENCES):06d}/24"
+
+
+_REFERENCES = itertools.count(200_000)
+
+
 def occurrence(occurrence_id: str, at: datetime, *, oic: str = "1234", district: str = "Leeds",
-               offences: tuple[str, ...] = ("iioc",), reference: str = "13/123456/24",
+               offences: tuple[str, ...] = ("iioc",), reference: str | None = None,
                **kw: Any) -> Event:
-    payload = {"reference": reference, "offence_types": list(offences), "oic": oic,
+    payload = {"reference": reference or unique_reference(), "offence_types": list(offences),
+               "oic": oic,
                "district": district}
     return event(EventType.OCCURRENCE_RECORDED, occurrence_id, payload, at, **kw)
 
@@ -136,3 +147,37 @@ def seed_events(rng: random.Random, **kw: Any) -> list[Event]:
     events += [occurrence(o, at, **kw), household(h, o, at, **kw),
                offer(h, "not_appropriate", at, **kw)]
     return events
+
+
+def recorded_twice(events: list[Event], every: int = 3, **kw: Any) -> list[Event]:
+    """What a second laptop recorded of every `every`-th household of `events`, not knowing
+    the first had: its occurrence again (another id, the same reference, the reference typed
+    with dashes), the household again (another id, the address and postcode typed another
+    way) and the same first offer. `kw` goes to every event (the second officer)."""
+    first_offer: dict[str, Event] = {}
+    for e in sorted(events, key=lambda e: (e.occurred_at, e.id)):
+        if e.type is EventType.VCAS_OFFERED:
+            first_offer.setdefault(e.aggregate_id, e)
+    occurrences = {e.aggregate_id: e for e in events if e.type is EventType.OCCURRENCE_RECORDED}
+    households = [e for e in events if e.type is EventType.HOUSEHOLD_RECORDED]
+    copies: list[Event] = []
+    again: dict[str, str] = {}
+    for record in households[::every]:
+        p = record.to_dict()["payload"]
+        original = occurrences[p["occurrence_id"]]
+        if original.aggregate_id not in again:
+            o = again[original.aggregate_id] = new_id()
+            op = original.to_dict()["payload"]
+            copies.append(event(EventType.OCCURRENCE_RECORDED, o,
+                                {**op, "reference": op["reference"].replace("/", "-")},
+                                original.occurred_at, **kw))
+        h = new_id()
+        copies.append(event(EventType.HOUSEHOLD_RECORDED, h, {
+            **p, "occurrence_id": again[original.aggregate_id],
+            "address": p["address"].upper().replace("STREET", "St."),
+            "postcode": p["postcode"].lower().replace(" ", "")}, record.occurred_at, **kw))
+        offered = first_offer.get(record.aggregate_id)
+        if offered is not None:
+            copies.append(event(EventType.VCAS_OFFERED, h, offered.to_dict()["payload"],
+                                offered.occurred_at, **kw))
+    return copies

@@ -18,7 +18,9 @@ an action and to say why. The rules (docs/central.md, "Who may state a fact"):
   (otherwise the author of an occurrence could take the whole case into view);
 - a correction or retraction is filed under its target's own aggregate, and a correction
   restates its target's own kind of record;
-- a merge names a second household that passes the same test as the first;
+- a merge or a split names a second household that passes the same test as the first;
+- an accepted join names another record of the occurrence (the same reference, one the
+  acceptor can see) and an officer who recorded it;
 - an id already in use as another kind of aggregate, or a household restated under another
   occurrence, is refused; so is a kind of record the table does not list.
 
@@ -39,11 +41,13 @@ from fieldapp.domain.events import (
     Event,
     EventCorrected,
     HouseholdRecorded,
-    HouseholdsMerged,
+    JoinAccepted,
     OccurrenceRecorded,
     Payload,
     corrected_payload,
+    paired_household,
 )
+from fieldapp.domain.identity import reference_key
 from fieldapp.domain.projection import effective_events, order_key
 
 WHO = ("anyone", "author", "record_author", "oic", "supervisor")
@@ -304,8 +308,12 @@ def decide(actor: Actor, event: Event, known: Known) -> Decision:
     occurrence = known.aggregate(aggregate.occurrence_id) if aggregate.occurrence_id else None
     if not _holds(permission.existing, actor, aggregate, occurrence, record):
         return _only(permission.existing, permission.action, occurrence)
-    if permission.both and isinstance(payload, HouseholdsMerged):
-        other = known.aggregate(payload.merged_id)
+    if isinstance(payload, JoinAccepted):
+        refused = _join_refused(payload, aggregate, occurrence, known)
+        if refused is not None:
+            return refused
+    if permission.both and (paired := paired_household(payload)):
+        other = known.aggregate(paired)
         if other is None or not other.visible:
             return _not_found("The other household")
         if other.kind != aggregate.kind:
@@ -314,6 +322,31 @@ def decide(actor: Actor, event: Event, known: Known) -> Decision:
         if not _holds(permission.existing, actor, other, theirs, None):
             return _only(permission.existing, permission.action, theirs)
     return _restated(actor, event, payload, occurrence, known)
+
+
+def _join_refused(
+    payload: JoinAccepted, aggregate: Aggregate, occurrence: Aggregate | None, known: Known
+) -> Decision | None:
+    """An accepted join names another record of this occurrence (one the acceptor can see,
+    with the same reference) and an officer who recorded it: nobody else gains a view."""
+    other = known.aggregate(payload.other_id)
+    if other is None or not other.visible or other.kind != "occurrence":
+        return _not_found("The other record of this occurrence")
+    if occurrence is None or other.id == aggregate.id or reference_key(
+        other.reference
+    ) != reference_key(occurrence.reference):
+        return Decision(
+            "not_allowed",
+            f"That record is not of {_name(occurrence)}: only a record with the same "
+            "reference can be accepted. " + _SAVED,
+        )
+    if payload.officer not in other.authors:
+        return Decision(
+            "not_allowed",
+            f"Only an officer who recorded that record of {_name(occurrence)} can be let see "
+            "its records. " + _SAVED,
+        )
+    return None
 
 
 def _restated(

@@ -49,6 +49,8 @@ class EventType(StrEnum):
     EVENT_CORRECTED = "event_corrected"
     ENTERED_IN_ERROR = "entered_in_error"
     HOUSEHOLDS_MERGED = "households_merged"
+    HOUSEHOLDS_SPLIT = "households_split"
+    JOIN_ACCEPTED = "join_accepted"
     CONFLICT_CONFIRMED = "conflict_confirmed"
     PARTNER_ENGAGEMENT_REPORTED = "partner_engagement_reported"
     REFERRAL_RECORDED = "referral_recorded"
@@ -189,6 +191,25 @@ class HouseholdsMerged:
 
 
 @dataclass(frozen=True)
+class HouseholdsSplit:
+    """"These are different households": undoes a join (automatic or a merge) of this pair."""
+
+    other_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class JoinAccepted:
+    """The OIC (or a supervisor) of an occurrence accepts another officer's record of it
+    (another occurrence id, the same reference): that officer may now see this one's records,
+    as a reassignment would let them. Joining alone never widens anyone's view."""
+
+    other_id: str  # the other record of the occurrence (its occurrence id)
+    officer: str  # who recorded it, and is let see this one
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class ConflictConfirmed:
     conflict_key: str
     note: str
@@ -225,6 +246,8 @@ Payload = (
     | EventCorrected
     | EnteredInError
     | HouseholdsMerged
+    | HouseholdsSplit
+    | JoinAccepted
     | ConflictConfirmed
     | PartnerEngagement
     | ReferralRecorded
@@ -469,6 +492,23 @@ def _parse_merged(r: Reader, rules: Rules, version: int) -> HouseholdsMerged:
     )
 
 
+def _parse_split(r: Reader, rules: Rules, version: int) -> HouseholdsSplit:
+    r.unexpected(("other_id", "reason"))
+    return HouseholdsSplit(
+        _uuid(r, "other_id", "other household"),
+        r.text("reason", "reason they are different households", max_len=500, multiline=True),
+    )
+
+
+def _parse_join_accepted(r: Reader, rules: Rules, version: int) -> JoinAccepted:
+    r.unexpected(("other_id", "officer", "note"))
+    return JoinAccepted(
+        _uuid(r, "other_id", "other record of the occurrence"),
+        _officer(r, "officer", "collar number of the officer who recorded it"),
+        r.text("note", "note on the decision", required=False, max_len=1000, multiline=True),
+    )
+
+
 def _parse_confirmed(r: Reader, rules: Rules, version: int) -> ConflictConfirmed:
     r.unexpected(("conflict_key", "note"))
     return ConflictConfirmed(
@@ -505,6 +545,8 @@ _PARSERS: Mapping[EventType, Callable[[Reader, Rules, int], Payload]] = {
     EventType.EVENT_CORRECTED: _parse_corrected,
     EventType.ENTERED_IN_ERROR: _parse_in_error,
     EventType.HOUSEHOLDS_MERGED: _parse_merged,
+    EventType.HOUSEHOLDS_SPLIT: _parse_split,
+    EventType.JOIN_ACCEPTED: _parse_join_accepted,
     EventType.CONFLICT_CONFIRMED: _parse_confirmed,
     EventType.PARTNER_ENGAGEMENT_REPORTED: _parse_engagement,
     EventType.REFERRAL_RECORDED: _parse_referral,
@@ -532,6 +574,8 @@ PAYLOAD_TYPES: Mapping[EventType, type] = {
     EventType.EVENT_CORRECTED: EventCorrected,
     EventType.ENTERED_IN_ERROR: EnteredInError,
     EventType.HOUSEHOLDS_MERGED: HouseholdsMerged,
+    EventType.HOUSEHOLDS_SPLIT: HouseholdsSplit,
+    EventType.JOIN_ACCEPTED: JoinAccepted,
     EventType.CONFLICT_CONFIRMED: ConflictConfirmed,
     EventType.PARTNER_ENGAGEMENT_REPORTED: PartnerEngagement,
     EventType.REFERRAL_RECORDED: ReferralRecorded,
@@ -760,6 +804,15 @@ def _payload_from_dict(event_type: EventType, data: Mapping[str, Any]) -> Payloa
             values[name] = tuple(values[name])
     payload: Payload = cls(**values)
     return payload
+
+
+def paired_household(payload: Payload) -> str:
+    """The second household a merge or a split names ("" for any other record)."""
+    if isinstance(payload, HouseholdsMerged):
+        return payload.merged_id
+    if isinstance(payload, HouseholdsSplit):
+        return payload.other_id
+    return ""
 
 
 def corrected_payload(correction: EventCorrected) -> Payload:

@@ -3,7 +3,8 @@
 `project(events, policy)` gives the same `State` for the same set of events in any order, with
 duplicates or not: events are de-duplicated by id and folded in a canonical order, and every
 tie is broken by (occurred_at, id). Corrections and entered-in-error are applied by target id
-before anything else, and merges join households into one record named by the smallest id.
+before anything else, and merges join households into one record named by the smallest id
+(splits keep a pair apart: fieldapp.domain.joins).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from fieldapp.domain.events import (
     EventCorrected,
     EventType,
     HouseholdRecorded,
-    HouseholdsMerged,
+    JoinAccepted,
     LeafletIssue,
     Member,
     OccurrenceRecorded,
@@ -30,6 +31,19 @@ from fieldapp.domain.events import (
     TaskReassigned,
     VcasOffer,
     corrected_payload,
+    paired_household,
+)
+from fieldapp.domain.joins import (
+    Joins,
+    automatic_groups,
+    households_joined,
+    join_households,
+    join_keys,
+    joined_ids,
+    joined_members,
+    occurrence_joined,
+    occurrence_joins,
+    possible_duplicates,
 )
 from fieldapp.domain.policy import SchedulePolicy, london_date
 from fieldapp.domain.referral import StepView, derive_referral
@@ -58,6 +72,15 @@ class State:
     def tasks(self) -> list[CallbackTask]:
         return [h.task for h in self.households.values() if h.task is not None]
 
+    def occurrence_of(self, occurrence_id: str) -> OccurrenceView | None:
+        """One occurrence, also by the id of one joined with it (the same reference)."""
+        direct = self.occurrences.get(occurrence_id)
+        if direct is not None:
+            return direct
+        return next(
+            (v for v in self.occurrences.values() if occurrence_id in v.joined_ids), None
+        )
+
     def household_of(self, household_id: str) -> HouseholdView | None:
         direct = self.households.get(household_id)
         if direct is not None:
@@ -68,13 +91,21 @@ class State:
         return None
 
 
+def linked_keys(event: Event) -> frozenset[str]:
+    """`related_keys` and the keys records join on (a reference): what the projection's
+    component walk follows, so that a record finds its join partners."""
+    return related_keys(event) | join_keys(event)
+
+
 def related_keys(event: Event) -> frozenset[str]:
     """Ids that tie this event to others: projecting a connected set of events is exact."""
     keys = {event.aggregate_id}
     if isinstance(event.payload, HouseholdRecorded):
         keys.add(event.payload.occurrence_id)
-    elif isinstance(event.payload, HouseholdsMerged):
-        keys.add(event.payload.merged_id)
+    elif paired := paired_household(event.payload):
+        keys.add(paired)
+    elif isinstance(event.payload, JoinAccepted):
+        keys.add(event.payload.other_id)
     return frozenset(keys)
 
 
@@ -170,32 +201,13 @@ def _changed_by_another(change: Event, target: Event, what: str) -> Conflict:
     )
 
 
-class _Merges:
-    """Union-find over household ids; a merged household is named by its smallest id."""
-
-    def __init__(self) -> None:
-        self.parent: dict[str, str] = {}
-
-    def find(self, key: str) -> str:
-        root = key
-        while self.parent.get(root, root) != root:
-            root = self.parent[root]
-        self.parent[key] = root
-        return root
-
-    def union(self, a: str, b: str) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            low, high = sorted((ra, rb))
-            self.parent[high] = low
-
-
 def project(events: Iterable[Event], policy: SchedulePolicy) -> State:
     effective, conflicts = _effective(_dedupe(events))
-    merges = _Merges()
-    for e in effective:
-        if isinstance(e.payload, HouseholdsMerged):
-            merges.union(e.aggregate_id, e.payload.merged_id)
+    # One occurrence per force reference, then one household per address key under it
+    # (fieldapp.domain.identity), unless the OIC split them; merges join any two.
+    occurrence_of = occurrence_joins(effective)
+    automatic = automatic_groups(effective, occurrence_of)
+    merges, apart = join_households(effective, automatic)
 
     occurrence_records: dict[str, list[Event]] = defaultdict(list)
     leaflets: dict[str, list[LeafletIssueView]] = defaultdict(list)
@@ -203,15 +215,18 @@ def project(events: Iterable[Event], policy: SchedulePolicy) -> State:
     for e in effective:
         p = e.payload
         if isinstance(p, OccurrenceRecorded):
-            occurrence_records[e.aggregate_id].append(e)
+            occurrence_records[occurrence_of[e.aggregate_id]].append(e)
         elif isinstance(p, LeafletIssue):
-            leaflets[e.aggregate_id].append(LeafletIssueView.of(e, p))
-        elif not isinstance(p, ConflictConfirmed | PartnerEngagement):
-            # Confirmations are read below; a partner's monthly count belongs to no household
+            leaflets[occurrence_of.get(e.aggregate_id, e.aggregate_id)].append(
+                LeafletIssueView.of(e, p)
+            )
+        elif not isinstance(p, ConflictConfirmed | PartnerEngagement | JoinAccepted):
+            # Confirmations are read below; an accepted join only widens a view on the
+            # endpoint (central.visibility); a partner's monthly count belongs to no household
             # (fieldapp.domain.figures reads those from `effective_events`).
             by_household[merges.find(e.aggregate_id)].append(e)
-            if isinstance(p, HouseholdsMerged):
-                by_household[merges.find(p.merged_id)]  # a merge names both households
+            if paired := paired_household(p):
+                by_household[merges.find(paired)]  # a merge or split names both households
 
     occurrences: dict[str, OccurrenceView] = {}
     for occurrence_id in set(occurrence_records) | set(leaflets):
@@ -226,7 +241,9 @@ def project(events: Iterable[Event], policy: SchedulePolicy) -> State:
             district=latest.district if latest else "",
             recorded_at=records[0].occurred_at if records else None,
             leaflet_issues=tuple(leaflets.get(occurrence_id, ())),
+            joined_ids=joined_ids(records),
         )
+        conflicts.extend(occurrence_joined(occurrence_id, records))
         if len({r.payload for r in records}) > 1:
             conflicts.append(
                 Conflict.of(
@@ -238,11 +255,13 @@ def project(events: Iterable[Event], policy: SchedulePolicy) -> State:
             )
 
     households: dict[str, HouseholdView] = {}
+    joined_automatically = {h for group in automatic for h in group}
     for root, group in by_household.items():
-        view, found = _household(root, group, merges, occurrences, policy)
+        view, found = _household(root, group, merges, occurrences, occurrence_of, policy)
         households[root] = view
         conflicts.extend(found)
-    conflicts.extend(_duplicates(households.values()))
+        conflicts.extend(households_joined(view, group, joined_automatically))
+    conflicts.extend(possible_duplicates(households.values(), apart))
     confirmed = {
         e.payload.conflict_key: e
         for e in effective
@@ -262,12 +281,13 @@ def project(events: Iterable[Event], policy: SchedulePolicy) -> State:
 def _household(
     root: str,
     group: list[Event],
-    merges: _Merges,
+    merges: Joins,
     occurrences: Mapping[str, OccurrenceView],
+    occurrence_of: Mapping[str, str],
     policy: SchedulePolicy,
 ) -> tuple[HouseholdView, list[Conflict]]:
     records = [e for e in group if isinstance(e.payload, HouseholdRecorded)]
-    merged_ids = sorted({k for k, _ in merges.parent.items() if merges.find(k) == root} | {root})
+    merged_ids = merges.members(root)
     offers = [OfferView.of(e, e.payload) for e in group if isinstance(e.payload, VcasOffer)]
     attempts = [
         AttemptView.of(e, e.payload) for e in group if isinstance(e.payload, CallbackAttempt)
@@ -275,7 +295,8 @@ def _household(
     reassignments = [e for e in group if isinstance(e.payload, TaskReassigned)]
     latest = records[-1].payload if records else None
     assert latest is None or isinstance(latest, HouseholdRecorded)
-    occurrence = occurrences.get(latest.occurrence_id) if latest else None
+    occurrence_id = occurrence_of.get(latest.occurrence_id, latest.occurrence_id) if latest else ""
+    occurrence = occurrences.get(occurrence_id)
     assignee = occurrence.oic if occurrence else ""
     if reassignments:
         moved = reassignments[-1].payload
@@ -289,41 +310,18 @@ def _household(
     view = HouseholdView(
         id=root,
         merged_ids=tuple(merged_ids),
-        occurrence_id=latest.occurrence_id if latest else "",
+        occurrence_id=occurrence_id,
         address=latest.address if latest else "",
         postcode=latest.postcode if latest else "",
-        members=latest.members if latest else (),
+        members=joined_members(records),
         recorded_by=records[0].author if records else "",
         offers=tuple(offers),
         attempts=tuple(attempts),
-        task=replace(task, occurrence_id=latest.occurrence_id) if task and latest else task,
+        task=replace(task, occurrence_id=occurrence_id) if task and latest else task,
         contacts=contacts,
         referral=referral,
     )
     return view, conflicts
-
-
-def _address_key(view: HouseholdView) -> tuple[str, str, str]:
-    return (view.occurrence_id, view.postcode, " ".join(view.address.casefold().split()))
-
-
-def _duplicates(households: Iterable[HouseholdView]) -> list[Conflict]:
-    """Two records of one address on one occurrence are probably one household."""
-    groups: dict[tuple[str, str, str], list[str]] = defaultdict(list)
-    for view in households:
-        if view.occurrence_id and view.postcode:
-            groups[_address_key(view)].append(view.id)
-    return [
-        Conflict.of(
-            "possible_duplicate_household",
-            min(ids),
-            sorted(ids),
-            "Two records of the same address on this occurrence: merge them if they are one "
-            "household.",
-        )
-        for ids in groups.values()
-        if len(ids) > 1
-    ]
 
 
 # --------------------------------------------------------------------------- incremental
@@ -346,7 +344,7 @@ class Changes:
 
 
 def component(seeds: Iterable[str], lookup: EventLookup) -> list[Event]:
-    """Every event connected to the seed keys through `related_keys`.
+    """Every event connected to the seed keys through `linked_keys`.
 
     A connected set projects exactly as it does inside the whole log, which is what makes
     recomputing only the touched households equal to recomputing everything.
@@ -361,7 +359,7 @@ def component(seeds: Iterable[str], lookup: EventLookup) -> list[Event]:
         for event in lookup.many(frontier):
             if event.id not in seen_events:
                 seen_events[event.id] = event
-                reached |= related_keys(event)
+                reached |= linked_keys(event)
         frontier = reached - seen_keys
     return list(seen_events.values())
 
@@ -375,7 +373,7 @@ class EventLookup:
 
     def add(self, events: Iterable[Event]) -> None:
         for event in events:
-            for key in related_keys(event):
+            for key in linked_keys(event):
                 self.by_key[key][event.id] = event
 
     def __call__(self, key: str) -> list[Event]:
@@ -397,8 +395,8 @@ def recompute(
 
     `lookup` must already hold the new events (the store appends first, then recomputes).
     """
-    connected = component({k for e in new_events for k in related_keys(e)}, lookup)
-    keys = {k for e in connected for k in related_keys(e)}
+    connected = component({k for e in new_events for k in linked_keys(e)}, lookup)
+    keys = {k for e in connected for k in linked_keys(e)}
     return splice(state, project(connected, policy), keys, viewer_device)
 
 
@@ -452,6 +450,7 @@ __all__ = [
     "State",
     "component",
     "effective_events",
+    "linked_keys",
     "project",
     "recompute",
     "related_keys",

@@ -109,6 +109,9 @@ class OccurrenceView:
     district: str
     recorded_at: datetime | None
     leaflet_issues: tuple[LeafletIssueView, ...]
+    # Every occurrence id recorded with this one's reference, when there is more than one:
+    # the view is named by the smallest (fieldapp.domain.joins).
+    joined_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from datetime import datetime
 from fieldapp.domain.events import EventType, event_from_json
 from fieldapp.domain.policy import SchedulePolicy
 from fieldapp.domain.problems import format_utc
-from fieldapp.domain.projection import Changes, related_keys
+from fieldapp.domain.projection import Changes, linked_keys, related_keys
 from fieldapp.domain.retention import Erasure
 from fieldapp.store import access, projections
 from fieldapp.store.access import Action
@@ -62,7 +62,7 @@ def erase(
     conn.execute("INSERT INTO erasing (only_row) VALUES (1)")
     conn.executemany(
         "DELETE FROM related WHERE key = ? AND event_seq = ?",
-        [(key, seq) for seq, event, _ in gone for key in sorted(related_keys(event))],
+        [(key, seq) for seq, event, _ in gone for key in sorted(linked_keys(event))],
     )
     conn.executemany("DELETE FROM outbox WHERE event_seq = ?", [(seq,) for seq, _, _ in gone])
     conn.executemany("DELETE FROM events WHERE seq = ?", [(seq,) for seq, _, _ in gone])
@@ -78,7 +78,8 @@ def erase(
     ]
     conn.executemany("DELETE FROM drafts WHERE form = ?", [(form,) for form in drafts])
 
-    touched = {key for _, event, _ in gone for key in related_keys(event)}
+    # Their join partners (one reference, one address) are re-projected too.
+    touched = {key for _, event, _ in gone for key in linked_keys(event)}
     changes = projections.forget(conn, touched, policy, viewer_device)
 
     stamp = format_utc(at)

@@ -20,8 +20,8 @@ from fieldapp.domain.projection import (
     EventLookup,
     State,
     component,
+    linked_keys,
     project,
-    related_keys,
     splice,
 )
 from fieldapp.domain.referral import Referral
@@ -34,11 +34,13 @@ T = TypeVar("T")
 
 # Bump when what is stored in the projection tables changes shape or meaning: every profile
 # then rebuilds its projections from the log on its next unlock.
-PROJECTION_FORMAT = "2"
+# 3: occurrences with one reference, and households with one address under them, are joined.
+PROJECTION_FORMAT = "3"
 
 
 class SqlLookup(EventLookup):
-    """`component`'s lookup, answered from the `related` index instead of memory.
+    """`component`'s lookup, answered from the `related` index (`linked_keys`) instead of
+    memory: a new household finds its join partners by its occurrence's reference key.
 
     `known` are events already in memory (the batch just inserted): they are not read back
     from their JSON."""
@@ -85,7 +87,9 @@ def load_state(conn: Connection, keys: Collection[str] | None = None) -> State:
         # whatever the planner thinks of the tables' sizes.
         wanted = _ids(keys)
         occ = conn.execute(
-            "SELECT o.body FROM json_each(?) AS k CROSS JOIN occurrences o ON o.id = k.value",
+            "SELECT DISTINCT o.body FROM json_each(?) AS k "
+            "CROSS JOIN occurrence_aliases a ON a.alias = k.value "
+            "CROSS JOIN occurrences o ON o.id = a.occurrence_id",
             (wanted,),
         ).fetchall()
         hh = conn.execute(
@@ -127,6 +131,10 @@ def _sync(
 
 def _aliases(state: State) -> dict[str, str]:
     return {alias: v.id for v in state.households.values() for alias in v.merged_ids}
+
+
+def _occurrence_aliases(state: State) -> dict[str, str]:
+    return {alias: v.id for v in state.occurrences.values() for alias in (v.joined_ids or (v.id,))}
 
 
 _TaskRow = tuple[str, str, str, str, str, CallbackTask]
@@ -198,6 +206,13 @@ def _write(conn: Connection, old: State, new: State) -> None:
         lambda key, household: (key, household),
     )
     _sync(
+        conn, _occurrence_aliases(old), _occurrence_aliases(new),
+        "DELETE FROM occurrence_aliases WHERE alias = ?",
+        "INSERT INTO occurrence_aliases (alias, occurrence_id) VALUES (?, ?) "
+        "ON CONFLICT (alias) DO UPDATE SET occurrence_id = excluded.occurrence_id",
+        lambda key, occurrence: (key, occurrence),
+    )
+    _sync(
         conn, _tasks(old), _tasks(new),
         "DELETE FROM tasks WHERE household_id = ?",
         "INSERT INTO tasks (household_id, occurrence_id, occurrence_reference, district, "
@@ -240,8 +255,8 @@ def recompute(
     """Re-project the component `fresh` touches (already inserted) and replace its rows."""
     if not fresh:
         return Changes()
-    connected = component({k for e in fresh for k in related_keys(e)}, SqlLookup(conn, fresh))
-    keys = {k for e in connected for k in related_keys(e)}
+    connected = component({k for e in fresh for k in linked_keys(e)}, SqlLookup(conn, fresh))
+    keys = {k for e in connected for k in linked_keys(e)}
     part = project(connected, policy)
     old = load_state(conn, keys)
     _, changes = splice(old, part, keys, viewer_device)
@@ -255,14 +270,14 @@ def forget(
 ) -> Changes:
     """Re-project what is left around `keys` after events relating to them were deleted.
 
-    `keys` are every related key of the deleted events. Whatever remains connected to them is
+    `keys` are every linked key of the deleted events. Whatever remains connected to them is
     reached from them, so the keys of what remains plus `keys` cover every row the deleted
     events' components held: those rows are replaced by the projection of what remains.
     """
     if not keys:
         return Changes()
     connected = component(keys, SqlLookup(conn))
-    covered = set(keys) | {k for e in connected for k in related_keys(e)}
+    covered = set(keys) | {k for e in connected for k in linked_keys(e)}
     part = project(connected, policy)
     old = load_state(conn, covered)
     _, changes = splice(old, part, covered, viewer_device)
@@ -276,8 +291,8 @@ def _stamp(policy: SchedulePolicy) -> str:
 
 def rebuild(conn: Connection, policy: SchedulePolicy) -> None:
     """Recompute every projection row from the whole log (inside the caller's transaction)."""
-    for table in ("occurrences", "households", "household_aliases", "tasks", "referrals",
-                  "conflicts"):
+    for table in ("occurrences", "occurrence_aliases", "households", "household_aliases",
+                  "tasks", "referrals", "conflicts"):
         conn.execute(f"DELETE FROM {table}")  # noqa: S608
     events = [event_from_json(body) for (body,) in conn.execute("SELECT body FROM events")]
     _write(conn, State(), project(events, policy))

@@ -17,7 +17,7 @@ from typing import ClassVar, NamedTuple
 
 from fieldapp.domain.events import Event, EventType, event_from_json, normalise_postcode
 from fieldapp.domain.problems import format_utc, parse_utc
-from fieldapp.domain.projection import State, related_keys
+from fieldapp.domain.projection import State, linked_keys
 from fieldapp.domain.referral import Referral
 from fieldapp.domain.schedule import CallbackTask, TaskState, TaskStatus, task_status
 from fieldapp.domain.views import Conflict, HouseholdView, OccurrenceView
@@ -229,7 +229,7 @@ class StoreReads:
 
     def state_for(self, events: Iterable[Event]) -> State:
         """What the records these events relate to look like now: enough for check_against."""
-        keys = {key for event in events for key in related_keys(event)}
+        keys = {key for event in events for key in linked_keys(event)}
         with self._db.reading() as conn:
             return load_state(conn, keys)
 
@@ -245,17 +245,21 @@ class StoreReads:
 
     def occurrence(self, occurrence_id: str) -> OccurrenceView | None:
         with self._db.reading() as conn:
+            # Also by the id of an occurrence joined with it (one reference).
             row = conn.execute(
-                "SELECT body FROM occurrences WHERE id = ?", (occurrence_id,)
+                "SELECT o.body FROM occurrence_aliases a JOIN occurrences o "
+                "ON o.id = a.occurrence_id WHERE a.alias = ?",
+                (occurrence_id,),
             ).fetchone()
         return codec.decode(OccurrenceView, row[0]) if row else None
 
     def households(self, occurrence_id: str) -> list[HouseholdView]:
-        """The households recorded on one occurrence."""
+        """The households recorded on one occurrence (also by the id of one joined with it)."""
         with self._db.reading() as conn:
             rows = conn.execute(
-                "SELECT body FROM households WHERE occurrence_id = ? ORDER BY id",
-                (occurrence_id,),
+                "SELECT body FROM households WHERE occurrence_id = coalesce("
+                "(SELECT occurrence_id FROM occurrence_aliases WHERE alias = ?), ?) ORDER BY id",
+                (occurrence_id, occurrence_id),
             ).fetchall()
         return [codec.decode(HouseholdView, body) for (body,) in rows]
 

@@ -11,7 +11,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from fieldapp.domain.events import EventType
+from fieldapp.domain.events import EventType, event_from_json
+from fieldapp.domain.joins import join_keys
 from fieldapp.store import access
 from fieldapp.store.db import Connection, Database
 from fieldapp.store.errors import NewerDatabase, ProfileBusy
@@ -34,7 +35,7 @@ _V1 = (
         ON events BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END""",
     """CREATE TRIGGER events_no_delete BEFORE DELETE ON events
         BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END""",
-    # projection.related_keys, so that projection.component can walk the log in SQL.
+    # projection.linked_keys, so that projection.component can walk the log in SQL.
     """CREATE TABLE related (
         key TEXT NOT NULL,
         event_seq INTEGER NOT NULL REFERENCES events (seq),
@@ -254,6 +255,30 @@ _V6 = (
 )
 
 
+def _v7(conn: Connection) -> None:
+    """Occurrences joined by reference: every id one is known by, and the join keys of the
+    records already held (the projections are rebuilt on unlock: PROJECTION_FORMAT)."""
+    conn.execute(
+        """CREATE TABLE occurrence_aliases (
+            alias TEXT PRIMARY KEY,
+            occurrence_id TEXT NOT NULL
+        ) WITHOUT ROWID"""
+    )
+    conn.execute(
+        "CREATE INDEX occurrence_aliases_by_occurrence ON occurrence_aliases (occurrence_id)"
+    )
+    conn.execute(
+        "INSERT INTO occurrence_aliases (alias, occurrence_id) SELECT id, id FROM occurrences"
+    )
+    rows = conn.execute(
+        "SELECT seq, body FROM events WHERE type IN ('occurrence_recorded', 'event_corrected')"
+    ).fetchall()
+    conn.executemany(
+        "INSERT INTO related (key, event_seq) VALUES (?, ?) ON CONFLICT DO NOTHING",
+        [(key, seq) for seq, body in rows for key in sorted(join_keys(event_from_json(body)))],
+    )
+
+
 def _statements(sql: Sequence[str]) -> Callable[[Connection], None]:
     def run(conn: Connection) -> None:
         for statement in sql:
@@ -297,6 +322,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "VCAS referrals beside call-backs", _statements(_V5)),
     Migration(6, "search: an FTS5 index of references, addresses, postcodes and names",
               _statements(_V6)),
+    Migration(7, "occurrences joined by reference: their aliases, join keys indexed", _v7),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -18,7 +18,7 @@ from typing import Literal
 from fieldapp.domain.events import Event, EventType, event_from_json
 from fieldapp.domain.policy import SchedulePolicy
 from fieldapp.domain.problems import Problem, format_utc
-from fieldapp.domain.projection import Changes, related_keys
+from fieldapp.domain.projection import Changes, linked_keys
 from fieldapp.domain.retention import Erasure
 from fieldapp.store import access, erasure, projections
 from fieldapp.store.access import Action
@@ -134,7 +134,7 @@ class Store(StoreReads):
         )
         conn.executemany(
             "INSERT INTO related (key, event_seq) VALUES (?, ?)",
-            [(key, top + n) for n, event in enumerate(fresh, 1) for key in related_keys(event)],
+            [(key, top + n) for n, event in enumerate(fresh, 1) for key in linked_keys(event)],
         )
         if origin == "local":
             conn.executemany(

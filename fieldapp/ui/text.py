@@ -52,6 +52,8 @@ EVENT_LABELS: Mapping[EventType, str] = {
     EventType.EVENT_CORRECTED: "Correction",
     EventType.ENTERED_IN_ERROR: "Entered in error",
     EventType.HOUSEHOLDS_MERGED: "Households merged",
+    EventType.HOUSEHOLDS_SPLIT: "Households split",
+    EventType.JOIN_ACCEPTED: "Record of the occurrence accepted",
     EventType.CONFLICT_CONFIRMED: "Conflict decision",
     EventType.REFERRAL_RECORDED: "VCAS referral",
 }

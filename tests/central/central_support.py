@@ -3,6 +3,7 @@ enrolment, and a real uvicorn server on 127.0.0.1."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import socket
 import threading
@@ -14,12 +15,13 @@ from typing import Any
 
 import uuid6
 import uvicorn
+from factories import unique_reference
 
 from central import security
 from central.serving import GuardedH11Protocol
 from central.storage.base import Caller, Officer, Role
 from central.storage.sql import SqlStorage
-from fieldapp.domain.events import Event, EventType, Rules, make_event
+from fieldapp.domain.events import Event, EventType, OccurrenceRecorded, Rules, make_event
 from fieldapp.resources import load_catalogue
 
 CATALOGUE = load_catalogue()
@@ -53,6 +55,15 @@ def new_id() -> str:
     return str(uuid6.uuid7())
 
 
+_NUMBERS = itertools.count(1)
+
+
+def _reference(target: Event) -> str:
+    """The reference a correction of `target` keeps (it restates the OIC and district)."""
+    payload = target.payload
+    return payload.reference if isinstance(payload, OccurrenceRecorded) else unique_reference()
+
+
 @dataclass
 class Events:
     """Builds valid events as a laptop would, with make_event and UUIDv7 ids."""
@@ -78,10 +89,11 @@ class Events:
         self.made.append(event)
         return event
 
-    def occurrence(self, author: str, oic: str, district: str, occ: str | None = None) -> Event:
+    def occurrence(self, author: str, oic: str, district: str, occ: str | None = None,
+                   reference: str | None = None) -> Event:
         return self.make(
             EventType.OCCURRENCE_RECORDED, occ or new_id(),
-            {"reference": "13/123456/24", "offence_types": ["iioc"], "oic": oic,
+            {"reference": reference or unique_reference(), "offence_types": ["iioc"], "oic": oic,
              "district": district},
             author,
         )
@@ -94,10 +106,13 @@ class Events:
             author,
         )
 
-    def household(self, author: str, occ: str, household: str | None = None) -> Event:
+    def household(self, author: str, occ: str, household: str | None = None,
+                  address: str | None = None) -> Event:
+        # Each at its own number unless told: one address under one occurrence is one household.
         return self.make(
             EventType.HOUSEHOLD_RECORDED, household or new_id(),
-            {"occurrence_id": occ, "address": "1 High Street, Leeds", "postcode": "LS1 4HY",
+            {"occurrence_id": occ, "address": address or f"{next(_NUMBERS)} High Street, Leeds",
+             "postcode": "LS1 4HY",
              "members": [{"relationship": "partner", "name": "Alex"}]},
             author,
         )
@@ -120,13 +135,19 @@ class Events:
             {"merged_id": merged, "reason": "Same household recorded twice"}, author,
         )
 
+    def split(self, author: str, household: str, other: str) -> Event:
+        return self.make(
+            EventType.HOUSEHOLDS_SPLIT, household,
+            {"other_id": other, "reason": "Two flats at one number"}, author,
+        )
+
     def correct_occurrence(
         self, author: str, target: Event, oic: str, district: str
     ) -> Event:
         return self.make(
             EventType.EVENT_CORRECTED, target.aggregate_id,
             {"target_id": target.id, "target_type": "occurrence_recorded",
-             "payload": {"reference": "13/123456/24", "offence_types": ["iioc"], "oic": oic,
+             "payload": {"reference": _reference(target), "offence_types": ["iioc"], "oic": oic,
                          "district": district},
              "reason": "Wrong officer in charge"},
             author,

@@ -131,7 +131,7 @@ def scene(client: TestClient, storage: SqlStorage) -> Scene:
     force.officer("B", team="TB", district="Bradford")
     force.officer("SL", team="TS", district="Leeds", role="supervisor")
     make = force.make
-    occurrence = make.occurrence("B", oic="B", district="Bradford")
+    occurrence = make.occurrence("B", oic="B", district="Bradford", reference="13/123456/24")
     household = make.household("B", occurrence.aggregate_id)
     offer = make.offer("B", household.aggregate_id, "declined")
     shared = make.occurrence("B", oic="A2", district="Bradford")
@@ -306,3 +306,85 @@ def test_the_author_is_told_when_someone_else_changes_their_record(scene: Scene)
         "SB marked a record as entered in error (recorded by B) on 02/11/2026: "
         "Offer recorded at the wrong address"
     )
+
+
+def test_guessing_a_reference_and_an_address_joins_nothing_into_view(scene: Scene) -> None:
+    """References are guessable (13/240117/26 is a pattern): A records an occurrence with
+    B's reference, naming itself OIC, and a household at B's address (typed another way).
+    The records join in the projection of whoever may see both, and give A nothing."""
+    force = scene.force
+    force.officer("SB", team="TS2", district="Bradford", role="supervisor")
+    force.pull("SB")
+    before = force.uptake("SB")
+    b_ids = {e.id for e in force.laptops["B"].held.values() if e.author == "B"}
+    b_state = force.laptops["B"].state
+    make = force.make
+    reference = scene.occurrence.to_dict()["payload"]["reference"]
+    address = scene.household.to_dict()["payload"]["address"]
+    guessed = make.occurrence("A", oic="A", district="Bradford",
+                              reference=reference.replace("/", "-"))
+    copy = make.household("A", guessed.aggregate_id, address=address.upper() + ".")
+    force.ok("A", guessed, copy, make.offer("A", copy.aggregate_id, "declined"))
+    # A ends with none of B's events, and A's laptop shows A's own record alone.
+    assert not force.pull("A") & b_ids
+    assert not set(force.laptops["A"].held) & b_ids
+    mine = force.laptops["A"].state
+    joined = mine.occurrence_of(guessed.aggregate_id)
+    assert joined is not None and joined.joined_ids == () and joined.oic == "A"
+    # B's laptop is unchanged: nothing new reaches it, nothing it shows moved.
+    assert force.pull("B") == set()
+    assert force.laptops["B"].state == b_state
+    # The Bradford supervisor sees both records: one occurrence, B's household counted once.
+    force.pull("SB")
+    seen = force.laptops["SB"].state
+    occurrence = seen.occurrence_of(scene.occurrence.aggregate_id)
+    assert occurrence is not None and guessed.aggregate_id in occurrence.joined_ids
+    household = seen.household_of(scene.household.aggregate_id)
+    assert household is not None and copy.aggregate_id in household.merged_ids
+    assert force.uptake("SB") == before
+
+
+def test_only_the_oic_accepting_another_record_of_the_occurrence_widens_its_view(
+    scene: Scene,
+) -> None:
+    """N, in another team, records B's occurrence (its reference, B named its OIC) and the
+    household at its address: B is told (B sees what names B as OIC) and their laptop shows
+    one occurrence, one household; N sees nothing of B's until B accepts N's record."""
+    force = scene.force
+    force.officer("N", team="TN", district="Leeds")
+    make = force.make
+    reference = scene.occurrence.to_dict()["payload"]["reference"]
+    address = scene.household.to_dict()["payload"]["address"]
+    theirs = make.occurrence("N", oic="B", district="Bradford", reference=reference)
+    house = make.household("N", theirs.aggregate_id, address=address.lower())
+    force.ok("N", theirs, house, make.offer("N", house.aggregate_id, "declined"))
+    b_ids = {e.id for e in scene.b_case}
+    assert not force.pull("N") & b_ids
+    assert {theirs.id, house.id} <= force.pull("B")
+    shown = force.laptops["B"].state
+    joined = shown.occurrence_of(theirs.aggregate_id)
+    assert joined is not None and scene.occurrence.aggregate_id in joined.joined_ids
+    household = shown.household_of(house.aggregate_id)
+    assert household is not None and scene.household.aggregate_id in household.merged_ids
+    assert len([t for t in shown.tasks if t.household_id == household.id]) == 1
+    notice = [c for c in shown.conflicts.values() if c.kind == "occurrence_joined"]
+    assert notice and notice[0].scope == joined.id
+
+    def accept(author: str, on: Event, other: Event, officer: str) -> Event:
+        return make.make(EventType.JOIN_ACCEPTED, on.aggregate_id,
+                         {"other_id": other.aggregate_id, "officer": officer,
+                          "note": "Same job"}, author)
+
+    # Nobody but B (or a supervisor) can accept, nor for an officer who did not record it.
+    assert list(force.push("A", accept("A", scene.occurrence, theirs, "A")).values()) == [
+        "not_found"]
+    # N named B the OIC of their record: N is not, so N cannot accept it the other way.
+    assert list(force.push("N", accept("N", theirs, scene.occurrence, "N")).values()) == [
+        "not_allowed"]
+    assert list(force.push("B", accept("B", scene.occurrence, theirs, "A")).values()) == [
+        "not_allowed"]
+    assert not force.pull("N") & b_ids and not force.pull("A") & b_ids
+    # B accepts N's record: N now pulls B's case, and nobody else does.
+    force.ok("B", accept("B", scene.occurrence, theirs, "N"))
+    assert b_ids - {scene.shared.id} <= force.pull("N")
+    assert not force.pull("A") & b_ids

@@ -39,7 +39,7 @@ class Cases:
                         team=team)
         self.laptops = {c: enrol_device(storage, c)[0] for c in ("100", "101", "200", "300")}
         old = Events(now=OLD)
-        occ = old.occurrence("100", oic="100", district="Leeds")
+        occ = old.occurrence("100", oic="100", district="Leeds", reference="13/123456/24")
         self.o1 = occ.aggregate_id
         first, second, third = (old.household("100", self.o1) for _ in range(3))
         self.h1, self.h2, self.h3 = (e.aggregate_id for e in (first, second, third))

@@ -161,18 +161,37 @@ def test_a_reassigned_household_is_visible_to_its_new_officer_only(world: World)
     assert world.pull("C1") == {household.id, offer.id, reassigned.id, callback.id}
 
 
-def test_a_merged_household_follows_the_one_it_was_merged_into(world: World) -> None:
+def two_households_of_b1(world: World) -> tuple[Event, Event, Event]:
+    """A1's household in Leeds and C1's in Bradford (with an offer), B1 OIC of both."""
     occurrence = world.events.occurrence("A1", oic="B1", district="Leeds")
     kept = world.events.household("A1", occurrence.aggregate_id)
     elsewhere = world.events.occurrence("C1", oic="B1", district="Bradford")
     stray = world.events.household("C1", elsewhere.aggregate_id)
     stray_offer = world.events.offer("C1", stray.aggregate_id)
     world.push(occurrence, kept, elsewhere, stray, stray_offer)
+    return kept, stray, stray_offer
+
+
+def test_a_merged_household_follows_the_one_it_was_merged_into(world: World) -> None:
+    kept, stray, stray_offer = two_households_of_b1(world)
     assert stray.id not in world.pull("SUPL")
     # B1, OIC of both, sees both and may merge them; a supervisor of Leeds then sees it too.
     merge = world.events.merge("B1", kept.aggregate_id, stray.aggregate_id)
     world.push(merge)
     assert {stray.id, stray_offer.id, merge.id, kept.id} <= world.pull("SUPL")
+
+
+def test_a_split_grants_no_view(world: World) -> None:
+    kept, stray, _ = two_households_of_b1(world)
+    # B1, OIC of both, may split them: the split is stored, and no one sees more for it.
+    before = world.pull("SUPL")
+    split = world.events.split("B1", kept.aggregate_id, stray.aggregate_id)
+    world.push(split)
+    assert world.pull("SUPL") - before == {split.id}
+    assert stray.id not in world.pull("SUPL") and stray.id not in world.pull("A1")
+    # An officer who is not the OIC may not split, even households they can see.
+    assert world.refused(world.events.split("A1", kept.aggregate_id, kept.aggregate_id)) in (
+        "not_allowed", "not_found")
 
 
 def test_supervisors_see_their_district_and_officers_do_not(world: World) -> None:

@@ -11,11 +11,13 @@ from factories import (
     new_id,
     occurrence,
     offer,
+    recorded_twice,
+    seed_events,
 )
 from figure_events import SERIES_2023, TODAY, YEAR, known_figures
 
 from fieldapp.domain.engagement import partner_engagement
-from fieldapp.domain.events import Event
+from fieldapp.domain.events import Event, EventType
 from fieldapp.domain.figures import (
     callbacks_on_time,
     district_note,
@@ -61,6 +63,24 @@ def test_seed_table_reproduces_exactly() -> None:
                             district_of(state))
     assert sum(u.accepted for u in by_district) == 15
     assert all(" · " in u.label for u in by_district)
+
+
+def test_the_seed_table_reproduces_when_households_are_recorded_twice() -> None:
+    events = seed_events(random.Random(2024))
+    copies = recorded_twice(events, every=3, author="5678", device="laptop-b")
+    assert len([e for e in copies if e.type is EventType.HOUSEHOLD_RECORDED]) == 41
+    state = project([*events, *copies], load_policy())
+    assert len(state.households) == 121  # 120 offered, 1 not appropriate
+    for (start, end), expected in (
+        ((date(2022, 1, 1), date(2022, 12, 31)), (33, 12, 3, 45)),
+        ((date(2023, 1, 1), date(2024, 3, 31)), (87, 16, 9, 29)),
+    ):
+        u = uptake(state, start, end)
+        assert (u.offered, u.accepted_at_arrest, u.accepted_at_callback, u.percent) == expected
+    # Each household recorded twice has one call-back, and the OIC is told of the joins.
+    assert len(state.tasks) == len(project(events, load_policy()).tasks)
+    joined = [c for c in state.conflicts.values() if c.kind == "households_joined"]
+    assert len(joined) == 41
 
 
 def test_half_per_cent_rounds_up() -> None:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import requests
-from factories import event, leaflets, new_id, occurrence, seed_events
+from factories import event, leaflets, new_id, occurrence, recorded_twice, seed_events
 
 from central.__main__ import main as central_main
 from fieldapp.domain.events import EventType
@@ -41,19 +41,25 @@ class World:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     """Officer 100 (team T1) records the seed's households, half in Leeds and half in
-    Bradford, and leaflets; officer 200 (team T2) records in Bradford; both push. The Leeds
-    supervisor (team S) then pulls what their district holds."""
+    Bradford, and leaflets; officer 200 (team T2) records in Bradford, and records again a
+    third of officer 100's households (their occurrences' references, their addresses typed
+    another way), as a second laptop at the same addresses would; both push. The Leeds
+    supervisor (team S) then pulls what their district holds: every figure counts each
+    household once."""
     folder = tmp_path_factory.mktemp("reports")
     certs = Certificates(folder)
     with running(Central(folder, certs)) as central:
         codes = {collar: central.officer(collar, role, team, district) for collar, role, team,
                  district in (("100", "oic", "T1", "Leeds"), ("200", "officer", "T2", "Bradford"),
                               ("SUP", "supervisor", "S", "Leeds"))}
-        for collar in ("100", "200"):
+        first = recorded_by("100")
+        second = recorded_by("200") + recorded_twice(first, author="200", device="laptop-200")
+        for collar, events in (("100", first), ("200", second)):
             store = enrolled_profile(folder / collar, collar, central.url, codes[collar],
                                      certs.ca)
-            store.append(recorded_by(collar))
-            client(store).run_once()
+            store.append(events)
+            summary = client(store).run_once()
+            assert summary.pushed == len(events) and summary.rejected == ()
             store.close()
         supervisor = enrolled_profile(folder / "SUP", "SUP", central.url, codes["SUP"],
                                       certs.ca)

@@ -271,3 +271,20 @@ def test_the_call_back_list_is_read_from_one_covering_index(store: Store, analys
     store._db.conn.set_trace_callback(None)
     [sql] = statements
     assert plans(store, sql) == ["SCAN t USING COVERING INDEX tasks_listed"]
+
+
+def test_a_joined_occurrence_and_household_are_read_by_any_of_their_ids(store: Store) -> None:
+    o1, o2, h1, h2 = (new_id() for _ in range(4))
+    store.append([occurrence(o1, START, reference="13/240117/26"),
+                  household(h1, o1, START, address="Flat 2, 10 High St")])
+    store.append([occurrence(o2, START, reference="13-240117-26", author="4321",
+                             device="laptop-b"),
+                  household(h2, o2, START, address="2, 10 High Street", author="4321",
+                            device="laptop-b")])
+    joined = store.occurrence(o2)
+    assert joined is not None and joined == store.occurrence(o1)
+    assert joined.joined_ids == tuple(sorted((o1, o2)))
+    [one] = store.households(o2)
+    assert store.households(o1) == [one] and set(one.merged_ids) == {h1, h2}
+    assert store.household(h2) == store.household(h1) == one
+    assert store.totals(DUE).households == 1

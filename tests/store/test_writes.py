@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 import sqlcipher3
-from factories import callback, household, new_id, occurrence, offer
+from factories import callback, household, new_id, occurrence, offer, recorded_twice
 from store_helpers import PASSPHRASE, START, case, projected_matches_log, scenario
 
 from fieldapp.domain.events import Event, EventType
@@ -169,9 +169,12 @@ def test_the_log_refuses_edits_and_deletions(store: Store) -> None:
 def test_projections_equal_a_full_recomputation_and_changes_match_the_domain(
     store: Store, seed: int
 ) -> None:
-    """Events arrive in random batches, in random order, locally or by sync, some twice."""
+    """Events arrive in random batches, in random order, locally or by sync, some twice; half
+    the households were recorded again on another laptop (the same references and addresses,
+    other ids): each arrival finds its join partners through the store's index."""
     rng = random.Random(seed)
     events = scenario(seed, 12)
+    events += recorded_twice(events, every=2, author="4321", device="laptop-b")
     rng.shuffle(events)
     policy = load_policy()
     lookup, state = EventLookup(), State()
@@ -192,6 +195,8 @@ def test_projections_equal_a_full_recomputation_and_changes_match_the_domain(
         assert changes == expected
         assert store.state() == state
     assert projected_matches_log(store)
+    assert any(o.joined_ids for o in state.occurrences.values())
+    assert any(c.kind == "households_joined" for c in state.conflicts.values())
 
 
 def test_access_log_names_the_action_for_each_kind_of_record(store: Store) -> None:

@@ -25,14 +25,15 @@ def test_two_officers_converge_and_call_backs_close_elsewhere(
     a.set_setting("device_id", "laptop-a")
     b.set_setting("device_id", "laptop-b")
 
-    # Both attend the same address offline; each records the household.
+    # Both attend the same address offline; each records the household, B without the town
+    # (so the rule cannot tell: the OIC is asked, and merges them).
     o, ha, hb = new_id(), new_id(), new_id()
     a.append([occurrence(o, AT, oic="1001", author="1001", device="laptop-a"),
               household(ha, o, AT, author="1001", device="laptop-a")])
     declined = offer(ha, "declined", AT, author="1001", device="laptop-a")
     a.append([declined])
     b.append([household(hb, o, AT + timedelta(minutes=3), author="1002", device="laptop-b",
-                        address="1 High Street,  Leeds")])
+                        address="1 High Street")])
     # A records a wrong outcome first, and corrects it.
     wrong_day = event(EventType.EVENT_CORRECTED, ha, {
         "target_id": declined.id, "target_type": "vcas_offered",

@@ -39,9 +39,10 @@ def canary_events() -> list[Event]:
     members = [{"relationship": "partner", "name": CANARY[0]}]
     events = [occurrence(o, JAN, oic="4321", district="Bradford",
                          offences=("iioc", "voyeurism"))]
-    for h in (declined, accepted):
+    # Two households (two houses of the mews: one address would be one household).
+    for h, number in ((declined, ""), (accepted, "9 ")):
         events.append(event(EventType.HOUSEHOLD_RECORDED, h, {
-            "occurrence_id": o, "address": CANARY[1], "postcode": CANARY[3],
+            "occurrence_id": o, "address": number + CANARY[1], "postcode": CANARY[3],
             "members": members}, JAN))
     events.append(offer(declined, "declined", JAN))
     events.append(event(EventType.VCAS_OFFERED, accepted, {
