@@ -145,8 +145,8 @@ def test_the_report_command_counts_escalations_per_month_and_to_whom(
         "escalation": {"to": "crisis_team", "by": "100", "at": "2026-11-02T09:00:00Z"}}, "100")
     caller, _ = enrol_device(storage, "100")
     storage.push(caller, make.made, received_at=START, address=None, rejected=0)
-    assert main(["report", "escalations-to", "--from", "2026-11-01", "--to", "2026-11-30",
+    assert main(["report", "escalations", "--from", "2026-11-01", "--to", "2026-11-30",
                  "--database", database_url]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["columns"] == ["Month", "Escalated to", "Escalations"]
+    assert data["columns"] == ["Month", "Escalated to", "Leaflet records"]
     assert data["rows"] == [["2026-11", "Mental health crisis team", 1]]

@@ -77,7 +77,7 @@ def test_a_supervisor_gets_the_tables_for_what_they_may_see(
     partners = ask(client, tokens["SUP"], "partners", **NOVEMBER).json()
     assert partners["rows"][0] == ["Safer Lives", "2026-11", 1, 3, 3.0]
     assert ask(client, tokens["SUP"], "escalations", **NOVEMBER).json()["rows"] == [
-        ["2026-11", 1, 1]]
+        ["2026-11", "No risk seen", 1], ["2026-11", "Supervisor", 1]]
     assert ask(client, tokens["SUP"], "callbacks-on-time", **NOVEMBER).json()["rows"] == [
         [0, 0, 0, 0]]
     by_year = ask(client, tokens["SUP"], "compliance", period="year", **NOVEMBER).json()
