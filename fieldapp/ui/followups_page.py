@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -95,9 +95,11 @@ class Loaded:
 
 
 def rows_of(
-    tasks: Iterable[TaskRow], open_conflicts: Iterable[Conflict], today: date, device: str
+    tasks: Iterable[TaskRow], open_conflicts: Iterable[Conflict], today: date, device: str,
+    escalated: Collection[str] = frozenset(),
 ) -> list[FollowUp]:
-    """Follow-up rows for these call-back tasks."""
+    """Follow-up rows for these call-back tasks; `escalated`: occurrences with a risk
+    escalated."""
     conflicts = Counter(c.scope for c in open_conflicts)
     return [
         FollowUp(
@@ -113,6 +115,7 @@ def rows_of(
             note=task.reason if task.is_closed else task.rule,
             closed_by=task.closed_by_author,
             conflicts=conflicts[task.household_id],
+            escalated=task.occurrence_id in escalated,
         )
         for task in tasks
     ]
@@ -138,7 +141,7 @@ def load_all(store: Store, today: date, device: str) -> Loaded:
     tasks = store.task_rows()
     conflicts = store.conflicts()
     return Loaded(
-        prepare(rows_of(tasks, conflicts, today, device)),
+        prepare(rows_of(tasks, conflicts, today, device, store.escalated_occurrences())),
         tuple(conflicts),
         _references(store, tasks, conflicts, {}),
     )
@@ -152,8 +155,9 @@ def load_changed(
     conflicts = store.conflicts()
     # An occurrence the change touched may have had its reference corrected.
     kept = {k: v for k, v in known.items() if k not in changes.occurrences}
+    escalated = store.escalated_occurrences(t.occurrence_id for t in tasks)
     return Loaded(
-        prepare(rows_of(tasks, conflicts, today, device)),
+        prepare(rows_of(tasks, conflicts, today, device, escalated)),
         tuple(conflicts),
         _references(store, tasks, conflicts, kept),
     )

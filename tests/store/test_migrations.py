@@ -8,9 +8,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from factories import leaflets
 from store_helpers import FakeClock, integrity, projected_matches_log, task_rows_from_views
 
 from fieldapp.store import Action, NewerDatabase, Profiles, StoreError
+from fieldapp.store.access import records_named
 from fieldapp.store.db import Database
 from fieldapp.store.keys import WrappedKey
 from fieldapp.store.schema import LATEST, MIGRATIONS
@@ -72,9 +74,12 @@ def test_an_old_profile_upgrades_with_everything_in_it(version: str, tmp_path: P
         store.save_draft("vcas:x", "{}")
         assert store.drafts() == sorted(["vcas:x", *drafts])
         # One entry per event: back-filled by version 2, or written as it was saved.
+        # (Version 6's code wrote one row per batch, naming each record: access.event_rows.)
         collected = [a for a in store.access_log(limit=10_000) if a.detail.endswith(
-            ("before the access log existed", "recorded here"))]
-        assert len(collected) == len(events)
+            ("before the access log existed", "recorded here"))
+            or a.detail.startswith("recorded here: ")]
+        named = sum(len(records_named(a.detail)) or 1 for a in collected)  # 1: one event
+        assert named == len(events)
         assert {a.action for a in collected} >= {Action.COLLECTION}
         assert all(a.actor for a in collected)
         # Version 3 filled the call-back list's columns from each task's JSON.
@@ -92,6 +97,14 @@ def test_an_old_profile_upgrades_with_everything_in_it(version: str, tmp_path: P
         for occurrence in state.occurrences.values():
             found = store.search(occurrence.reference).occurrences
             assert occurrence.id in {o.id for o in found}
+        # Version 7 found the escalated risks already projected, and its triggers follow a
+        # save on the upgraded file.
+        assert store.escalated_occurrences() == {
+            o.id for o in state.occurrences.values() if any(i.escalated for i in o.leaflet_issues)}
+        target = sorted(state.occurrences)[0]
+        store.append([leaflets(target, events[-1].occurred_at, risks=("self_harm_thoughts",))])
+        assert target in store.escalated_occurrences()
+        assert store.escalated_occurrences([target, "no-such-occurrence"]) == {target}
     # A byte copy of the old file was kept before the upgrade, still encrypted, still old.
     backup = folder / "backups" / f"store-v{old}-1.db"
     assert backup.read_bytes() == original
@@ -112,6 +125,8 @@ OBSTACLES = {
     "v4": ("CREATE INDEX referrals_by_due ON tasks (due)", "referrals", "household_id"),
     "v5": ("CREATE TRIGGER households_search_delete AFTER DELETE ON households "
            "BEGIN SELECT 1; END", "search_docs", "doc"),
+    "v6": ("CREATE TRIGGER occurrences_escalated_delete AFTER DELETE ON occurrences "
+           "BEGIN SELECT 1; END", "escalated_occurrences", "id"),
 }
 
 

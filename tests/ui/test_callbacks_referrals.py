@@ -12,12 +12,15 @@ from typing import Any
 
 import pytest
 from factories import event, new_id, occurrence
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from pytestqt.qtbot import QtBot
 from ui_support import NOW, save_form, wait_idle
 
 from fieldapp.domain.events import EventType
 from fieldapp.domain.referral import ReferralState, ReferralStatus
-from fieldapp.ui.callback_detail import SAFETY_WARNING
+from fieldapp.ui.callback_detail import ESCALATED_FLAG, SAFETY_WARNING
+from fieldapp.ui.followups_model import RISK_FLAG, Column
 from fieldapp.ui.followups_page import FollowUpsPage, referrals_due_parts
 from fieldapp.ui.forms.vcas import CallbackForm
 from fieldapp.ui.main_window import due_message
@@ -236,3 +239,49 @@ def test_the_occurrence_shows_to_whom_a_risk_was_escalated(qtbot: QtBot) -> None
     panel.show_occurrence(Opened(occurrence_view, tuple(state.households.values())))
     shown = panel.issues.item(0).text()
     assert "(escalated to Mental health triage by 1234 at 16/02/2026 13:05)" in shown
+
+
+def test_an_escalated_risk_flags_the_households_row_and_its_detail(
+    qtbot: QtBot, session: Session
+) -> None:
+    risky, events = household_events(declined=True)
+    calm, others = household_events(declined=True)
+    # The second occurrence's leaflets saw no risk.
+    issue = others[1]
+    others[1] = event(EventType.LEAFLET_ISSUED, issue.aggregate_id, {
+        "person_name": "K", "leaflets": ["samaritans"], "outcome": "handed",
+        "risk_indicators": [], "no_risk_seen": True, "escalated": False}, issue.occurred_at)
+    append(qtbot, session, [*events, *others])
+    page = FollowUpsPage(session)
+    qtbot.addWidget(page)
+    page.show()
+    page.reload()
+    wait_idle(qtbot, session.worker)
+    model = page.model
+    flagged = model.index(model.row_of(risky), Column.NOTE)
+    plain = model.index(model.row_of(calm), Column.NOTE)
+    assert str(model.data(flagged)).startswith(f"{RISK_FLAG}. ")
+    assert model.data(flagged, Qt.ItemDataRole.ForegroundRole).color() == QColor("#b00020")
+    assert RISK_FLAG not in str(model.data(plain))
+    assert model.data(plain, Qt.ItemDataRole.ForegroundRole) is None
+    page.select(risky)
+    wait_idle(qtbot, session.worker)
+    assert page.detail.detail is not None
+    assert page.detail.detail.brief.flag == ESCALATED_FLAG
+    assert ESCALATED_FLAG in page.detail.label.text()
+    page.select(calm)
+    wait_idle(qtbot, session.worker)
+    assert page.detail.detail is not None and page.detail.detail.brief.flag == ""
+
+    # A risk escalated later, in the calm occurrence: its row gains the flag from the change.
+    late = event(EventType.LEAFLET_ISSUED, issue.aggregate_id, {
+        "person_name": "K", "leaflets": ["samaritans"], "outcome": "handed",
+        "risk_indicators": ["suicidal_thoughts"], "escalated": True,
+        "escalation": {"to": "supervisor", "by": "1234", "at": NOW.isoformat()}}, NOW)
+    changes: list[Any] = []
+    session.run(lambda store: store.append([late]), changes.append)
+    wait_idle(qtbot, session.worker)
+    page.on_changes(changes[0])
+    wait_idle(qtbot, session.worker)
+    qtbot.waitUntil(lambda: str(model.data(model.index(model.row_of(calm), Column.NOTE)))
+                    .startswith(RISK_FLAG))
