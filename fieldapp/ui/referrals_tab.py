@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp.domain.events import EventType
+from fieldapp.domain.officer_contact import OfficerContact
 from fieldapp.domain.projection import Changes
 from fieldapp.domain.referral import ReferralStatus, why_not_sendable
 from fieldapp.domain.views import HouseholdView, OccurrenceView
@@ -36,12 +37,18 @@ from fieldapp.resources import load_catalogue, load_policy
 from fieldapp.store import ReferralRow, Store
 from fieldapp.ui.callback_detail import Brief, brief
 from fieldapp.ui.followups_model import ReferralItem, ReferralModel
+from fieldapp.ui.officer_details import OfficerDetailsDialog, read_officer
 from fieldapp.ui.ops import describe
 from fieldapp.ui.referral_sheet import sheet_lines, sheet_pdf
 from fieldapp.ui.reports_export import write_file
 from fieldapp.ui.session import Capture, Session
 
 TO_ACT_ON = (ReferralStatus.OVERDUE, ReferralStatus.DUE)
+NO_OFFICER_DETAILS = (
+    "Enter your contact details first (My contact details, on the Referrals tab): the sheet "
+    "tells VCAS your name and a phone number or email to reach you."
+)
+_Sheet = tuple[HouseholdView, OccurrenceView | None, OfficerContact]
 
 
 def referral_items(rows: Iterable[ReferralRow], today: date) -> list[ReferralItem]:
@@ -144,13 +151,15 @@ class ReferralsTab(QWidget):
         self.ack_button = QPushButton("Ac&knowledged by VCAS…", self)
         self.withdraw_button = QPushButton("&Withdraw…", self)
         self.sheet_button = QPushButton("Referral s&heet (PDF)…", self)
+        self.officer_button = QPushButton("&My contact details…", self)
+        self.officer_button.clicked.connect(self.ask_officer_details)
         self.send_button.clicked.connect(self._ask_send)
         self.ack_button.clicked.connect(self._ask_acknowledged)
         self.withdraw_button.clicked.connect(self._ask_withdraw)
         self.sheet_button.clicked.connect(self._ask_sheet)
         buttons = QHBoxLayout()
         for button in (self.send_button, self.ack_button, self.withdraw_button,
-                       self.sheet_button):
+                       self.sheet_button, self.officer_button):
             button.setAccessibleName(button.text().replace("&", "").rstrip("…"))
             buttons.addWidget(button)
         buttons.addStretch(1)
@@ -267,22 +276,25 @@ class ReferralsTab(QWidget):
     def save_sheet(self, household_id: str, path: Path,
                    done: Callable[[object], object] | None = None) -> None:
         """The sheet for VCAS: read on the worker, drawn here (fonts are the UI thread's)."""
-        officer = self.session.identity.author
+        collar = self.session.identity.author
 
-        def read(store: Store) -> tuple[HouseholdView, OccurrenceView | None] | str:
+        def read(store: Store) -> _Sheet | str:
             view = store.household(household_id)
             if view is None or view.referral is None:
                 return why_not_sendable(None)
             if not view.referral.consent_to_share:
                 return why_not_sendable(view.referral)
+            officer = read_officer(store, collar)
+            if not officer.complete:
+                return NO_OFFICER_DETAILS
             store.note_consultation("household", view.id, "referral sheet made for VCAS")
-            return view, store.occurrence(view.occurrence_id)
+            return view, store.occurrence(view.occurrence_id), officer
 
-        def draw(found: tuple[HouseholdView, OccurrenceView | None] | str) -> None:
+        def draw(found: _Sheet | str) -> None:
             if isinstance(found, str):
                 self.session.notify(found)
                 return
-            view, occurrence = found
+            view, occurrence, officer = found
             assert view.referral is not None
             data = sheet_pdf(sheet_lines(view, view.referral, occurrence, officer,
                                          load_policy()))
@@ -291,6 +303,11 @@ class ReferralsTab(QWidget):
                              lambda e: self.session.notify(describe(e)))
 
         self.session.run(read, draw, lambda e: self.session.notify(describe(e)))
+
+    def ask_officer_details(self) -> OfficerDetailsDialog:
+        dialog = OfficerDetailsDialog(self.session, self)
+        dialog.open()
+        return dialog
 
     def _sheet_saved(self, path: Path, result: object,
                      done: Callable[[object], object] | None) -> None:

@@ -24,6 +24,8 @@ from fieldapp.ui.followups_model import RISK_FLAG, Column
 from fieldapp.ui.followups_page import FollowUpsPage, referrals_due_parts
 from fieldapp.ui.forms.vcas import CallbackForm
 from fieldapp.ui.main_window import due_message
+from fieldapp.ui.officer_details import SETTING as OFFICER_SETTING
+from fieldapp.ui.referrals_tab import NO_OFFICER_DETAILS
 from fieldapp.ui.session import Session
 
 CANARY = "CANARY-7f3a"
@@ -179,6 +181,32 @@ def test_the_referral_sheet_holds_only_what_vcas_needs(
     wait_idle(qtbot, session.worker)
     saved: list[object] = []
     target = tmp_path / "sheet-out.pdf"
+    # No sheet until the officer has said how VCAS reaches them.
+    with qtbot.waitSignal(session.notice) as told:
+        page.referrals.save_sheet(h, target, saved.append)
+    assert told.args == [NO_OFFICER_DETAILS]
+    wait_idle(qtbot, session.worker)
+    assert not target.exists() and not saved
+    dialog = page.referrals.ask_officer_details()
+    qtbot.addWidget(dialog)
+    wait_idle(qtbot, session.worker)
+    qtbot.keyClicks(dialog.name, "PC Alex Moss")
+    qtbot.keyClicks(dialog.phone, "ring me")
+    qtbot.keyClicks(dialog.email, "alex.moss at police")
+    dialog.save()
+    assert "“ring me” is not a telephone number" in dialog.errors["phone"].text()
+    assert "is not an email address" in dialog.errors["email"].text()
+    assert dialog.saved is None and dialog.isVisible()
+    dialog.phone.setText("01632 960123")
+    dialog.email.setText("alex.moss@force.police.uk")
+    dialog.save()
+    qtbot.waitUntil(lambda: dialog.saved is not None)
+    assert not dialog.isVisible()
+    kept: list[object] = []
+    session.run(lambda store: store.get_setting(OFFICER_SETTING), kept.append)
+    wait_idle(qtbot, session.worker)
+    assert "01632 960123" in str(kept[0])  # in the profile's encrypted settings
+
     page.referrals.save_sheet(h, target, saved.append)
     qtbot.waitUntil(lambda: bool(saved), timeout=10_000)
     text = pdf_text(target.read_bytes(), tmp_path)
@@ -186,7 +214,8 @@ def test_the_referral_sheet_holds_only_what_vcas_needs(
     for needed in ("Referral to the Victim Care and Advice Service", "Sam Doe", "07700 900456",
                    "Interpreter needed: yes", "Uses a wheelchair", "Consent to share contact "
                    "details with VCAS: yes", "indecent images of children",
-                   "collar number 1234", "check it is safe to talk"):
+                   "Referral made by PC Alex Moss (collar number 1234)", "Phone: 01632 960123",
+                   "Email: alex.moss@force.police.uk", "check it is safe to talk"):
         assert needed in flat, needed
     for secret in (CANARY, "13/777777/26", "LS6 2QQ", "Samaritans", "suicide", "triage"):
         assert secret not in flat, secret
