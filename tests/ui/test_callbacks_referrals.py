@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import unicodedata
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -167,7 +168,8 @@ def pdf_text(data: bytes, folder: Path) -> str:
     path.write_bytes(data)
     done = subprocess.run([tool, "-layout", str(path), "-"], capture_output=True, check=True,
                           timeout=60)
-    return done.stdout.decode()
+    # NFKC: the PDF's fonts set "ffi" as one ligature glyph, which pdftotext gives as such.
+    return unicodedata.normalize("NFKC", done.stdout.decode())
 
 
 def test_the_referral_sheet_holds_only_what_vcas_needs(
