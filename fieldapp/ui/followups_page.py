@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -50,7 +50,7 @@ from fieldapp.ui.referrals_tab import (
     TO_ACT_ON,
     DetailPane,
     ReferralsTab,
-    select_row,
+    Selection,
     split_with_detail,
 )
 from fieldapp.ui.session import Capture, Session
@@ -272,6 +272,7 @@ class FollowUpsPage(QWidget):
         self.kinds.addTab(self.referrals, "&Referrals")
         self.detail = DetailPane(session, self)
         self.table.selectionModel().selectionChanged.connect(self._show_selected)
+        self.selection = Selection(self.table, self.model)
         self.referrals.selected_household.connect(self.detail.show_household)
         self.referrals.model.modelReset.connect(self._update_referral_label)
         split = QSplitter(Qt.Orientation.Vertical, self)
@@ -334,7 +335,7 @@ class FollowUpsPage(QWidget):
             return
         self._loaded = True
         self._references = loaded.references
-        self._keep_selection(lambda: self.model.set_rows(loaded.rows))
+        self.selection.keep(lambda: self.model.set_rows(loaded.rows))
         self._show_conflicts(loaded.conflicts)
 
     def on_changes(self, changes: Changes) -> None:
@@ -348,7 +349,7 @@ class FollowUpsPage(QWidget):
 
         def done(loaded: Loaded) -> None:
             self._references = loaded.references
-            self._keep_selection(
+            self.selection.keep(
                 lambda: self.model.replace_households(changes.households, loaded.rows)
             )
             self._show_conflicts(loaded.conflicts)
@@ -385,7 +386,7 @@ class FollowUpsPage(QWidget):
             reference=self.reference.text(),
             postcode=self.postcode.text(),
         )
-        self._keep_selection(lambda: self.model.set_filter(wanted))
+        self.selection.keep(lambda: self.model.set_filter(wanted))
 
     def _update_tab_labels(self) -> None:
         for n, (label, statuses) in enumerate(TABS):
@@ -406,17 +407,10 @@ class FollowUpsPage(QWidget):
     # ----------------------------------------------------------------- selection
 
     def selected(self) -> FollowUp | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.model.row_at(rows[0].row()) if rows else None
+        return self.selection.selected()
 
     def select(self, household_id: str) -> None:
-        select_row(self.table, self.model.row_of(household_id))
-
-    def _keep_selection(self, change: Callable[[], None]) -> None:
-        chosen = self.selected()
-        change()
-        if chosen is not None:
-            self.select(chosen.household_id)
+        self.selection.select(household_id)
 
     def _record_selected(self) -> None:
         row = self.selected()

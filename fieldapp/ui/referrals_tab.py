@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Generic, Protocol, TypeVar
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtWidgets import (
@@ -43,6 +44,14 @@ from fieldapp.ui.referral_sheet import sheet_lines, sheet_pdf
 from fieldapp.ui.reports_export import write_file
 from fieldapp.ui.session import Capture, Session
 
+
+class _Row(Protocol):
+    @property
+    def household_id(self) -> str: ...
+
+
+R = TypeVar("R", bound=_Row)
+R_co = TypeVar("R_co", bound=_Row, covariant=True)
 TO_ACT_ON = (ReferralStatus.OVERDUE, ReferralStatus.DUE)
 NO_OFFICER_DETAILS = (
     "Enter your contact details first (My contact details, on the Referrals tab): the sheet "
@@ -146,6 +155,7 @@ class ReferralsTab(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.selection = Selection(self.table, self.model)
 
         self.send_button = QPushButton("Record referral &sent…", self)
         self.ack_button = QPushButton("Ac&knowledged by VCAS…", self)
@@ -177,7 +187,7 @@ class ReferralsTab(QWidget):
                          self._loaded, lambda e: self.session.notify(describe(e)))
 
     def _loaded(self, items: list[ReferralItem]) -> None:
-        self._keep_selection(lambda: self.model.set_rows(items))
+        self.selection.keep(lambda: self.model.set_rows(items))
 
     def on_changes(self, changes: Changes) -> None:
         if not changes.households:
@@ -185,7 +195,7 @@ class ReferralsTab(QWidget):
         today, households = self.session.today(), changes.households
         self.session.run(
             lambda store: referral_items(store.referral_rows(households), today),
-            lambda items: self._keep_selection(
+            lambda items: self.selection.keep(
                 lambda: self.model.replace_households(households, items)),
         )
 
@@ -195,17 +205,10 @@ class ReferralsTab(QWidget):
     # ----------------------------------------------------------------- selection
 
     def selected(self) -> ReferralItem | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.model.row_at(rows[0].row()) if rows else None
+        return self.selection.selected()
 
     def select(self, household_id: str) -> None:
-        select_row(self.table, self.model.row_of(household_id))
-
-    def _keep_selection(self, change: Callable[[], None]) -> None:
-        chosen = self.selected()
-        change()
-        if chosen is not None:
-            self.select(chosen.household_id)
+        self.selection.select(household_id)
 
     def _selection_changed(self) -> None:
         row = self.selected()
@@ -316,16 +319,40 @@ class ReferralsTab(QWidget):
             done(result)
 
 
-def select_row(table: QTableView, row: int) -> None:
-    """Select one whole row (none if `row` is -1) and bring it into view."""
-    if row >= 0:
-        index = table.model().index(row, 0)
-        table.selectionModel().select(
-            index,
-            QItemSelectionModel.SelectionFlag.ClearAndSelect
-            | QItemSelectionModel.SelectionFlag.Rows,
-        )
-        table.scrollTo(index)
+class _Rows(Protocol[R_co]):
+    def row_at(self, row: int) -> R_co | None: ...
+
+    def row_of(self, household_id: str) -> int: ...
+
+
+class Selection(Generic[R]):
+    """The chosen row of a table with one row per household (call-backs, referrals): read,
+    set by household, and kept on its household while the rows change under it."""
+
+    def __init__(self, table: QTableView, rows: _Rows[R]) -> None:
+        self.table, self.rows = table, rows
+
+    def selected(self) -> R | None:
+        chosen = self.table.selectionModel().selectedRows()
+        return self.rows.row_at(chosen[0].row()) if chosen else None
+
+    def select(self, household_id: str) -> None:
+        """Select its whole row (none if it is not shown) and bring it into view."""
+        row = self.rows.row_of(household_id)
+        if row >= 0:
+            index = self.table.model().index(row, 0)
+            self.table.selectionModel().select(
+                index,
+                QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows,
+            )
+            self.table.scrollTo(index)
+
+    def keep(self, change: Callable[[], None]) -> None:
+        chosen = self.selected()
+        change()
+        if chosen is not None:
+            self.select(chosen.household_id)
 
 
 def split_with_detail(left: QWidget, detail: DetailPane, parent: QWidget) -> QSplitter:
