@@ -17,7 +17,7 @@ from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
-    QHBoxLayout,
+    QGridLayout,
     QHeaderView,
     QInputDialog,
     QLabel,
@@ -51,6 +51,7 @@ class _Row(Protocol):
 
 
 R = TypeVar("R", bound=_Row)
+DETAIL_MIN_WIDTH = 300  # px: the pane's lines wrap, but not to a word a line
 R_co = TypeVar("R_co", bound=_Row, covariant=True)
 TO_ACT_ON = (ReferralStatus.OVERDUE, ReferralStatus.DUE)
 NO_OFFICER_DETAILS = (
@@ -167,12 +168,13 @@ class ReferralsTab(QWidget):
         self.ack_button.clicked.connect(self._ask_acknowledged)
         self.withdraw_button.clicked.connect(self._ask_withdraw)
         self.sheet_button.clicked.connect(self._ask_sheet)
-        buttons = QHBoxLayout()
-        for button in (self.send_button, self.ack_button, self.withdraw_button,
-                       self.sheet_button, self.officer_button):
+        # Two rows: in one, the five set the list's least width and squeezed the detail pane.
+        buttons = QGridLayout()
+        for n, button in enumerate((self.send_button, self.ack_button, self.withdraw_button,
+                                    self.sheet_button, self.officer_button)):
             button.setAccessibleName(button.text().replace("&", "").rstrip("…"))
-            buttons.addWidget(button)
-        buttons.addStretch(1)
+            buttons.addWidget(button, n // 3, n % 3)
+        buttons.setColumnStretch(3, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.table, 1)
@@ -361,4 +363,9 @@ def split_with_detail(left: QWidget, detail: DetailPane, parent: QWidget) -> QSp
     split.addWidget(detail)
     split.setStretchFactor(0, 3)
     split.setStretchFactor(1, 2)
+    # Without these the list's wide size hint left the pane a sliver at 1366×768: the
+    # number and the warning must be readable beside the list.
+    detail.setMinimumWidth(DETAIL_MIN_WIDTH)
+    split.setChildrenCollapsible(False)
+    split.setSizes([3 * DETAIL_MIN_WIDTH, 2 * DETAIL_MIN_WIDTH])
     return split
