@@ -18,20 +18,15 @@ import random
 import statistics
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import uuid6
+from bench_common import AT, FAST, PASSPHRASE, PROFILE, bench_event, clock
 
-from fieldapp.domain.events import Event, EventType, Rules, make_event
-from fieldapp.resources import load_catalogue
+from fieldapp.domain.events import Event, EventType
 from fieldapp.store import Profiles, Store
-from fieldapp.store.keys import KdfParams
 
-PROFILE = "bench"
-PASSPHRASE = "correct horse battery staple"
-FAST = KdfParams(iterations=1, lanes=1, memory_kib=8)
-AT = datetime(2026, 3, 10, 14, tzinfo=UTC)
 STREETS = ("High Street", "Beck Side", "Mill Lane", "Church Road", "Station Road",
            "Victoria Street", "Park Avenue", "Low Road", "Moor Lane", "Green Lane",
            "Kirkgate", "Westgate", "Town Street", "Manor Road", "Queen's Drive")
@@ -39,18 +34,6 @@ TOWNS = ("Leeds", "Bradford", "Wakefield", "Huddersfield", "Halifax", "Dewsbury"
 FIRST = ("Jane", "Sam", "Aisha", "Tom", "Priya", "Mark", "Chloe", "Omar", "Ewa", "Liam")
 LAST = ("Smith", "Khan", "Okonkwo", "Jones", "Nowak", "Patel", "Brown", "Hussain", "Taylor")
 TYPED = ("beck side", "ls6 2", "okonkwo", "13/004242", "jane kh", "mill lane keighley")
-
-
-def clock() -> datetime:
-    return datetime.now(UTC)
-
-
-def _event(kind: EventType, aggregate: str, payload: dict[str, object], at: datetime) -> Event:
-    return make_event(
-        event_id=str(uuid6.uuid7()), event_type=kind, aggregate_id=aggregate, payload=payload,
-        occurred_at=at, recorded_at=at, author="1234", device_id="bench",
-        rules=Rules(load_catalogue(), datetime(2100, 1, 1, tzinfo=UTC)),
-    )
 
 
 def build(households: int) -> Path:
@@ -68,10 +51,10 @@ def build(households: int) -> Path:
             at = AT + timedelta(minutes=i % 5000)
             surname = rng.choice(LAST)
             batch += [
-                _event(EventType.OCCURRENCE_RECORDED, occurrence, {
+                bench_event(EventType.OCCURRENCE_RECORDED, occurrence, {
                     "reference": f"13/{i:06d}/24", "offence_types": ["iioc"],
                     "oic": str(1000 + i % 40), "district": rng.choice(TOWNS)}, at),
-                _event(EventType.HOUSEHOLD_RECORDED, household, {
+                bench_event(EventType.HOUSEHOLD_RECORDED, household, {
                     "occurrence_id": occurrence,
                     "address": f"{rng.randint(1, 200)} {rng.choice(STREETS)}, "
                                f"{rng.choice(TOWNS)}",

@@ -32,14 +32,13 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import uuid6
+from bench_common import AT, FAST, PASSPHRASE, PROFILE, bench_event, clock
 from PySide6.QtCore import QEventLoop, QSettings
 from PySide6.QtWidgets import QApplication, QTableView
 
-from fieldapp.domain.events import Event, EventType, Rules, make_event
+from fieldapp.domain.events import Event, EventType
 from fieldapp.domain.schedule import TaskStatus
-from fieldapp.resources import load_catalogue
 from fieldapp.store import Profiles
-from fieldapp.store.keys import KdfParams
 from fieldapp.ui.followups_model import (
     Column,
     FollowUp,
@@ -48,20 +47,12 @@ from fieldapp.ui.followups_model import (
     prepare,
 )
 
-PROFILE = "bench"
-PASSPHRASE = "correct horse battery staple"
-FAST = KdfParams(iterations=1, lanes=1, memory_kib=8)
-AT = datetime(2026, 3, 10, 14, tzinfo=UTC)
 TODAY = date(2026, 3, 31)
 DISTRICTS = ("Leeds", "Bradford", "Wakefield", "Kirklees", "Calderdale")
 
 
 def cache_dir(tasks: int) -> Path:
     return Path(tempfile.gettempdir()) / "fieldapp-bench" / f"tasks-{tasks}"
-
-
-def clock() -> datetime:
-    return datetime.now(UTC)
 
 
 # --------------------------------------------------------------------------- data
@@ -82,14 +73,6 @@ def synthetic_rows(n: int, seed: int = 7) -> list[FollowUp]:
     ]
 
 
-def _event(kind: EventType, aggregate: str, payload: dict[str, object], at: datetime) -> Event:
-    return make_event(
-        event_id=str(uuid6.uuid7()), event_type=kind, aggregate_id=aggregate, payload=payload,
-        occurred_at=at, recorded_at=at, author="1234", device_id="bench",
-        rules=Rules(load_catalogue(), datetime(2100, 1, 1, tzinfo=UTC)),
-    )
-
-
 def build_profile(tasks: int) -> Path:
     """A profile with `tasks` call-backs (three events each: occurrence, household, offer)."""
     home = cache_dir(tasks)
@@ -103,14 +86,14 @@ def build_profile(tasks: int) -> Path:
             occurrence, household = str(uuid6.uuid7()), str(uuid6.uuid7())
             at = AT + timedelta(hours=i % 2000)
             batch += [
-                _event(EventType.OCCURRENCE_RECORDED, occurrence, {
+                bench_event(EventType.OCCURRENCE_RECORDED, occurrence, {
                     "reference": f"13/{i:06d}/24", "offence_types": ["iioc"],
                     "oic": str(1000 + i % 40), "district": DISTRICTS[i % 5]}, at),
-                _event(EventType.HOUSEHOLD_RECORDED, household, {
+                bench_event(EventType.HOUSEHOLD_RECORDED, household, {
                     "occurrence_id": occurrence, "address": "1 High Street",
                     "postcode": f"LS{1 + i % 20} {i % 9}AB",
                     "members": [{"relationship": "partner"}]}, at),
-                _event(EventType.VCAS_OFFERED, household, {"outcome": "declined"}, at),
+                bench_event(EventType.VCAS_OFFERED, household, {"outcome": "declined"}, at),
             ]
             if len(batch) >= 3000:
                 store.append(batch)

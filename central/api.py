@@ -27,7 +27,7 @@ from central.schemas import (
     OfficerOut,
     TimeResponse,
 )
-from central.storage.base import Caller, Storage
+from central.storage.base import Caller, GuessLimit, Storage, TooManyGuesses
 from central.validation import validate_body
 from fieldapp.domain import wire
 from fieldapp.domain.authority import AuthorityTable
@@ -226,16 +226,21 @@ async def enrol(request: Request) -> Response:
     token = security.new_token()
     device_id = security.new_device_id()
     now = now_of(request)
-    officer = await run_in_threadpool(
-        lambda: ctx.storage.enrol(
-            security.code_digest(body.code),
-            device_id=device_id,
-            device_name=body.device_name.strip(),
-            token_hash=security.digest(token),
-            now=now,
-            address=address,
+    guesses = GuessLimit(ctx.settings.enrol_failures, now - ctx.settings.enrol_failure_window)
+    try:
+        officer = await run_in_threadpool(
+            lambda: ctx.storage.enrol(
+                security.code_digest(body.code),
+                device_id=device_id,
+                device_name=body.device_name.strip(),
+                token_hash=security.digest(token),
+                now=now,
+                address=address,
+                guesses=guesses,
+            )
         )
-    )
+    except TooManyGuesses as refused:
+        raise _guessing(ctx, refused.failures, now) from None
     if officer is None:
         raise ApiError(
             403, "invalid_enrolment_code",
@@ -287,19 +292,26 @@ async def push(request: Request, caller: Annotated[Caller, Depends(authenticated
 
 
 def _refuse_guessing(ctx: Context, address: str, now: datetime) -> None:
-    """Too many wrong codes from one address in the window: refused until the oldest ages
-    out. Counted in the database, so every process and every restart sees the same count."""
-    window = ctx.settings.enrol_failure_window
-    failures = ctx.storage.enrolment_failures(address, since=now - window)
+    """Too many wrong codes from one address in the window: refused before the body is read.
+    Counted in the database, so every process and every restart sees the same count; the
+    enrolment itself counts again atomically (`GuessLimit`), for codes sent at once."""
+    since = now - ctx.settings.enrol_failure_window
+    failures = ctx.storage.enrolment_failures(address, since=since)
     if len(failures) >= ctx.settings.enrol_failures:
-        oldest = parse_utc(failures[-ctx.settings.enrol_failures])
-        seconds = max(1, int(((oldest or now) + window - now).total_seconds()) + 1)
-        raise ApiError(
-            429, "rate_limited",
-            f"Too many wrong enrolment codes from this address: wait {seconds} seconds and "
-            "try again.",
-            headers={"Retry-After": str(seconds)},
-        )
+        raise _guessing(ctx, failures, now)
+
+
+def _guessing(ctx: Context, failures: list[str], now: datetime) -> ApiError:
+    """Refused until the oldest of the last `enrol_failures` wrong codes ages out."""
+    window = ctx.settings.enrol_failure_window
+    oldest = parse_utc(failures[-ctx.settings.enrol_failures])
+    seconds = max(1, int(((oldest or now) + window - now).total_seconds()) + 1)
+    return ApiError(
+        429, "rate_limited",
+        f"Too many wrong enrolment codes from this address: wait {seconds} seconds and "
+        "try again.",
+        headers={"Retry-After": str(seconds)},
+    )
 
 
 def refuse_wipe(caller: Caller) -> None:

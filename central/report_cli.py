@@ -21,12 +21,7 @@ from fieldapp.domain.figures import (
 from fieldapp.domain.force import ForceLists
 from fieldapp.domain.policy import SchedulePolicy, london_date
 from fieldapp.domain.projection import project
-from fieldapp.domain.referral_figures import (
-    escalation_table,
-    escalations,
-    referral_counts,
-    referral_table,
-)
+from fieldapp.domain.referral_figures import referral_counts, referral_table
 from fieldapp.domain.tables import (
     ALL_DISTRICTS,
     SUPERVISOR_FIGURES,
@@ -49,8 +44,7 @@ FIGURES = {
     "uptake": "VCAS uptake per household",
     "leaflets": "signposting leaflet issues (declined apart)",
     "referrals": "VCAS referrals due, sent in time and acknowledged",
-    "escalations": "risk seen and escalations at leaflet issues, per period",
-    "escalations-to": "suicide and self-harm risks escalated, per period and to whom",
+    "escalations": "leaflet records per period by risk seen and to whom it was escalated",
     "compliance": "leaflet compliance per period, district and officer in charge",
     "not-recorded": "occurrences with no leaflet recorded after the policy's days",
     "partners": "partner-reported engagement beside the leaflets issued for each partner",
@@ -109,6 +103,7 @@ def table(
             state=state, reports=reports, start=start, end=end, period=chosen,
             today=london_date(now), policy=policy, force=force, generated_at=now,
             filters=tuple(filters), district=district or "",
+            escalation_targets=load_catalogue().support.escalation_targets,
         ))
     if figures == "referrals":
         chosen = period or "month"
@@ -116,12 +111,6 @@ def table(
         return referral_table(referral_counts(state, start, end, chosen), start, end,
                               policy.version, now, tuple(filters), period=chosen,
                               within_days=policy.referral_within_working_days)
-    if figures == "escalations-to":
-        chosen = period or "month"
-        filters.append(("Periods", chosen.capitalize()))
-        return escalation_table(escalations(state, start, end, chosen), start, end,
-                                policy.version, now, tuple(filters), period=chosen,
-                                targets=load_catalogue().support.escalation_targets)
     if figures == "leaflets":
         chosen = period or "month"
         filters.append(("Periods", chosen.capitalize()))

@@ -243,6 +243,7 @@ def _table_route(name: str) -> None:
                 state=project(events, ctx.policy), reports=reports, start=first, end=last,
                 period=period, today=london_date(now), policy=ctx.policy, force=ctx.force,
                 generated_at=now, filters=(("Periods", period.capitalize()),),
+                escalation_targets=ctx.catalogue.support.escalation_targets,
             ))
             return TableResponse.model_validate({
                 "report": result.title, "from": first.isoformat(), "to": last.isoformat(),

@@ -29,6 +29,7 @@ os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={SCREEN}"
 
 import uuid6
 from PySide6.QtCore import QDate, QSettings
+from PySide6.QtPdf import QPdfDocument
 from PySide6.QtWidgets import QApplication, QWidget
 
 from fieldapp.domain.events import Event, EventType, Rules, make_event
@@ -63,9 +64,20 @@ def event(kind: EventType, aggregate: str, payload: dict[str, Any], at: datetime
     )
 
 
-def seed(store: Store) -> str:
-    """Made-up occurrences, households and offers whose call-backs fall due around NOW."""
-    first = ""
+CONTACT = {
+    "name": "Sample Partner", "relationship": "partner",
+    "phones": [{"number": "07700 900456", "label": "mobile"}],
+    "preferred_times": [{"start": "18:00", "end": "20:30"}],
+    "safe_to_call": True, "safe_to_leave_message": False, "language": "Polish",
+    "interpreter_needed": True,
+}
+
+
+def seed(store: Store) -> tuple[str, str]:
+    """Made-up occurrences, households and offers whose call-backs fall due around NOW; the
+    first occurrence, and the household whose call-back the detail pane shows (a contact,
+    the person under investigation living there, a risk escalated)."""
+    first = shown = ""
     streets = ["Mill Lane", "Church Road", "Park Avenue", "Station Road", "Victoria Street",
                "Kings Road", "Queens Drive", "Manor Way"]
     for n, days_ago in enumerate((30, 24, 22, 21, 21, 19, 12, 3)):
@@ -74,22 +86,31 @@ def seed(store: Store) -> str:
         first = first or occurrence
         oic = "4521" if n % 3 else "3307"
         district = ("Leeds", "Bradford", "Wakefield")[n % 3]
+        risky = n == 3
+        shown = household if risky else shown
+        issue: dict[str, Any] = {"risk_indicators": [], "no_risk_seen": True, "escalated": False}
+        if risky:
+            issue = {"risk_indicators": ["self_harm_thoughts"], "escalated": True,
+                     "escalation": {"to": "mental_health_triage", "by": oic,
+                                    "at": (at + timedelta(minutes=10)).isoformat()}}
         events = [
             event(EventType.OCCURRENCE_RECORDED, occurrence, {
                 "reference": f"13/{240117 + n * 37:06d}/26", "offence_types": ["iioc"],
                 "oic": oic, "district": district}, at),
             event(EventType.LEAFLET_ISSUED, occurrence, {
                 "person_name": "Sample Person", "leaflets": ["safer_lives", "samaritans"],
-                "outcome": "handed", "risk_indicators": [],
-                "no_risk_seen": True, "escalated": False}, at),
+                "outcome": "handed", **issue}, at),
             event(EventType.HOUSEHOLD_RECORDED, household, {
                 "occurrence_id": occurrence, "address": f"{10 + n} {streets[n]}",
                 "postcode": f"LS{n + 1} {n + 2}AB",
                 "members": [{"relationship": "partner", "name": "Sample Partner"},
-                            {"relationship": "child", "age": 6 + n}]}, at),
+                            {"relationship": "child", "age": 6 + n},
+                            *([{"relationship": "person_under_investigation",
+                                "name": "Sample Person"}] if risky else [])]}, at),
             event(EventType.VCAS_OFFERED, household,
                   {"outcome": "accepted" if n == 5 else "declined", "consent_to_share": n == 5,
-                   "contact_phone": "07700 900123" if n == 5 else ""}, at),
+                   **({"contacts": [CONTACT]} if risky else
+                      {"contact_phone": "07700 900123" if n == 5 else ""})}, at),
         ]
         if n == 2:
             events.append(event(EventType.CALLBACK_ATTEMPTED, household,
@@ -107,7 +128,7 @@ def seed(store: Store) -> str:
     store.append([refused])
     store.mark_rejected({refused.id: [Problem(
         "payload.leaflets", "Not on the list of leaflets in catalogue 2026-12: samaritans.")]})
-    return first
+    return first, shown
 
 
 def history(months: int = 15) -> list[Event]:
@@ -144,6 +165,42 @@ def history(months: int = 15) -> list[Event]:
                     "consent_to_share": bool(month % 3),
                     "contact_phone": "07700 900123" if month % 3 else ""}, at + timedelta(days=21 + n % 4)))
     return events
+
+
+def followups(main: MainWindow, app: QApplication, shown: str) -> None:
+    """The call-back's detail pane, the Referrals tab, the officer's contact details and the
+    referral sheet VCAS receives."""
+    worker = main.session.worker
+    page = main.followups
+    page.select(shown)
+    settle(app, lambda: page.detail.detail is not None and not worker.busy)
+    grab(main, "12-callback-detail.png", app)
+    page.kinds.setCurrentIndex(1)
+    tab = page.referrals
+    settle(app, lambda: tab.model.rowCount() > 0 and not worker.busy)
+    item = tab.model.row_at(0)
+    assert item is not None
+    tab.select(item.household_id)
+    settle(app, lambda: not worker.busy)
+    grab(main, "13-referrals.png", app)
+    dialog = tab.ask_officer_details()
+    settle(app, lambda: not worker.busy)
+    dialog.name.setText("PC Sample Officer")
+    dialog.phone.setText("01632 960123")
+    dialog.email.setText("sample.officer@force.police.uk")
+    grab(dialog, "14-my-contact-details.png", app)
+    dialog.save()
+    settle(app, lambda: dialog.saved is not None and not worker.busy)
+    sheet, made = Path(tempfile.mkdtemp(prefix="fieldapp-sheet-")) / "sheet.pdf", []
+    tab.save_sheet(item.household_id, sheet, made.append)
+    settle(app, lambda: bool(made) and not worker.busy)
+    document = QPdfDocument()
+    document.load(str(sheet))
+    page_size = document.pagePointSize(0).toSize()
+    document.render(0, page_size * 1.5).save(str(OUT / "15-referral-sheet.png"))
+    document.close()
+    print("saved docs/screenshots/15-referral-sheet.png")
+    page.kinds.setCurrentIndex(0)
 
 
 def reports(main: MainWindow, app: QApplication) -> None:
@@ -198,7 +255,7 @@ def main() -> int:
 
     with profiles.create("4521", PASSPHRASE) as store:
         store.set_setting("device_id", "laptop-demo")
-        first = seed(store)
+        first, shown = seed(store)
     start.profile = "4521"
     start.show_start()
     settle(app, lambda: start.pages.currentWidget() is start.unlock)
@@ -256,6 +313,7 @@ def main() -> int:
     settle(app, lambda: main.followups.model.total > 0 and not controller.worker.busy)
     main.followups.apply_filter()
     grab(main, "09-follow-ups.png", app)
+    followups(main, app, shown)
 
     main.show_page(2)
     main.sync_page.show_summary(SyncSummary(

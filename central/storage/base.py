@@ -24,6 +24,23 @@ class StorageUnavailable(StorageError):
 
 
 @dataclass(frozen=True)
+class GuessLimit:
+    """At most `limit` wrong enrolment codes from one address since `since`."""
+
+    limit: int
+    since: datetime
+
+
+class TooManyGuesses(StorageError):
+    """An enrolment refused, untried, because its address already has `GuessLimit.limit`
+    wrong codes in the window: `failures` are their times, oldest first."""
+
+    def __init__(self, failures: list[str]) -> None:
+        super().__init__("Too many wrong enrolment codes from this address.")
+        self.failures = failures
+
+
+@dataclass(frozen=True)
 class Officer:
     collar: str
     name: str
@@ -150,8 +167,12 @@ class Storage(Protocol):
         token_hash: str,
         now: datetime,
         address: str | None,
+        guesses: GuessLimit | None = None,
     ) -> Officer | None:
-        """Spend a one-time code on a new device; None if the code is unknown, used or expired."""
+        """Spend a one-time code on a new device; None if the code is unknown, used or expired.
+        With `guesses`, raises TooManyGuesses (and tries nothing) when the address is at the
+        limit: counted in the enrolment's own serialised transaction, so concurrent wrong codes
+        cannot each pass the count and add one more guess than the limit."""
         ...
 
     def enrolment_failures(self, address: str, *, since: datetime) -> list[str]:

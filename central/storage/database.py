@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from central.storage.base import StorageUnavailable
 
-TxKind = Literal["read", "write", "log"]
+TxKind = Literal["read", "write", "log", "enrol"]
 # Bound parameters per IN (...) list: well under SQLite's and PostgreSQL's limits.
 IN_CHUNK = 500
 
@@ -26,7 +26,9 @@ class Dialect:
     placeholder: str
     ddl_tokens: dict[str, str]
     # Statements that open each kind of transaction. "write" serialises every writer of the
-    # event log and feeds; "log" is a small write (access log, device bookkeeping) that need not.
+    # event log and feeds; "log" is a small write (access log, device bookkeeping) that need not;
+    # "enrol" serialises enrolments, so counting an address's wrong codes and adding one cannot
+    # interleave with another enrolment doing the same.
     begin: dict[TxKind, tuple[str, ...]] = field(default_factory=dict)
 
     def sql(self, text: str) -> str:

@@ -14,6 +14,9 @@ from central.storage.database import Backend, Dialect
 # the lock, a pull could see feed row 11 committed while row 10 is still in flight, move its
 # cursor past 10 and never see it. With writers serialised, commit order is number order.
 WRITE_LOCK_KEY = 0x6669656C64  # "field"
+# Enrolments hold this one: two wrong codes at once must not both pass the count of an
+# address's failures (READ COMMITTED would let each count before the other's row is in).
+ENROL_LOCK_KEY = 0x656E726F6C  # "enrol"
 
 DIALECT = Dialect(
     name="postgresql",
@@ -27,6 +30,7 @@ DIALECT = Dialect(
         "read": ("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",),
         "write": ("BEGIN", f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})"),
         "log": ("BEGIN",),
+        "enrol": ("BEGIN", f"SELECT pg_advisory_xact_lock({ENROL_LOCK_KEY})"),
     },
 )
 

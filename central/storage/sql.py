@@ -14,6 +14,7 @@ from central.storage.base import (
     Caller,
     Device,
     DeviceStatus,
+    GuessLimit,
     Officer,
     PulledEvent,
     PullPage,
@@ -21,6 +22,7 @@ from central.storage.base import (
     Retention,
     Role,
     StorageError,
+    TooManyGuesses,
 )
 from central.storage.database import Backend, Tx
 from central.storage.migrations import migrate
@@ -45,6 +47,14 @@ def _find_device(tx: Tx, device_id: str) -> Device | None:
 
 def _officer(row: Sequence[Any]) -> Officer:
     return Officer(row[0], row[1], cast(Role, row[2]), row[3], row[4])
+
+
+def _failures(tx: Tx, address: str, since: datetime) -> list[str]:
+    rows = tx.query(
+        "SELECT at FROM enrolment_failures WHERE address = ? AND at >= ? ORDER BY at",
+        (address, format_utc(since)),
+    )
+    return [row[0] for row in rows]
 
 
 def _log(
@@ -161,9 +171,14 @@ class SqlStorage:
         token_hash: str,
         now: datetime,
         address: str | None,
+        guesses: GuessLimit | None = None,
     ) -> Officer | None:
         stamp = format_utc(now)
-        with self.backend.transaction("log") as tx:
+        with self.backend.transaction("enrol") as tx:
+            if guesses is not None:
+                failures = _failures(tx, address or "unknown", guesses.since)
+                if len(failures) >= guesses.limit:
+                    raise TooManyGuesses(failures)
             # The conditional update is what makes the code one-time under concurrency.
             row = tx.one(
                 "SELECT collar FROM enrolment_codes "
@@ -213,11 +228,7 @@ class SqlStorage:
 
     def enrolment_failures(self, address: str, *, since: datetime) -> list[str]:
         with self.backend.transaction("read") as tx:
-            rows = tx.query(
-                "SELECT at FROM enrolment_failures WHERE address = ? AND at >= ? ORDER BY at",
-                (address, format_utc(since)),
-            )
-        return [row[0] for row in rows]
+            return _failures(tx, address, since)
 
     def caller(
         self, token_hash: str, *, now: datetime, address: str | None = None

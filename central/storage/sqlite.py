@@ -23,6 +23,7 @@ DIALECT = Dialect(
         # stored yet" and then race to insert; the second waits up to the busy timeout.
         "write": ("BEGIN IMMEDIATE",),
         "log": ("BEGIN IMMEDIATE",),
+        "enrol": ("BEGIN IMMEDIATE",),
     },
 )
 

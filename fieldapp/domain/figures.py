@@ -26,7 +26,7 @@ from fieldapp.domain.catalogue import OFFENCE_TYPES
 from fieldapp.domain.force import Districts, same_district
 from fieldapp.domain.policy import SchedulePolicy, london_date
 from fieldapp.domain.projection import State
-from fieldapp.domain.views import HouseholdView, LeafletIssueView, OccurrenceView
+from fieldapp.domain.views import HouseholdView, OccurrenceView
 
 TOTAL = "Total"
 UNKNOWN_DISTRICT = "Unknown district"
@@ -310,29 +310,44 @@ def leaflets_not_recorded(
 # --------------------------------------------------------------------------- escalations
 
 
+# What a leaflet record came to when nothing was escalated, or (leaflet_issued v1) when the
+# escalation's target was not recorded; every other value is a key of the force's
+# escalation targets (resources/support.json).
+NO_RISK_SEEN = "no risk seen"
+NOT_ESCALATED = "risk seen, not escalated"
+TARGET_NOT_RECORDED = "escalated, to whom not recorded"
+
+
 @dataclass(frozen=True)
-class Escalations:
+class EscalationCount:
     period: str
-    risk_seen: int  # leaflet records with any risk indicator
-    escalated: int
+    to: str  # an escalation target's key, or one of the three outcomes above
+    records: int  # leaflet records
+
+    @property
+    def escalated(self) -> bool:
+        return self.to not in (NO_RISK_SEEN, NOT_ESCALATED)
 
 
-def escalations_by(state: State, start: date, end: date, period: str) -> list[Escalations]:
-    """Risk seen and escalations made at leaflet issues, per period."""
+def escalations(
+    state: State, start: date, end: date, period: str = "month"
+) -> list[EscalationCount]:
+    """Every leaflet record in the period (London day of the issue), by what its risk came to:
+    no risk seen, risk seen and not escalated, or escalated and to whom. A period's rows add
+    up to its leaflet records, so risk seen and escalations are both read off one table."""
     label_of = PERIODS[period]
-    seen: Counter[str] = Counter()
-    escalated: Counter[str] = Counter()
-    issues: list[LeafletIssueView] = [
-        i for o in state.occurrences.values() for i in o.leaflet_issues
-    ]
-    for issue in issues:
-        day = london_date(issue.occurred_at)
-        if not start <= day <= end:
-            continue
-        label = label_of(day)
-        seen[label] += bool(issue.risk_indicators)
-        escalated[label] += issue.escalated
-    return [Escalations(p, seen[p], escalated[p]) for p in sorted(set(seen) | set(escalated))]
+    counts: Counter[tuple[str, str]] = Counter()
+    for occurrence in state.occurrences.values():
+        for issue in occurrence.leaflet_issues:
+            day = london_date(issue.occurred_at)
+            if not start <= day <= end:
+                continue
+            if issue.escalated:
+                to = issue.escalation.to if issue.escalation else TARGET_NOT_RECORDED
+            else:
+                to = NOT_ESCALATED if issue.risk_indicators else NO_RISK_SEEN
+            counts[(label_of(day), to)] += 1
+    return [EscalationCount(p, t, n) for (p, t), n in sorted(counts.items())]
 
 
 # --------------------------------------------------------------------------- call-backs

@@ -1,4 +1,4 @@
-"""Referral and escalation figures, from projected state, for every output (the Reports page,
+"""Referral figures, from projected state, for every output (the Reports page,
 `GET /v1/figures/referrals`, `fieldapp-central report referrals`).
 
 A referral counts in the period (London day) of the acceptance that made it due, and in the
@@ -9,7 +9,7 @@ with its due day, the policy's working days after the acceptance.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -79,32 +79,6 @@ def _row(period: str, district: str, c: Counter[str]) -> ReferralCount:
                          c["sent_on_time"], c["acknowledged"], c["withdrawn"])
 
 
-@dataclass(frozen=True)
-class EscalationCount:
-    period: str
-    to: str
-    escalations: int
-
-
-def escalations(
-    state: State, start: date, end: date, period: str = "month"
-) -> list[EscalationCount]:
-    """Suicide or self-harm risks escalated, per period (of the escalation) and to whom."""
-    label_of = PERIODS[period]
-    counts: Counter[tuple[str, str]] = Counter()
-    for occurrence in state.occurrences.values():
-        for issue in occurrence.leaflet_issues:
-            if not issue.escalated:
-                continue
-            moment = (datetime.fromisoformat(issue.escalation.at) if issue.escalation
-                      else issue.occurred_at)
-            day = london_date(moment)
-            if start <= day <= end:
-                to = issue.escalation.to if issue.escalation else "not recorded"
-                counts[(label_of(day), to)] += 1
-    return [EscalationCount(p, t, n) for (p, t), n in sorted(counts.items())]
-
-
 def referral_table(
     rows: Sequence[ReferralCount],
     start: date,
@@ -126,25 +100,5 @@ def referral_table(
              r.percent_on_time, r.acknowledged, r.withdrawn)
             for r in rows
         ),
-        start, end, policy_version, generated_at, filters,
-    )
-
-
-def escalation_table(
-    rows: Sequence[EscalationCount],
-    start: date,
-    end: date,
-    policy_version: str,
-    generated_at: datetime,
-    filters: tuple[tuple[str, str], ...] = (),
-    *,
-    period: str = "month",
-    targets: Mapping[str, str] | None = None,
-) -> Table:
-    named = targets or {}
-    return Table(
-        "Suicide and self-harm risks escalated",
-        (period.capitalize(), "Escalated to", "Escalations"),
-        tuple((r.period, named.get(r.to, r.to), r.escalations) for r in rows),
         start, end, policy_version, generated_at, filters,
     )

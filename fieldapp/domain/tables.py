@@ -16,8 +16,11 @@ from datetime import date, datetime
 from fieldapp.domain.engagement import PartnerMonth, partner_engagement
 from fieldapp.domain.events import Event
 from fieldapp.domain.figures import (
+    NO_RISK_SEEN,
+    NOT_ESCALATED,
+    TARGET_NOT_RECORDED,
     Compliance,
-    Escalations,
+    EscalationCount,
     LeafletCount,
     NotRecorded,
     OnTime,
@@ -26,7 +29,7 @@ from fieldapp.domain.figures import (
     Uptake,
     callbacks_on_time,
     district_note,
-    escalations_by,
+    escalations,
     leaflet_compliance,
     leaflets_not_recorded,
 )
@@ -210,8 +213,12 @@ def not_recorded_table(
     )
 
 
+_OUTCOMES = {NO_RISK_SEEN: "No risk seen", NOT_ESCALATED: "Risk seen, not escalated",
+             TARGET_NOT_RECORDED: "Escalated, to whom not recorded"}
+
+
 def escalation_table(
-    rows: Sequence[Escalations],
+    rows: Sequence[EscalationCount],
     start: date,
     end: date,
     policy_version: str,
@@ -219,11 +226,14 @@ def escalation_table(
     filters: tuple[tuple[str, str], ...] = (),
     *,
     period: str = "month",
+    targets: Mapping[str, str],
 ) -> Table:
+    """One row per period and outcome; an escalation's outcome is its target's name."""
+    named = {**targets, **_OUTCOMES}
     return Table(
         "Risk seen and escalations at leaflet issues",
-        (period.capitalize(), "Risk seen", "Escalated"),
-        tuple((r.period, r.risk_seen, r.escalated) for r in rows),
+        (period.capitalize(), "Escalated to", "Leaflet records"),
+        tuple((r.period, named.get(r.to, r.to), r.records) for r in rows),
         start, end, policy_version, generated_at, filters,
     )
 
@@ -285,6 +295,8 @@ class Inputs:
     generated_at: datetime
     filters: tuple[tuple[str, str], ...] = ()
     district: str = ""  # the district filter, "" for every district
+    # The force's escalation targets by key (resources/support.json), to name them.
+    escalation_targets: Mapping[str, str] = field(kw_only=True)
 
 
 def _district_notes(inputs: Inputs) -> tuple[str, ...]:
@@ -323,8 +335,9 @@ def partners_figure(inputs: Inputs) -> Table:
 
 def escalations_figure(inputs: Inputs) -> Table:
     i = inputs
-    return escalation_table(escalations_by(i.state, i.start, i.end, i.period), i.start, i.end,
-                            i.policy.version, i.generated_at, i.filters, period=i.period)
+    return escalation_table(escalations(i.state, i.start, i.end, i.period), i.start, i.end,
+                            i.policy.version, i.generated_at, i.filters, period=i.period,
+                            targets=i.escalation_targets)
 
 
 def on_time_figure(inputs: Inputs) -> Table:

@@ -13,7 +13,7 @@ import json
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import ClassVar, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 from fieldapp.domain.events import Event, EventType, event_from_json, normalise_postcode
 from fieldapp.domain.problems import format_utc, parse_utc
@@ -296,22 +296,44 @@ class StoreReads:
             ).fetchall()
         return [codec.decode(CallbackTask, body) for (body,) in rows]
 
-    def task_rows(self, household_ids: Iterable[str] | None = None) -> list[TaskRow]:
-        """Every call-back task, soonest due first, or those of these households (in no
-        order). For lists of many tasks: `tasks` decodes each one's JSON, which takes
-        seconds at 100,000."""
+    def _household_rows(
+        self, columns: str, table: str, household_ids: Iterable[str] | None
+    ) -> list[Any]:
+        """These columns of a per-household table (`t`): every row, soonest due first, or
+        those of these households (in no order), joined through one JSON array."""
         with self._db.reading() as conn:
             if household_ids is None:
-                rows = conn.execute(
-                    f"SELECT {_TASK_ROW} FROM tasks t "  # noqa: S608 (fixed column names)
+                rows: list[Any] = conn.execute(
+                    f"SELECT {columns} FROM {table} t "  # noqa: S608 (fixed names only)
                     "ORDER BY t.due, t.household_id"
                 ).fetchall()
             else:
                 rows = conn.execute(
-                    f"SELECT {_TASK_ROW} FROM json_each(?) AS k "  # noqa: S608 (as above)
-                    "CROSS JOIN tasks t ON t.household_id = k.value",
+                    f"SELECT {columns} FROM json_each(?) AS k "  # noqa: S608 (as above)
+                    f"CROSS JOIN {table} t ON t.household_id = k.value",
                     (json.dumps(sorted(set(household_ids))),),
                 ).fetchall()
+        return rows
+
+    def escalated_occurrences(self, occurrence_ids: Iterable[str] | None = None) -> set[str]:
+        """The occurrences where a suicide or self-harm risk was escalated (every one, or
+        those of these), from the small table triggers keep (schema version 8)."""
+        with self._db.reading() as conn:
+            if occurrence_ids is None:
+                rows = conn.execute("SELECT id FROM escalated_occurrences").fetchall()
+            else:
+                rows = conn.execute(
+                    "SELECT e.id FROM json_each(?) AS k "
+                    "CROSS JOIN escalated_occurrences e ON e.id = k.value",
+                    (json.dumps(sorted(set(occurrence_ids))),),
+                ).fetchall()
+        return {occurrence for (occurrence,) in rows}
+
+    def task_rows(self, household_ids: Iterable[str] | None = None) -> list[TaskRow]:
+        """Every call-back task, soonest due first, or those of these households (in no
+        order). For lists of many tasks: `tasks` decodes each one's JSON, which takes
+        seconds at 100,000."""
+        rows = self._household_rows(_TASK_ROW, "tasks", household_ids)
         return [
             TaskRow(
                 household, occurrence, reference, district, postcode, assignee,
@@ -325,20 +347,9 @@ class StoreReads:
 
     def referral_rows(self, household_ids: Iterable[str] | None = None) -> list[ReferralRow]:
         """Every VCAS referral, soonest due first, or those of these households (no order)."""
-        columns = ("r.household_id, r.occurrence_id, r.occurrence_reference, r.district, "
-                   "r.postcode, r.assignee, r.body")
-        with self._db.reading() as conn:
-            if household_ids is None:
-                rows = conn.execute(
-                    f"SELECT {columns} FROM referrals r "  # noqa: S608 (fixed column names)
-                    "ORDER BY r.due, r.household_id"
-                ).fetchall()
-            else:
-                rows = conn.execute(
-                    f"SELECT {columns} FROM json_each(?) AS k "  # noqa: S608 (as above)
-                    "CROSS JOIN referrals r ON r.household_id = k.value",
-                    (json.dumps(sorted(set(household_ids))),),
-                ).fetchall()
+        columns = ("t.household_id, t.occurrence_id, t.occurrence_reference, t.district, "
+                   "t.postcode, t.assignee, t.body")
+        rows = self._household_rows(columns, "referrals", household_ids)
         return [
             ReferralRow(household, occurrence, reference, district, postcode, assignee,
                         codec.decode(Referral, body))

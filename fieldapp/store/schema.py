@@ -279,6 +279,30 @@ def _v7(conn: Connection) -> None:
     )
 
 
+# The follow-up list's escalation flag (reads.escalated_occurrences): the occurrences with a
+# leaflet record whose risk was escalated, kept by triggers on `occurrences` in the
+# projection's own transaction, so a list of 100,000 call-backs reads one small table instead
+# of every occurrence's JSON.
+_ESCALATED = """EXISTS (SELECT 1 FROM json_each({row}.body, '$.leaflet_issues') AS i
+    WHERE json_extract(i.value, '$.escalated'))"""
+_V8 = (
+    "CREATE TABLE escalated_occurrences (id TEXT PRIMARY KEY)",
+    f"""CREATE TRIGGER occurrences_escalated_insert AFTER INSERT ON occurrences
+        WHEN {_ESCALATED.format(row="new")}
+        BEGIN INSERT OR IGNORE INTO escalated_occurrences (id) VALUES (new.id); END""",  # noqa: S608
+    f"""CREATE TRIGGER occurrences_escalated_update AFTER UPDATE ON occurrences BEGIN
+        DELETE FROM escalated_occurrences WHERE id = old.id;
+        INSERT OR IGNORE INTO escalated_occurrences (id)
+            SELECT new.id WHERE {_ESCALATED.format(row="new")};
+    END""",  # noqa: S608 (only this module's own constant SQL)
+    """CREATE TRIGGER occurrences_escalated_delete AFTER DELETE ON occurrences
+        BEGIN DELETE FROM escalated_occurrences WHERE id = old.id; END""",
+    # What was projected before the upgrade.
+    f"""INSERT INTO escalated_occurrences (id)
+        SELECT o.id FROM occurrences AS o WHERE {_ESCALATED.format(row="o")}""",  # noqa: S608
+)
+
+
 def _statements(sql: Sequence[str]) -> Callable[[Connection], None]:
     def run(conn: Connection) -> None:
         for statement in sql:
@@ -323,6 +347,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "search: an FTS5 index of references, addresses, postcodes and names",
               _statements(_V6)),
     Migration(7, "occurrences joined by reference: their aliases, join keys indexed", _v7),
+    Migration(8, "the occurrences whose risk was escalated, for the follow-up list's flag",
+              _statements(_V8)),
 )
 LATEST = MIGRATIONS[-1].version
 

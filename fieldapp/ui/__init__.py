@@ -23,6 +23,8 @@ the `Changes` those ops return.
                          send, acknowledge, withdraw, referral sheet
     callback_detail.py   the call's brief as text: warning, contacts, offer, attempts, risks
     referral_sheet.py    the one-household referral sheet for VCAS as a PDF (QPdfWriter)
+    officer_details.py   "My contact details": the officer's name, phone and email for the
+                         sheet, kept in the profile's settings inside the encrypted database
     sync_view.py         automatic sync on its own thread, status bar, summary, refused records
     sync_store.py        the store for the sync thread: each call one op on the database worker
     reports_model.py     the figures op (domain figures on the worker), report table model

@@ -31,6 +31,11 @@ SAFETY_WARNING = (
     "you say who is calling."
 )
 
+ESCALATED_FLAG = (
+    "A suicide or self-harm risk was escalated in this occurrence (see Risk flags): the "
+    "household may be under strain."
+)
+
 REFERRAL_LABELS: dict[ReferralStatus, str] = {
     ReferralStatus.OVERDUE: "Overdue",
     ReferralStatus.DUE: "Due today",
@@ -86,10 +91,11 @@ class Brief:
 
     warning: str
     sections: tuple[tuple[str, tuple[str, ...]], ...]
+    flag: str = ""  # a suicide or self-harm risk escalated in the occurrence
 
     @property
     def text(self) -> str:
-        parts = [self.warning] if self.warning else []
+        parts = [line for line in (self.warning, self.flag) if line]
         for heading, lines in self.sections:
             parts.append(heading)
             parts.extend(lines)
@@ -100,6 +106,8 @@ class Brief:
         parts = []
         if self.warning:
             parts.append(f"<p style='color:#b00020'><b>⚠ {escape(self.warning)}</b></p>")
+        if self.flag:
+            parts.append(f"<p style='color:#b00020'><b>⚑ {escape(self.flag)}</b></p>")
         for heading, lines in self.sections:
             body = "<br>".join(escape(line) for line in lines)
             parts.append(f"<p><b>{escape(heading)}</b><br>{body}</p>")
@@ -114,6 +122,7 @@ def brief(
     today: date,
 ) -> Brief:
     sections: list[tuple[str, tuple[str, ...]]] = []
+    flag = ""
     people: list[str] = []
     for n, contact in enumerate(view.contacts):
         if n:
@@ -151,6 +160,8 @@ def brief(
         sections.append(("Leaflets given in the occurrence",
                          (", ".join(given) if given else "None recorded.",)))
         sections.append(("Risk flags", tuple(risks + escalated) or ("No risk recorded.",)))
+        if any(i.escalated for i in occurrence.leaflet_issues):
+            flag = ESCALATED_FLAG
     referral = view.referral
     if referral is not None:
         status = REFERRAL_LABELS[referral.status(today)]
@@ -159,4 +170,4 @@ def brief(
         if why and referral.is_open:
             lines.append(why)
         sections.append(("VCAS referral", tuple(lines)))
-    return Brief(SAFETY_WARNING if view.suspect_lives_here else "", tuple(sections))
+    return Brief(SAFETY_WARNING if view.suspect_lives_here else "", tuple(sections), flag)

@@ -43,6 +43,10 @@ STATUS_LABELS: dict[TaskStatus, str] = {
 PENDING = frozenset({TaskStatus.OVERDUE, TaskStatus.DUE, TaskStatus.UPCOMING})
 FINISHED = frozenset({TaskStatus.DONE, TaskStatus.DONE_ELSEWHERE, TaskStatus.CLOSED})
 
+# The flag a household's row carries when its occurrence had a risk escalated: first in the
+# note, in red, so the OIC knows before calling.
+RISK_FLAG = "⚑ Risk escalated"
+
 _STATUS_ORDER = {status: n for n, status in enumerate(STATUS_LABELS)}
 _STATUS_COLOURS = {
     TaskStatus.OVERDUE: QColor("#b00020"),
@@ -67,6 +71,7 @@ class FollowUp:
     note: str  # the rule that set the due date, or why it closed
     closed_by: str = ""
     conflicts: int = 0
+    escalated: bool = False  # a suicide or self-harm risk was escalated in the occurrence
 
 
 class Column(IntEnum):
@@ -115,6 +120,8 @@ def _note(row: FollowUp) -> str:
         note = row.note
     if row.conflicts:
         note = f"Conflict to check. {note}"
+    if row.escalated:
+        note = f"{RISK_FLAG}. {note}"
     return note
 
 
@@ -311,6 +318,8 @@ class FollowUpModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole and column is Column.STATUS:
             colour = _STATUS_COLOURS.get(row.status)
             return QBrush(colour) if colour is not None else None
+        if role == Qt.ItemDataRole.ForegroundRole and column is Column.NOTE and row.escalated:
+            return QBrush(_STATUS_COLOURS[TaskStatus.OVERDUE])
         if role == Qt.ItemDataRole.ToolTipRole and column is Column.NOTE:
             return _note(row)
         if role == Qt.ItemDataRole.UserRole:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -50,7 +50,7 @@ from fieldapp.ui.referrals_tab import (
     TO_ACT_ON,
     DetailPane,
     ReferralsTab,
-    select_row,
+    Selection,
     split_with_detail,
 )
 from fieldapp.ui.session import Capture, Session
@@ -95,9 +95,11 @@ class Loaded:
 
 
 def rows_of(
-    tasks: Iterable[TaskRow], open_conflicts: Iterable[Conflict], today: date, device: str
+    tasks: Iterable[TaskRow], open_conflicts: Iterable[Conflict], today: date, device: str,
+    escalated: Collection[str] = frozenset(),
 ) -> list[FollowUp]:
-    """Follow-up rows for these call-back tasks."""
+    """Follow-up rows for these call-back tasks; `escalated`: occurrences with a risk
+    escalated."""
     conflicts = Counter(c.scope for c in open_conflicts)
     return [
         FollowUp(
@@ -113,6 +115,7 @@ def rows_of(
             note=task.reason if task.is_closed else task.rule,
             closed_by=task.closed_by_author,
             conflicts=conflicts[task.household_id],
+            escalated=task.occurrence_id in escalated,
         )
         for task in tasks
     ]
@@ -138,7 +141,7 @@ def load_all(store: Store, today: date, device: str) -> Loaded:
     tasks = store.task_rows()
     conflicts = store.conflicts()
     return Loaded(
-        prepare(rows_of(tasks, conflicts, today, device)),
+        prepare(rows_of(tasks, conflicts, today, device, store.escalated_occurrences())),
         tuple(conflicts),
         _references(store, tasks, conflicts, {}),
     )
@@ -152,8 +155,9 @@ def load_changed(
     conflicts = store.conflicts()
     # An occurrence the change touched may have had its reference corrected.
     kept = {k: v for k, v in known.items() if k not in changes.occurrences}
+    escalated = store.escalated_occurrences(t.occurrence_id for t in tasks)
     return Loaded(
-        prepare(rows_of(tasks, conflicts, today, device)),
+        prepare(rows_of(tasks, conflicts, today, device, escalated)),
         tuple(conflicts),
         _references(store, tasks, conflicts, kept),
     )
@@ -268,6 +272,7 @@ class FollowUpsPage(QWidget):
         self.kinds.addTab(self.referrals, "&Referrals")
         self.detail = DetailPane(session, self)
         self.table.selectionModel().selectionChanged.connect(self._show_selected)
+        self.selection = Selection(self.table, self.model)
         self.referrals.selected_household.connect(self.detail.show_household)
         self.referrals.model.modelReset.connect(self._update_referral_label)
         split = QSplitter(Qt.Orientation.Vertical, self)
@@ -330,7 +335,7 @@ class FollowUpsPage(QWidget):
             return
         self._loaded = True
         self._references = loaded.references
-        self._keep_selection(lambda: self.model.set_rows(loaded.rows))
+        self.selection.keep(lambda: self.model.set_rows(loaded.rows))
         self._show_conflicts(loaded.conflicts)
 
     def on_changes(self, changes: Changes) -> None:
@@ -344,7 +349,7 @@ class FollowUpsPage(QWidget):
 
         def done(loaded: Loaded) -> None:
             self._references = loaded.references
-            self._keep_selection(
+            self.selection.keep(
                 lambda: self.model.replace_households(changes.households, loaded.rows)
             )
             self._show_conflicts(loaded.conflicts)
@@ -381,7 +386,7 @@ class FollowUpsPage(QWidget):
             reference=self.reference.text(),
             postcode=self.postcode.text(),
         )
-        self._keep_selection(lambda: self.model.set_filter(wanted))
+        self.selection.keep(lambda: self.model.set_filter(wanted))
 
     def _update_tab_labels(self) -> None:
         for n, (label, statuses) in enumerate(TABS):
@@ -402,17 +407,10 @@ class FollowUpsPage(QWidget):
     # ----------------------------------------------------------------- selection
 
     def selected(self) -> FollowUp | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.model.row_at(rows[0].row()) if rows else None
+        return self.selection.selected()
 
     def select(self, household_id: str) -> None:
-        select_row(self.table, self.model.row_of(household_id))
-
-    def _keep_selection(self, change: Callable[[], None]) -> None:
-        chosen = self.selected()
-        change()
-        if chosen is not None:
-            self.select(chosen.household_id)
+        self.selection.select(household_id)
 
     def _record_selected(self) -> None:
         row = self.selected()

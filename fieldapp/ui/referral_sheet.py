@@ -13,6 +13,7 @@ from html import escape
 from PySide6.QtGui import QTextDocument
 
 from fieldapp.domain.catalogue import OFFENCE_TYPES
+from fieldapp.domain.officer_contact import OfficerContact
 from fieldapp.domain.policy import SchedulePolicy, london_date
 from fieldapp.domain.referral import ACCEPTED_WHERE, Referral
 from fieldapp.domain.views import HouseholdView, OccurrenceView
@@ -26,7 +27,7 @@ def sheet_lines(
     view: HouseholdView,
     referral: Referral,
     occurrence: OccurrenceView | None,
-    officer: str,
+    officer: OfficerContact,
     policy: SchedulePolicy,
 ) -> list[tuple[str, list[str]]]:
     """The sheet's sections: only fields VCAS needs, each chosen here by name."""
@@ -53,8 +54,8 @@ def sheet_lines(
             f"for {', '.join(offences).lower() or 'an offence'}.",
         ]),
         ("Police contact", [
+            *officer.lines(),
             f"Officer in charge: collar number {occurrence.oic if occurrence else 'not recorded'}",
-            f"Referral made by collar number {officer}",
         ]),
     ]
 

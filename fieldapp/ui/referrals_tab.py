@@ -11,12 +11,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Generic, Protocol, TypeVar
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
-    QHBoxLayout,
+    QGridLayout,
     QHeaderView,
     QInputDialog,
     QLabel,
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp.domain.events import EventType
+from fieldapp.domain.officer_contact import OfficerContact
 from fieldapp.domain.projection import Changes
 from fieldapp.domain.referral import ReferralStatus, why_not_sendable
 from fieldapp.domain.views import HouseholdView, OccurrenceView
@@ -36,12 +38,27 @@ from fieldapp.resources import load_catalogue, load_policy
 from fieldapp.store import ReferralRow, Store
 from fieldapp.ui.callback_detail import Brief, brief
 from fieldapp.ui.followups_model import ReferralItem, ReferralModel
+from fieldapp.ui.officer_details import OfficerDetailsDialog, read_officer
 from fieldapp.ui.ops import describe
 from fieldapp.ui.referral_sheet import sheet_lines, sheet_pdf
 from fieldapp.ui.reports_export import write_file
 from fieldapp.ui.session import Capture, Session
 
+
+class _Row(Protocol):
+    @property
+    def household_id(self) -> str: ...
+
+
+R = TypeVar("R", bound=_Row)
+DETAIL_MIN_WIDTH = 300  # px: the pane's lines wrap, but not to a word a line
+R_co = TypeVar("R_co", bound=_Row, covariant=True)
 TO_ACT_ON = (ReferralStatus.OVERDUE, ReferralStatus.DUE)
+NO_OFFICER_DETAILS = (
+    "Enter your contact details first (My contact details, on the Referrals tab): the sheet "
+    "tells VCAS your name and a phone number or email to reach you."
+)
+_Sheet = tuple[HouseholdView, OccurrenceView | None, OfficerContact]
 
 
 def referral_items(rows: Iterable[ReferralRow], today: date) -> list[ReferralItem]:
@@ -139,21 +156,25 @@ class ReferralsTab(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.selection = Selection(self.table, self.model)
 
         self.send_button = QPushButton("Record referral &sent…", self)
         self.ack_button = QPushButton("Ac&knowledged by VCAS…", self)
         self.withdraw_button = QPushButton("&Withdraw…", self)
         self.sheet_button = QPushButton("Referral s&heet (PDF)…", self)
+        self.officer_button = QPushButton("&My contact details…", self)
+        self.officer_button.clicked.connect(self.ask_officer_details)
         self.send_button.clicked.connect(self._ask_send)
         self.ack_button.clicked.connect(self._ask_acknowledged)
         self.withdraw_button.clicked.connect(self._ask_withdraw)
         self.sheet_button.clicked.connect(self._ask_sheet)
-        buttons = QHBoxLayout()
-        for button in (self.send_button, self.ack_button, self.withdraw_button,
-                       self.sheet_button):
+        # Two rows: in one, the five set the list's least width and squeezed the detail pane.
+        buttons = QGridLayout()
+        for n, button in enumerate((self.send_button, self.ack_button, self.withdraw_button,
+                                    self.sheet_button, self.officer_button)):
             button.setAccessibleName(button.text().replace("&", "").rstrip("…"))
-            buttons.addWidget(button)
-        buttons.addStretch(1)
+            buttons.addWidget(button, n // 3, n % 3)
+        buttons.setColumnStretch(3, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.table, 1)
@@ -168,7 +189,7 @@ class ReferralsTab(QWidget):
                          self._loaded, lambda e: self.session.notify(describe(e)))
 
     def _loaded(self, items: list[ReferralItem]) -> None:
-        self._keep_selection(lambda: self.model.set_rows(items))
+        self.selection.keep(lambda: self.model.set_rows(items))
 
     def on_changes(self, changes: Changes) -> None:
         if not changes.households:
@@ -176,7 +197,7 @@ class ReferralsTab(QWidget):
         today, households = self.session.today(), changes.households
         self.session.run(
             lambda store: referral_items(store.referral_rows(households), today),
-            lambda items: self._keep_selection(
+            lambda items: self.selection.keep(
                 lambda: self.model.replace_households(households, items)),
         )
 
@@ -186,17 +207,10 @@ class ReferralsTab(QWidget):
     # ----------------------------------------------------------------- selection
 
     def selected(self) -> ReferralItem | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.model.row_at(rows[0].row()) if rows else None
+        return self.selection.selected()
 
     def select(self, household_id: str) -> None:
-        select_row(self.table, self.model.row_of(household_id))
-
-    def _keep_selection(self, change: Callable[[], None]) -> None:
-        chosen = self.selected()
-        change()
-        if chosen is not None:
-            self.select(chosen.household_id)
+        self.selection.select(household_id)
 
     def _selection_changed(self) -> None:
         row = self.selected()
@@ -267,22 +281,25 @@ class ReferralsTab(QWidget):
     def save_sheet(self, household_id: str, path: Path,
                    done: Callable[[object], object] | None = None) -> None:
         """The sheet for VCAS: read on the worker, drawn here (fonts are the UI thread's)."""
-        officer = self.session.identity.author
+        collar = self.session.identity.author
 
-        def read(store: Store) -> tuple[HouseholdView, OccurrenceView | None] | str:
+        def read(store: Store) -> _Sheet | str:
             view = store.household(household_id)
             if view is None or view.referral is None:
                 return why_not_sendable(None)
             if not view.referral.consent_to_share:
                 return why_not_sendable(view.referral)
+            officer = read_officer(store, collar)
+            if not officer.complete:
+                return NO_OFFICER_DETAILS
             store.note_consultation("household", view.id, "referral sheet made for VCAS")
-            return view, store.occurrence(view.occurrence_id)
+            return view, store.occurrence(view.occurrence_id), officer
 
-        def draw(found: tuple[HouseholdView, OccurrenceView | None] | str) -> None:
+        def draw(found: _Sheet | str) -> None:
             if isinstance(found, str):
                 self.session.notify(found)
                 return
-            view, occurrence = found
+            view, occurrence, officer = found
             assert view.referral is not None
             data = sheet_pdf(sheet_lines(view, view.referral, occurrence, officer,
                                          load_policy()))
@@ -292,6 +309,11 @@ class ReferralsTab(QWidget):
 
         self.session.run(read, draw, lambda e: self.session.notify(describe(e)))
 
+    def ask_officer_details(self) -> OfficerDetailsDialog:
+        dialog = OfficerDetailsDialog(self.session, self)
+        dialog.open()
+        return dialog
+
     def _sheet_saved(self, path: Path, result: object,
                      done: Callable[[object], object] | None) -> None:
         self.session.notify(f"Referral sheet saved as {path.name}.")
@@ -299,16 +321,40 @@ class ReferralsTab(QWidget):
             done(result)
 
 
-def select_row(table: QTableView, row: int) -> None:
-    """Select one whole row (none if `row` is -1) and bring it into view."""
-    if row >= 0:
-        index = table.model().index(row, 0)
-        table.selectionModel().select(
-            index,
-            QItemSelectionModel.SelectionFlag.ClearAndSelect
-            | QItemSelectionModel.SelectionFlag.Rows,
-        )
-        table.scrollTo(index)
+class _Rows(Protocol[R_co]):
+    def row_at(self, row: int) -> R_co | None: ...
+
+    def row_of(self, household_id: str) -> int: ...
+
+
+class Selection(Generic[R]):
+    """The chosen row of a table with one row per household (call-backs, referrals): read,
+    set by household, and kept on its household while the rows change under it."""
+
+    def __init__(self, table: QTableView, rows: _Rows[R]) -> None:
+        self.table, self.rows = table, rows
+
+    def selected(self) -> R | None:
+        chosen = self.table.selectionModel().selectedRows()
+        return self.rows.row_at(chosen[0].row()) if chosen else None
+
+    def select(self, household_id: str) -> None:
+        """Select its whole row (none if it is not shown) and bring it into view."""
+        row = self.rows.row_of(household_id)
+        if row >= 0:
+            index = self.table.model().index(row, 0)
+            self.table.selectionModel().select(
+                index,
+                QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows,
+            )
+            self.table.scrollTo(index)
+
+    def keep(self, change: Callable[[], None]) -> None:
+        chosen = self.selected()
+        change()
+        if chosen is not None:
+            self.select(chosen.household_id)
 
 
 def split_with_detail(left: QWidget, detail: DetailPane, parent: QWidget) -> QSplitter:
@@ -317,4 +363,9 @@ def split_with_detail(left: QWidget, detail: DetailPane, parent: QWidget) -> QSp
     split.addWidget(detail)
     split.setStretchFactor(0, 3)
     split.setStretchFactor(1, 2)
+    # Without these the list's wide size hint left the pane a sliver at 1366×768: the
+    # number and the warning must be readable beside the list.
+    detail.setMinimumWidth(DETAIL_MIN_WIDTH)
+    split.setChildrenCollapsible(False)
+    split.setSizes([3 * DETAIL_MIN_WIDTH, 2 * DETAIL_MIN_WIDTH])
     return split

@@ -46,7 +46,7 @@ from fieldapp.domain.tables import (
     spread_table,
     uptake_table,
 )
-from fieldapp.resources import load_force, load_policy
+from fieldapp.resources import load_catalogue, load_force, load_policy
 from fieldapp.store import Store
 from fieldapp.ui.session import Identity
 
@@ -125,6 +125,7 @@ def compute_figures(store: Store, request: ReportRequest) -> Figures:
         state=state, reports=store.events_of_type(EventType.PARTNER_ENGAGEMENT_REPORTED),
         start=start, end=end, period=period, today=request.today, policy=policy, force=force,
         generated_at=made, filters=filters, district=request.district,
+        escalation_targets=load_catalogue().support.escalation_targets,
     )
     return Figures(
         request=request,

@@ -252,3 +252,31 @@ def pull_all(storage: SqlStorage, caller: Caller, after: int = 0, limit: int = 3
         after = page.position
         if not page.more:
             return ids, after
+
+
+# --------------------------------------------------------------------------- figure tests
+
+NOVEMBER = {"from": "2026-11-01", "to": "2026-11-30"}
+
+
+def figure_tokens(storage: SqlStorage) -> dict[str, str]:
+    """The figure tests' people: officers 100 (Leeds) and 200 (Bradford) and a Leeds
+    supervisor SUP, each with an enrolled laptop; their tokens by collar."""
+    add_officer(storage, "100", team="T1", district="Leeds")
+    add_officer(storage, "200", team="T2", district="Bradford")
+    add_officer(storage, "SUP", team="S", district="Leeds", role="supervisor")
+    return {c: enrol_device(storage, c)[1] for c in ("100", "200", "SUP")}
+
+
+def push_as_authors(storage: SqlStorage, made: list[Event], collars: tuple[str, ...]) -> None:
+    """Each officer's events pushed from a laptop of theirs, as the endpoint receives them."""
+    for collar in collars:
+        caller, _ = enrol_device(storage, collar)
+        storage.push(caller, [e for e in made if e.author == collar], received_at=START,
+                     address=None, rejected=0)
+
+
+def ask_figures(client: Any, token: str, figure: str, **params: str) -> Any:
+    """GET /v1/figures/<figure> with a laptop's token (`client`: a TestClient)."""
+    return client.get(f"/v1/figures/{figure}", params=params,
+                      headers={"Authorization": f"Bearer {token}"})

@@ -7,7 +7,15 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from central_support import START, Events, FakeClock, add_officer, enrol_device
+from central_support import (
+    NOVEMBER,
+    START,
+    Events,
+    FakeClock,
+    ask_figures,
+    figure_tokens,
+    push_as_authors,
+)
 from fastapi.testclient import TestClient
 
 from central.app import create_app
@@ -17,15 +25,9 @@ from fieldapp.domain.events import EventType
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
-NOVEMBER = {"from": "2026-11-01", "to": "2026-11-30"}
-
-
 @pytest.fixture
 def tokens(storage: SqlStorage) -> dict[str, str]:
-    add_officer(storage, "100", team="T1", district="Leeds")
-    add_officer(storage, "200", team="T2", district="Bradford")
-    add_officer(storage, "SUP", team="S", district="Leeds", role="supervisor")
-    tokens = {c: enrol_device(storage, c)[1] for c in ("100", "200", "SUP")}
+    tokens = figure_tokens(storage)
     make = Events()
     accepted = {"outcome": "accepted", "consent_to_share": True, "contact_name": "Alex",
                 "contact_phone": "0113 496 0000"}
@@ -45,10 +47,7 @@ def tokens(storage: SqlStorage) -> dict[str, str]:
               {"outcome": "not_appropriate", "reason": "Nobody else lives there"}, "100")
     bradford = make.occurrence("200", oic="200", district="Bradford").aggregate_id
     make.make(EventType.VCAS_OFFERED, household("200", bradford), accepted, "200")
-    for collar in ("100", "200"):
-        caller, _ = enrol_device(storage, collar)
-        storage.push(caller, [e for e in make.made if e.author == collar], received_at=START,
-                     address=None, rejected=0)
+    push_as_authors(storage, make.made, ("100", "200"))
     return tokens
 
 
@@ -59,8 +58,7 @@ def client(storage: SqlStorage, clock: FakeClock) -> Iterator[TestClient]:
 
 
 def ask(client: TestClient, token: str, **params: str) -> Any:
-    return client.get("/v1/figures/uptake", params=params,
-                      headers={"Authorization": f"Bearer {token}"})
+    return ask_figures(client, token, "uptake", **params)
 
 
 def test_a_supervisor_gets_uptake_for_the_households_they_may_see(

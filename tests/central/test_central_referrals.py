@@ -7,22 +7,29 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from central_support import START, Events, FakeClock, add_officer, enrol_device
+import test_central_figures
+from central_support import (
+    NOVEMBER,
+    START,
+    Events,
+    add_officer,
+    ask_figures,
+    enrol_device,
+    figure_tokens,
+    push_as_authors,
+)
 from fastapi.testclient import TestClient
 
 from central.__main__ import main
-from central.app import create_app
-from central.config import Settings
 from central.storage.sql import SqlStorage
 from fieldapp.domain.events import EventType
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+client = test_central_figures.client  # the endpoint on the test's storage, as a fixture
 
-NOVEMBER = {"from": "2026-11-01", "to": "2026-11-30"}
 CONTACT = {"name": "Alex", "relationship": "partner",
            "phones": [{"number": "0113 496 0000", "label": "home"}],
            "preferred_times": [{"start": "18:00", "end": "20:00"}],
@@ -31,10 +38,7 @@ CONTACT = {"name": "Alex", "relationship": "partner",
 
 @pytest.fixture
 def tokens(storage: SqlStorage) -> dict[str, str]:
-    add_officer(storage, "100", team="T1", district="Leeds")
-    add_officer(storage, "200", team="T2", district="Bradford")
-    add_officer(storage, "SUP", team="S", district="Leeds", role="supervisor")
-    tokens = {c: enrol_device(storage, c)[1] for c in ("100", "200", "SUP")}
+    tokens = figure_tokens(storage)
     make = Events()
     leeds = make.occurrence("100", oic="100", district="Leeds").aggregate_id
     sent, waiting, refused = (make.household("100", leeds).aggregate_id for _ in range(3))
@@ -49,22 +53,12 @@ def tokens(storage: SqlStorage) -> dict[str, str]:
     bradford = make.occurrence("200", oic="200", district="Bradford").aggregate_id
     make.make(EventType.VCAS_OFFERED, make.household("200", bradford).aggregate_id, accepted,
               "200")
-    for collar in ("100", "200"):
-        caller, _ = enrol_device(storage, collar)
-        storage.push(caller, [e for e in make.made if e.author == collar], received_at=START,
-                     address=None, rejected=0)
+    push_as_authors(storage, make.made, ("100", "200"))
     return tokens
 
 
-@pytest.fixture
-def client(storage: SqlStorage, clock: FakeClock) -> Iterator[TestClient]:
-    with TestClient(create_app(storage, settings=Settings(rate_burst=1000), clock=clock)) as c:
-        yield c
-
-
 def ask(client: TestClient, token: str, **params: str) -> Any:
-    return client.get("/v1/figures/referrals", params=params,
-                      headers={"Authorization": f"Bearer {token}"})
+    return ask_figures(client, token, "referrals", **params)
 
 
 def test_a_supervisor_gets_referral_figures_for_what_they_may_see(
@@ -145,8 +139,8 @@ def test_the_report_command_counts_escalations_per_month_and_to_whom(
         "escalation": {"to": "crisis_team", "by": "100", "at": "2026-11-02T09:00:00Z"}}, "100")
     caller, _ = enrol_device(storage, "100")
     storage.push(caller, make.made, received_at=START, address=None, rejected=0)
-    assert main(["report", "escalations-to", "--from", "2026-11-01", "--to", "2026-11-30",
+    assert main(["report", "escalations", "--from", "2026-11-01", "--to", "2026-11-30",
                  "--database", database_url]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["columns"] == ["Month", "Escalated to", "Escalations"]
+    assert data["columns"] == ["Month", "Escalated to", "Leaflet records"]
     assert data["rows"] == [["2026-11", "Mental health crisis team", 1]]

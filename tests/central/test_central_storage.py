@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pytest
@@ -20,7 +21,14 @@ from central_support import (
 
 from central import security
 from central.storage import open_storage
-from central.storage.base import Caller, Officer, StorageError, StorageUnavailable
+from central.storage.base import (
+    Caller,
+    GuessLimit,
+    Officer,
+    StorageError,
+    StorageUnavailable,
+    TooManyGuesses,
+)
 from central.storage.migrations import MIGRATIONS
 from central.storage.sql import SqlStorage
 from fieldapp.domain.events import Event, EventType, event_from_json
@@ -132,21 +140,54 @@ def test_enrolment_codes_are_one_time_and_expire(storage: SqlStorage) -> None:
 def test_one_code_enrols_one_device_when_raced(storage: SqlStorage) -> None:
     add_officer(storage, "100")
     digest = security.code_digest(issue_code(storage, "100"))
+    results = _at_once(6, lambda n: storage.enrol(
+        digest, device_id=f"dev_race{n}", device_name="L", token_hash=f"token{n}", now=START,
+        address=None))
+    assert sum(r is not None for r in results) == 1
+    assert _count(storage, "devices") == 1
+
+
+def _at_once(count: int, call: Callable[[int], object]) -> list[object]:
+    """`call(0..count-1)` on as many threads released together; what each returned or
+    raised."""
     results: list[object] = []
-    barrier = threading.Barrier(6)
+    barrier = threading.Barrier(count)
 
-    def race(n: int) -> None:
+    def run(n: int) -> None:
         barrier.wait()
-        results.append(storage.enrol(digest, device_id=f"dev_race{n}", device_name="L",
-                                     token_hash=f"token{n}", now=START, address=None))
+        try:
+            results.append(call(n))
+        except Exception as error:  # the caller looks at what was raised
+            results.append(error)
 
-    threads = [threading.Thread(target=race, args=(n,)) for n in range(6)]
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert sum(r is not None for r in results) == 1
-    assert _count(storage, "devices") == 1
+    return results
+
+
+def test_concurrent_wrong_codes_cannot_pass_the_limit_together(storage: SqlStorage) -> None:
+    """Nine wrong codes from one address, then eight more at once against a limit of ten: the
+    count and the failure it adds are one step, so exactly one more is tried. (Three
+    addresses, three races: without the lock PostgreSQL lets two through in most of them.)"""
+    limit = GuessLimit(10, START - timedelta(hours=1))
+
+    def guess(address: str, n: int) -> Officer | None:
+        return storage.enrol(security.code_digest(f"WRONG-{n:04d}-CODE"),
+                             device_id=f"dev_guess{n}", device_name="L", token_hash=f"t{n}",
+                             now=START, address=address, guesses=limit)
+
+    for address in ("192.0.2.1", "192.0.2.2", "192.0.2.3"):
+        for n in range(9):
+            assert guess(address, n) is None
+        results = _at_once(8, lambda n, address=address: guess(address, 100 + n))
+        assert sum(r is None for r in results) == 1, address  # the tenth wrong code, tried
+        refused = [r for r in results if isinstance(r, TooManyGuesses)]
+        assert len(refused) == 7 and all(len(r.failures) == 10 for r in refused)
+        assert len(storage.enrolment_failures(address, since=limit.since)) == 10
+    assert sum(e.action == "enrol_failed" for e in storage.access_log()) == 30
 
 
 def test_device_status_changes_and_revocation_is_final(storage: SqlStorage) -> None:

@@ -4,13 +4,17 @@ with the field named, never a 500."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 import test_central_figures
-from central_support import START, Events, FakeClock, add_officer, enrol_device
+from central_support import (
+    NOVEMBER,
+    Events,
+    FakeClock,
+    ask_figures,
+    figure_tokens,
+    push_as_authors,
+)
 from fastapi.testclient import TestClient
-from test_central_figures import NOVEMBER
 
 from central.storage.sql import SqlStorage
 from fieldapp.domain.events import EventType
@@ -23,10 +27,7 @@ client = test_central_figures.client  # the endpoint on the test's storage, as a
 
 @pytest.fixture
 def tokens(storage: SqlStorage) -> dict[str, str]:
-    add_officer(storage, "100", team="T1", district="Leeds")
-    add_officer(storage, "200", team="T2", district="Bradford")
-    add_officer(storage, "SUP", team="S", district="Leeds", role="supervisor")
-    tokens = {c: enrol_device(storage, c)[1] for c in ("100", "200", "SUP")}
+    tokens = figure_tokens(storage)
     make = Events()
     make.occurrence("100", oic="100", district="Leeds")  # nothing recorded about leaflets
     declined = make.occurrence("100", oic="100", district="Leeds").aggregate_id
@@ -45,16 +46,11 @@ def tokens(storage: SqlStorage) -> dict[str, str]:
     make.make(EventType.PARTNER_ENGAGEMENT_REPORTED, engagement_aggregate("safer_lives",
                                                                           "2026-11"),
               {"partner": "safer_lives", "month": "2026-11", "engaged": 3}, "SUP")
-    for collar in ("100", "200", "SUP"):
-        caller, _ = enrol_device(storage, collar)
-        storage.push(caller, [e for e in make.made if e.author == collar], received_at=START,
-                     address=None, rejected=0)
+    push_as_authors(storage, make.made, ("100", "200", "SUP"))
     return tokens
 
 
-def ask(client: TestClient, token: str, figure: str, **params: str) -> Any:
-    return client.get(f"/v1/figures/{figure}", params=params,
-                      headers={"Authorization": f"Bearer {token}"})
+ask = ask_figures
 
 
 def test_a_supervisor_gets_the_tables_for_what_they_may_see(
@@ -77,7 +73,7 @@ def test_a_supervisor_gets_the_tables_for_what_they_may_see(
     partners = ask(client, tokens["SUP"], "partners", **NOVEMBER).json()
     assert partners["rows"][0] == ["Safer Lives", "2026-11", 1, 3, 3.0]
     assert ask(client, tokens["SUP"], "escalations", **NOVEMBER).json()["rows"] == [
-        ["2026-11", 1, 1]]
+        ["2026-11", "No risk seen", 1], ["2026-11", "Supervisor", 1]]
     assert ask(client, tokens["SUP"], "callbacks-on-time", **NOVEMBER).json()["rows"] == [
         [0, 0, 0, 0]]
     by_year = ask(client, tokens["SUP"], "compliance", period="year", **NOVEMBER).json()

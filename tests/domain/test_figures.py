@@ -22,7 +22,7 @@ from fieldapp.domain.figures import (
     callbacks_on_time,
     district_note,
     district_of,
-    escalations_by,
+    escalations,
     leaflet_compliance,
     leaflet_issues,
     leaflets_not_recorded,
@@ -232,8 +232,11 @@ def test_leaflets_not_recorded_after_the_policys_days() -> None:
 
 def test_escalations_and_callbacks_on_time() -> None:
     state = project(known_figures().all, load_policy())
-    assert [(e.period, e.risk_seen, e.escalated) for e in escalations_by(state, *YEAR, "month")
-            ] == [("2023-01", 0, 0), ("2023-02", 0, 0), ("2023-03", 1, 1)]
+    # Every leaflet record by what its risk came to: a period's rows add up to its records.
+    assert [(e.period, e.to, e.records, e.escalated)
+            for e in escalations(state, *YEAR, "month")] == [
+        ("2023-01", "no risk seen", 2, False), ("2023-02", "no risk seen", 1, False),
+        ("2023-03", "no risk seen", 1, False), ("2023-03", "supervisor", 1, True)]
     on_time = callbacks_on_time(state, *YEAR, TODAY, load_policy())
     assert (on_time.due, on_time.on_time, on_time.late, on_time.percent) == (3, 1, 2, 33)
     # On its due day a call-back not yet made is not late.

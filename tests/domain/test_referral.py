@@ -9,10 +9,12 @@ from factories import callback, event, household, new_id, occurrence, offer
 
 from fieldapp.domain.commands import check_against
 from fieldapp.domain.events import Event, EventType
+from fieldapp.domain.figures import escalations
 from fieldapp.domain.projection import project
 from fieldapp.domain.referral import ReferralState, ReferralStatus, why_not_sendable
-from fieldapp.domain.referral_figures import escalations, referral_counts
-from fieldapp.resources import load_policy
+from fieldapp.domain.referral_figures import referral_counts
+from fieldapp.domain.tables import escalation_table
+from fieldapp.resources import load_catalogue, load_policy
 
 # Thursday 2 April 2026: Good Friday (3rd) and Easter Monday (6th) are bank holidays.
 THURSDAY = datetime(2026, 4, 2, 10, tzinfo=UTC)
@@ -138,10 +140,19 @@ def test_escalations_per_period_and_to_whom() -> None:
              "risk_indicators": ["suicidal_thoughts"], "escalated": True,
              "escalation": {"to": "mental_health_triage", "by": "1234",
                             "at": "2026-04-02T10:10:00Z"}}
-    events = [occurrence(o, THURSDAY), event(EventType.LEAFLET_ISSUED, o, issue, THURSDAY)]
+    seen = {"person_name": "K", "leaflets": ["samaritans"], "outcome": "handed",
+            "risk_indicators": ["distressed"], "escalated": False}
+    events = [occurrence(o, THURSDAY), event(EventType.LEAFLET_ISSUED, o, issue, THURSDAY),
+              event(EventType.LEAFLET_ISSUED, o, seen, THURSDAY),
+              event(EventType.LEAFLET_ISSUED, o, seen, datetime(2026, 5, 1, 9, tzinfo=UTC))]
     rows = escalations(project(events, load_policy()), date(2026, 4, 1), date(2026, 4, 30))
-    assert [(r.period, r.to, r.escalations) for r in rows] == [
-        ("2026-04", "mental_health_triage", 1)]
+    assert [(r.period, r.to, r.records) for r in rows] == [
+        ("2026-04", "mental_health_triage", 1), ("2026-04", "risk seen, not escalated", 1)]
+    table = escalation_table(rows, date(2026, 4, 1), date(2026, 4, 30), "v", THURSDAY,
+                             targets=load_catalogue().support.escalation_targets)
+    assert table.header == ("Month", "Escalated to", "Leaflet records")
+    assert table.rows == (("2026-04", "Mental health triage", 1),
+                          ("2026-04", "Risk seen, not escalated", 1))
 
 
 def test_the_seeds_uptake_still_reproduces_with_the_later_column() -> None:

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from factories import leaflets
 from store_helpers import FakeClock, integrity, projected_matches_log, task_rows_from_views
 
 from fieldapp.store import Action, NewerDatabase, Profiles, StoreError, access
@@ -95,6 +96,14 @@ def test_an_old_profile_upgrades_with_everything_in_it(version: str, tmp_path: P
         for occurrence in state.occurrences.values():
             found = store.search(occurrence.reference).occurrences
             assert occurrence.id in {o.id for o in found}
+        # Version 8 found the escalated risks already projected, and its triggers follow a
+        # save on the upgraded file.
+        assert store.escalated_occurrences() == {
+            o.id for o in state.occurrences.values() if any(i.escalated for i in o.leaflet_issues)}
+        target = sorted(state.occurrences)[0]
+        store.append([leaflets(target, events[-1].occurred_at, risks=("self_harm_thoughts",))])
+        assert target in store.escalated_occurrences()
+        assert store.escalated_occurrences([target, "no-such-occurrence"]) == {target}
     # A byte copy of the old file was kept before the upgrade, still encrypted, still old.
     backup = folder / "backups" / f"store-v{old}-1.db"
     assert backup.read_bytes() == original
@@ -117,6 +126,8 @@ OBSTACLES = {
            "BEGIN SELECT 1; END", "search_docs", "doc"),
     "v6": ("CREATE INDEX occurrence_aliases_by_occurrence ON tasks (due)", "occurrence_aliases",
            "alias"),
+    "v7": ("CREATE TRIGGER occurrences_escalated_delete AFTER DELETE ON occurrences "
+           "BEGIN SELECT 1; END", "escalated_occurrences", "id"),
 }
 
 

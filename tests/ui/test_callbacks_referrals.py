@@ -6,21 +6,27 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import unicodedata
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from factories import event, new_id, occurrence
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from pytestqt.qtbot import QtBot
 from ui_support import NOW, save_form, wait_idle
 
 from fieldapp.domain.events import EventType
 from fieldapp.domain.referral import ReferralState, ReferralStatus
-from fieldapp.ui.callback_detail import SAFETY_WARNING
+from fieldapp.ui.callback_detail import ESCALATED_FLAG, SAFETY_WARNING
+from fieldapp.ui.followups_model import RISK_FLAG, Column
 from fieldapp.ui.followups_page import FollowUpsPage, referrals_due_parts
 from fieldapp.ui.forms.vcas import CallbackForm
 from fieldapp.ui.main_window import due_message
+from fieldapp.ui.officer_details import SETTING as OFFICER_SETTING
+from fieldapp.ui.referrals_tab import NO_OFFICER_DETAILS
 from fieldapp.ui.session import Session
 
 CANARY = "CANARY-7f3a"
@@ -162,7 +168,8 @@ def pdf_text(data: bytes, folder: Path) -> str:
     path.write_bytes(data)
     done = subprocess.run([tool, "-layout", str(path), "-"], capture_output=True, check=True,
                           timeout=60)
-    return done.stdout.decode()
+    # NFKC: the PDF's fonts set "ffi" as one ligature glyph, which pdftotext gives as such.
+    return unicodedata.normalize("NFKC", done.stdout.decode())
 
 
 def test_the_referral_sheet_holds_only_what_vcas_needs(
@@ -176,6 +183,32 @@ def test_the_referral_sheet_holds_only_what_vcas_needs(
     wait_idle(qtbot, session.worker)
     saved: list[object] = []
     target = tmp_path / "sheet-out.pdf"
+    # No sheet until the officer has said how VCAS reaches them.
+    with qtbot.waitSignal(session.notice) as told:
+        page.referrals.save_sheet(h, target, saved.append)
+    assert told.args == [NO_OFFICER_DETAILS]
+    wait_idle(qtbot, session.worker)
+    assert not target.exists() and not saved
+    dialog = page.referrals.ask_officer_details()
+    qtbot.addWidget(dialog)
+    wait_idle(qtbot, session.worker)
+    qtbot.keyClicks(dialog.name, "PC Alex Moss")
+    qtbot.keyClicks(dialog.phone, "ring me")
+    qtbot.keyClicks(dialog.email, "alex.moss at police")
+    dialog.save()
+    assert "“ring me” is not a telephone number" in dialog.errors["phone"].text()
+    assert "is not an email address" in dialog.errors["email"].text()
+    assert dialog.saved is None and dialog.isVisible()
+    dialog.phone.setText("01632 960123")
+    dialog.email.setText("alex.moss@force.police.uk")
+    dialog.save()
+    qtbot.waitUntil(lambda: dialog.saved is not None)
+    assert not dialog.isVisible()
+    kept: list[object] = []
+    session.run(lambda store: store.get_setting(OFFICER_SETTING), kept.append)
+    wait_idle(qtbot, session.worker)
+    assert "01632 960123" in str(kept[0])  # in the profile's encrypted settings
+
     page.referrals.save_sheet(h, target, saved.append)
     qtbot.waitUntil(lambda: bool(saved), timeout=10_000)
     text = pdf_text(target.read_bytes(), tmp_path)
@@ -183,7 +216,8 @@ def test_the_referral_sheet_holds_only_what_vcas_needs(
     for needed in ("Referral to the Victim Care and Advice Service", "Sam Doe", "07700 900456",
                    "Interpreter needed: yes", "Uses a wheelchair", "Consent to share contact "
                    "details with VCAS: yes", "indecent images of children",
-                   "collar number 1234", "check it is safe to talk"):
+                   "Referral made by PC Alex Moss (collar number 1234)", "Phone: 01632 960123",
+                   "Email: alex.moss@force.police.uk", "check it is safe to talk"):
         assert needed in flat, needed
     for secret in (CANARY, "13/777777/26", "LS6 2QQ", "Samaritans", "suicide", "triage"):
         assert secret not in flat, secret
@@ -236,3 +270,49 @@ def test_the_occurrence_shows_to_whom_a_risk_was_escalated(qtbot: QtBot) -> None
     panel.show_occurrence(Opened(occurrence_view, tuple(state.households.values())))
     shown = panel.issues.item(0).text()
     assert "(escalated to Mental health triage by 1234 at 16/02/2026 13:05)" in shown
+
+
+def test_an_escalated_risk_flags_the_households_row_and_its_detail(
+    qtbot: QtBot, session: Session
+) -> None:
+    risky, events = household_events(declined=True)
+    calm, others = household_events(declined=True)
+    # The second occurrence's leaflets saw no risk.
+    issue = others[1]
+    others[1] = event(EventType.LEAFLET_ISSUED, issue.aggregate_id, {
+        "person_name": "K", "leaflets": ["samaritans"], "outcome": "handed",
+        "risk_indicators": [], "no_risk_seen": True, "escalated": False}, issue.occurred_at)
+    append(qtbot, session, [*events, *others])
+    page = FollowUpsPage(session)
+    qtbot.addWidget(page)
+    page.show()
+    page.reload()
+    wait_idle(qtbot, session.worker)
+    model = page.model
+    flagged = model.index(model.row_of(risky), Column.NOTE)
+    plain = model.index(model.row_of(calm), Column.NOTE)
+    assert str(model.data(flagged)).startswith(f"{RISK_FLAG}. ")
+    assert model.data(flagged, Qt.ItemDataRole.ForegroundRole).color() == QColor("#b00020")
+    assert RISK_FLAG not in str(model.data(plain))
+    assert model.data(plain, Qt.ItemDataRole.ForegroundRole) is None
+    page.select(risky)
+    wait_idle(qtbot, session.worker)
+    assert page.detail.detail is not None
+    assert page.detail.detail.brief.flag == ESCALATED_FLAG
+    assert ESCALATED_FLAG in page.detail.label.text()
+    page.select(calm)
+    wait_idle(qtbot, session.worker)
+    assert page.detail.detail is not None and page.detail.detail.brief.flag == ""
+
+    # A risk escalated later, in the calm occurrence: its row gains the flag from the change.
+    late = event(EventType.LEAFLET_ISSUED, issue.aggregate_id, {
+        "person_name": "K", "leaflets": ["samaritans"], "outcome": "handed",
+        "risk_indicators": ["suicidal_thoughts"], "escalated": True,
+        "escalation": {"to": "supervisor", "by": "1234", "at": NOW.isoformat()}}, NOW)
+    changes: list[Any] = []
+    session.run(lambda store: store.append([late]), changes.append)
+    wait_idle(qtbot, session.worker)
+    page.on_changes(changes[0])
+    wait_idle(qtbot, session.worker)
+    qtbot.waitUntil(lambda: str(model.data(model.index(model.row_of(calm), Column.NOTE)))
+                    .startswith(RISK_FLAG))

@@ -1,7 +1,9 @@
 """End to end over the real endpoint (HTTPS on 127.0.0.1): the officer at the door records the
-household's contact, the OIC on another laptop makes the call from the follow-ups and sends
-the referral from the Referrals tab, and the first laptop sees it sent. A malformed contact
-pushed to the endpoint is refused with a sentence."""
+household's contact (a malformed number and call time refused on the form first), the OIC on
+another laptop makes the call from the follow-ups, sends the referral from the Referrals tab
+and writes the sheet for VCAS, the first laptop sees it sent, and the endpoint's
+`/v1/figures/referrals` counts it sent within two working days. A malformed contact pushed to
+the endpoint is refused with a sentence."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from typing import Any
 import requests
 import uuid6
 from pytestqt.qtbot import QtBot
+from test_callbacks_referrals import pdf_text
 from test_sync_two_laptops import central, enrol, held, issue_code, laptop, sync
 from ui_support import NOW, FixedClock, save_form, wait_idle
 
@@ -50,6 +53,16 @@ def record_at_the_door(qtbot: QtBot, controller: AppController) -> None:
     box = offer.contacts.boxes[0]
     assert box.name.text() == "Sam Doe"  # pre-filled from the members
     offer.outcome.button("declined").click()
+    # Malformed, the form refuses them in words and saves nothing.
+    box.phone.setText("ring me")
+    box.times.setText("after tea")
+    box.safe_to_call.setChecked(True)
+    offer.save()
+    wait_idle(qtbot, controller.worker)
+    said = offer.problem_text("payload.contacts")
+    assert "“ring me” is not a telephone number" in said
+    assert "“after tea” is not a time of day" in said
+    assert not offer.reviewing
     box.phone.setText("07700 900777")
     box.times.setText("18:00-20:00")
     box.safe_to_call.setChecked(True)
@@ -105,6 +118,21 @@ def test_the_oic_calls_and_refers_from_the_app_alone_and_it_syncs(
         tab.record_step(item.household_id, {"step": "sent", "method": "partner_portal"})
         wait_idle(qtbot, b.worker)
         assert tab.model.row_at(0).status is ReferralStatus.SENT  # type: ignore[union-attr]
+        # The sheet for VCAS, with how VCAS reaches the OIC (the name from the enrolment).
+        dialog = tab.ask_officer_details()
+        qtbot.waitUntil(lambda: dialog.name.text() == "Officer 5678")
+        qtbot.keyClicks(dialog.phone, "01632 960555")
+        dialog.save()
+        qtbot.waitUntil(lambda: dialog.saved is not None)
+        sheet, made = tmp_path / "referral.pdf", []
+        tab.save_sheet(item.household_id, sheet, made.append)
+        qtbot.waitUntil(lambda: bool(made), timeout=10_000)
+        printed = " ".join(pdf_text(sheet.read_bytes(), tmp_path).split())
+        for needed in ("07700 900777", "Language: Polish. Interpreter needed: yes.",
+                       "Referral made by Officer 5678 (collar number 5678)",
+                       "Phone: 01632 960555", "check it is safe to talk"):
+            assert needed in printed, needed
+        assert "4 Beck Side" not in printed and "13/700002/26" not in printed
         # The call-back and the referral sent: both go out on their own after each save.
         qtbot.waitUntil(lambda: held(tmp_path) == 5, timeout=20_000)
         qtbot.waitUntil(lambda: not b.sync.running)
@@ -122,6 +150,22 @@ def test_the_oic_calls_and_refers_from_the_app_alone_and_it_syncs(
         assert found[0].contacts[0].interpreter_needed
         main_a.followups.reload()
         qtbot.waitUntil(lambda: main_a.followups.referrals.model.rowCount() == 1)
+
+        # The endpoint's figure counts it sent within the two working days.
+        from central_support import add_officer, enrol_device  # on the path test_sync_... set
+
+        add_officer(storage, "9000", role="supervisor", district="Leeds")
+        _, supervisor = enrol_device(storage, "9000", now=datetime.now(UTC))
+        accepted = referral.accepted_at.date()
+        figures = requests.get(
+            f"{url}/v1/figures/referrals", verify=str(ca), timeout=30,
+            params={"from": accepted.replace(day=1).isoformat(), "to": accepted.isoformat()},
+            headers={"Authorization": f"Bearer {supervisor}"})
+        assert figures.status_code == 200, figures.text
+        leeds, total = figures.json()["rows"]
+        assert (leeds["district"], leeds["due"], leeds["sent"], leeds["sent_on_time"],
+                leeds["percent_on_time"]) == ("Leeds", 1, 1, 1, 100)
+        assert total["month"] == "Total" and total["sent_on_time"] == 1
 
         # A contact that is not one, sent straight to the endpoint, is refused in words.
         tokens: list[Any] = []

@@ -52,7 +52,8 @@ def test_compliance_and_leaflets_not_recorded(qtbot: QtBot, session: Session) ->
                                             ["Leeds City", "100", "03/03/2023", "06/03/2023"]]
     assert page.note.isVisibleTo(page)
     assert "“Leeds City” (1 occurrence)" in page.note.text()
-    assert shown(page, tab("Escalations"))[-1] == ["2023-03", "1", "1"]
+    assert shown(page, tab("Escalations"))[-2:] == [["2023-03", "No risk seen", "1"],
+                                                     ["2023-03", "Supervisor", "1"]]
     assert shown(page, tab("Call-backs on time")) == [["3", "1", "2", "33"]]
     # The district filter offers the listed name, not "leeds", and finds its records.
     offered = [page.district.itemData(n) for n in range(page.district.count())]

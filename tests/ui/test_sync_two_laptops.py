@@ -159,16 +159,23 @@ def test_a_wipe_ordered_by_the_endpoint_destroys_the_profile(
     url, ca, storage = central
     a = laptop(qtbot, tmp_path, "a", FixedClock(NOW))
     try:
-        enrol(qtbot, a, "1234", url, ca, issue_code(storage, "1234", datetime.now(UTC)))
+        main = enrol(qtbot, a, "1234", url, ca, issue_code(storage, "1234", datetime.now(UTC)))
         record_a_call_back(qtbot, a, "13/700002/26")
         device: list[str | None] = []
         a.worker.run(lambda store: store.get_setting("sync.device_id"), device.append)
         wait_idle(qtbot, a.worker)
         assert device[0] is not None
+        # Each save starts a sync of its own, and "Sync now" is disabled while one runs: a
+        # click then does nothing. If that sync had made its last request before the order,
+        # it ended without meeting it and the next came ten minutes later (the test failed
+        # under load). So the saves go out first; then, with the order given, a sync under
+        # way either meets it or ends and the button is there to press.
+        qtbot.waitUntil(lambda: held(tmp_path) == 3, timeout=20_000)
+        qtbot.waitUntil(lambda: not a.sync.running)
         storage.set_device_status(device[0], "wipe", now=datetime.now(UTC), actor="test")
-        main = a.main
-        assert main is not None
-        main.status.sync_button.click()
+        qtbot.waitUntil(lambda: a.locked or main.status.sync_button.isEnabled(), timeout=20_000)
+        if not a.locked:
+            main.status.sync_button.click()
         start = a.start_window
         qtbot.waitUntil(lambda: "wiped" in start.choose.message.text(), timeout=20_000)
         assert a.locked and start.pages.currentWidget() is start.choose
