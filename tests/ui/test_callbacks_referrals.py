@@ -44,14 +44,16 @@ def append(qtbot: QtBot, session: Session, events: list[Any]) -> None:
     wait_idle(qtbot, session.worker)
 
 
-def household_events(*, declined: bool, canary: str = "") -> tuple[str, list[Any]]:
+def household_events(*, declined: bool, canary: str = "",
+                     reference: str = "13/777777/26") -> tuple[str, list[Any]]:
     """An occurrence and a household where the person under investigation lives; every free
-    text of the investigation is `canary` when given."""
+    text of the investigation is `canary` when given. (Two occurrences with one reference are
+    one occurrence: give a second one its own.)"""
     o, h = new_id(), new_id()
     at = NOW - timedelta(days=22 if declined else 0, hours=1)
     text = canary or "J Smith"
     events = [
-        occurrence(o, at, reference="13/777777/26", district=canary or "Leeds"),
+        occurrence(o, at, reference=reference, district=canary or "Leeds"),
         event(EventType.LEAFLET_ISSUED, o, {
             "person_name": text, "leaflets": ["samaritans", "safer_lives"], "outcome": "handed",
             "risk_indicators": ["suicidal_thoughts"], "escalated": True,
@@ -276,7 +278,7 @@ def test_an_escalated_risk_flags_the_households_row_and_its_detail(
     qtbot: QtBot, session: Session
 ) -> None:
     risky, events = household_events(declined=True)
-    calm, others = household_events(declined=True)
+    calm, others = household_events(declined=True, reference="13/777778/26")
     # The second occurrence's leaflets saw no risk.
     issue = others[1]
     others[1] = event(EventType.LEAFLET_ISSUED, issue.aggregate_id, {
