@@ -397,6 +397,12 @@ def _only(who: frozenset[str], action: str, occurrence: Aggregate | None) -> Dec
     return Decision("not_allowed", f"Only {joined} can {action}. " + _SAVED)
 
 
+def who_can(decision: Decision) -> str:
+    """A refusal as the laptop says it before anything is sent: who can, without the
+    endpoint's "not saved on the central system" ending."""
+    return decision.message.removesuffix(" " + _SAVED)
+
+
 def _not_found(what: str) -> Decision:
     return Decision(
         "not_found",
@@ -422,5 +428,6 @@ __all__ = [
     "Record",
     "decide",
     "settle",
+    "who_can",
 ]
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -33,6 +33,7 @@ from fieldapp.domain.projection import Changes
 from fieldapp.domain.views import HouseholdView, LeafletIssueView, OccurrenceView
 from fieldapp.resources import load_catalogue
 from fieldapp.store import SearchResults, Store
+from fieldapp.ui.consulting import Consultations
 from fieldapp.ui.launcher import DraftKey, FormLauncher
 from fieldapp.ui.place import Place, draft_label
 from fieldapp.ui.session import Session
@@ -126,10 +127,13 @@ class OccurrencePanel(QWidget):
         self.household_button = self._button("Add &household…", "Add a household")
         self.offer_button = self._button("VCAS &offer…", "Record the VCAS offer")
         self.callback_button = self._button("Call-&back outcome…", "Record a call-back outcome")
+        self.put_right_button = self._button("&Put right (correct, in error, reassign, merge)…",
+                                             "Put a record right")
         actions = QGridLayout()
         for n, button in enumerate((self.leaflets_button, self.household_button,
                                     self.offer_button, self.callback_button)):
             actions.addWidget(button, n // 2, n % 2)
+        actions.addWidget(self.put_right_button, 2, 0, 1, 2)
         self.issues = QListWidget(self)
         self.issues.setAccessibleName("Leaflets issued")
         self.issues.setWordWrap(True)
@@ -209,6 +213,8 @@ class OccurrencePanel(QWidget):
 class CapturePage(QWidget):
     """Left: new, find, recent and drafts. Right: the open occurrence."""
 
+    put_right = Signal(str)  # the household (or, with none chosen, occurrence) to put right
+
     def __init__(
         self, session: Session, launcher: FormLauncher, parent: QWidget | None = None
     ) -> None:
@@ -261,6 +267,10 @@ class CapturePage(QWidget):
         self.panel.household_button.clicked.connect(self.add_household)
         self.panel.offer_button.clicked.connect(self.record_offer)
         self.panel.callback_button.clicked.connect(self.record_callback)
+        self.panel.put_right_button.clicked.connect(self.put_right_chosen)
+        self.consultations = Consultations(session)
+        self.household_consultations = Consultations(session)
+        self.panel.households.currentItemChanged.connect(self._household_shown)
         self.panel.households.itemActivated.connect(lambda _: self.record_offer())
         launcher.saved.connect(self._saved)
         session.worker.changed.connect(self.on_changes)
@@ -322,6 +332,7 @@ class CapturePage(QWidget):
             if key is not None:
                 self.launcher.open(key, "Continuing an unsaved draft.")
         else:
+            self.consultations.clear()  # opened again by the officer: logged again
             self.open(value)
 
     # ----------------------------------------------------------------- the occurrence
@@ -337,6 +348,8 @@ class CapturePage(QWidget):
         if opened.occurrence is None:
             return
         self.current = opened
+        assert opened.occurrence is not None
+        self.consultations.opened("occurrence", opened.occurrence.id)
         self.panel.show_occurrence(opened)
         self.right.setCurrentWidget(self.panel)
         self.refresh_shortlist()  # it is now the most recent
@@ -390,8 +403,22 @@ class CapturePage(QWidget):
             # At the door the offer follows the household: open it straight away.
             self._open_form(DraftKey("offer", aggregate_id))
 
+    def _household_shown(self) -> None:
+        chosen = self.panel.chosen_household()
+        if chosen:
+            self.household_consultations.opened("household", chosen, "shown with its occurrence")
+
+    def put_right_chosen(self) -> None:
+        """Put right the chosen household's records (with the occurrence's), or the
+        occurrence's when no household is chosen."""
+        view = self._occurrence()
+        if view is not None:
+            self.put_right.emit(self.panel.chosen_household() or view.id)
+
     def clear(self) -> None:
         self.current = None
+        self.consultations.clear()
+        self.household_consultations.clear()
         self.search.clear()
         self.results.clear()
         self.panel.clear()

@@ -72,8 +72,8 @@ def load_detail(store: Store, household_id: str, today: date) -> Detail | None:
     """The op behind the pane and the call-back form: one household and its occurrence.
 
     Not logged here: the pane reloads it on every change to the household, and the form
-    loads it again. The opening is logged once, where the officer opens the call-back
-    (`FollowUpsPage._record_selected`, via `Session.consulted`)."""
+    loads it again. The opening is logged once, where the officer chooses the call-back or
+    referral (`FollowUpsPage`, through `consulting.Consultations`)."""
     view = store.household(household_id)
     if view is None:
         return None

@@ -1,0 +1,304 @@
+"""Putting records right from the app, end to end against the real store: correct a household,
+an offer and an occurrence (pre-filled, a reason required, what changes shown before
+saving), entered in error, reassign a call-back (withheld from an officer who is not the
+OIC, with the rule's sentence), merge a possible duplicate side by side, a change by another
+officer shown on the record, and one consultation entry per record opened."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from factories import event, household, new_id, occurrence, offer
+from PySide6.QtWidgets import QWidget
+from pytestqt.qtbot import QtBot
+from ui_support import NOW, wait_idle
+
+from fieldapp.domain.events import EventType
+from fieldapp.store import Store
+from fieldapp.store.access import Action
+from fieldapp.ui.corrections.dialogs import (
+    CaseDialog,
+    CaseOpener,
+    InErrorDialog,
+    MergeDialog,
+    ReassignDialog,
+)
+from fieldapp.ui.corrections.forms import Correcting, CorrectOffer
+from fieldapp.ui.launcher import FormLauncher
+from fieldapp.ui.session import Session
+from fieldapp.ui.widgets import ErrorLabel
+
+AT = NOW - timedelta(hours=2)  # the doorstep, Tuesday 10/03/2026: a decline is due 31/03/2026
+
+
+def append(qtbot: QtBot, session: Session, events: list[Any]) -> None:
+    session.run(lambda store: store.append(events))
+    wait_idle(qtbot, session.worker)
+
+
+def read(qtbot: QtBot, session: Session, op: Any) -> Any:
+    found: list[Any] = []
+    session.run(op, found.append)
+    wait_idle(qtbot, session.worker)
+    return found[0]
+
+
+def a_case(qtbot: QtBot, session: Session, *, oic: str = "1234",
+           outcome: str = "declined") -> tuple[str, str, str]:
+    """An occurrence, a household ("Jane Smithc", a child missing) and an offer."""
+    o, h = new_id(), new_id()
+    made = offer(h, outcome, AT + timedelta(minutes=10))
+    append(qtbot, session, [
+        occurrence(o, AT, oic=oic, reference="13/240117/26"),
+        event(EventType.HOUSEHOLD_RECORDED, h, {
+            "occurrence_id": o, "address": "4 Beck Side", "postcode": "LS6 2QQ",
+            "members": [{"relationship": "partner", "name": "Jane Smithc"}]},
+            AT + timedelta(minutes=5)),
+        made,
+    ])
+    return o, h, made.id
+
+
+def opener_for(qtbot: QtBot, session: Session) -> tuple[CaseOpener, FormLauncher]:
+    window = QWidget()
+    qtbot.addWidget(window)
+    launcher = FormLauncher(session, window)
+    return CaseOpener(session, launcher, window), launcher
+
+
+def open_case(qtbot: QtBot, opener: CaseOpener, key: str) -> CaseDialog:
+    dialog = opener.open_case(key)
+    qtbot.waitUntil(lambda: dialog.case is not None, timeout=10_000)
+    return dialog
+
+
+def choose(dialog: CaseDialog, label: str) -> None:
+    for n in range(dialog.records.count()):
+        if dialog.records.item(n).text().startswith(label):
+            dialog.records.setCurrentRow(n)
+            return
+    raise AssertionError(f"no {label} record")
+
+
+def corrected(qtbot: QtBot, dialog: CaseDialog, launcher: FormLauncher, label: str,
+              ready: Any) -> Correcting:
+    choose(dialog, label)
+    assert dialog.correct_button.isEnabled()
+    dialog.correct()
+    form = next(f for f in launcher.open_forms.values() if isinstance(f, Correcting))
+    qtbot.waitUntil(lambda: ready(form), timeout=10_000)
+    return form
+
+
+def problems(form: QWidget) -> str:
+    return " ".join(e.text() for e in form.findChildren(ErrorLabel) if not e.isHidden())
+
+
+def test_a_household_is_corrected_prefilled_with_a_reason_and_only_its_changes(
+    qtbot: QtBot, session: Session
+) -> None:
+    _, h, _ = a_case(qtbot, session)
+    opener, launcher = opener_for(qtbot, session)
+    dialog = open_case(qtbot, opener, h)
+    form = corrected(qtbot, dialog, launcher, "Household",
+                     lambda f: f.address.toPlainText() == "4 Beck Side")
+    assert form.member_rows[0].name.text() == "Jane Smithc"  # pre-filled as it stands
+    form.member_rows[0].name.setText("Jane Smith")
+    form.add_member("child").age.setValue(7)
+    form.save()
+    qtbot.waitUntil(lambda: bool(problems(form)), timeout=10_000)
+    assert "reason" in problems(form).lower()  # a reason is required: nothing saved
+    assert not form.reviewing
+    qtbot.keyClicks(form.correction_reason, "Name misspelt, child missed at the door")
+    form.save()
+    qtbot.waitUntil(lambda: form.reviewing, timeout=10_000)
+    assert "Changed: members" in form.review.text
+    with qtbot.waitSignal(form.saved, timeout=10_000):
+        form.confirm()
+    view = read(qtbot, session, lambda store: store.household(h))
+    assert [(m.relationship, m.name, m.age) for m in view.members] == [
+        ("partner", "Jane Smith", None), ("child", "", 7)]
+    [fix] = read(qtbot, session, lambda store: store.events_of_type(EventType.EVENT_CORRECTED))
+    assert fix.payload.reason == "Name misspelt, child missed at the door"
+    assert fix.payload.payload["postcode"] == "LS6 2QQ"  # the record restated whole (v1)
+    # The case window reads it again from the change set: the record as it now stands.
+    qtbot.waitUntil(lambda: any("Household" in dialog.records.item(n).text() and "2 member"
+                                in dialog.records.item(n).text()
+                                for n in range(dialog.records.count())), timeout=10_000)
+
+
+def test_a_correction_that_changes_nothing_is_refused(qtbot: QtBot, session: Session) -> None:
+    _, h, _ = a_case(qtbot, session)
+    opener, launcher = opener_for(qtbot, session)
+    dialog = open_case(qtbot, opener, h)
+    form = corrected(qtbot, dialog, launcher, "Household",
+                     lambda f: f.address.toPlainText() == "4 Beck Side")
+    qtbot.keyClicks(form.correction_reason, "Checked it")
+    form.save()
+    qtbot.waitUntil(lambda: "Nothing was changed" in problems(form), timeout=10_000)
+    assert read(qtbot, session,
+                lambda store: store.events_of_type(EventType.EVENT_CORRECTED)) == []
+
+
+def test_correcting_an_offer_shows_the_new_call_back_date_before_saving(
+    qtbot: QtBot, session: Session
+) -> None:
+    _, h, _ = a_case(qtbot, session)
+    opener, launcher = opener_for(qtbot, session)
+    dialog = open_case(qtbot, opener, h)
+    form = corrected(qtbot, dialog, launcher, "VCAS offer",
+                     lambda f: f.outcome.value() == "declined")
+    assert isinstance(form, CorrectOffer)
+    qtbot.waitUntil(lambda: "No call-back or referral changes" in form.effect_text,
+                    timeout=10_000)
+    form.occurred_at.set_value(AT - timedelta(days=1))  # it was the day before
+    qtbot.waitUntil(lambda: "due 30/03/2026 instead of 31/03/2026" in form.effect_text,
+                    timeout=10_000)
+    assert "30/03/2026" in form.due_text  # the form's own call-back date moved too
+    form.outcome.button("accepted").click()
+    qtbot.waitUntil(lambda: "The call-back due 31/03/2026 will be cancelled" in
+                    form.effect_text, timeout=10_000)
+    form.outcome.button("declined").click()
+    qtbot.keyClicks(form.correction_reason, "The offer was made the day before")
+    form.save()
+    qtbot.waitUntil(lambda: form.reviewing, timeout=10_000)
+    assert "Changed: when it happened" in form.review.text
+    with qtbot.waitSignal(form.saved, timeout=10_000):
+        form.confirm()
+    view = read(qtbot, session, lambda store: store.household(h))
+    assert f"{view.task.due:%d/%m/%Y}" == "30/03/2026"
+
+
+def test_an_occurrence_is_corrected(qtbot: QtBot, session: Session) -> None:
+    o, _, _ = a_case(qtbot, session)
+    opener, launcher = opener_for(qtbot, session)
+    dialog = open_case(qtbot, opener, o)
+    form = corrected(qtbot, dialog, launcher, "Occurrence",
+                     lambda f: f.reference.text() == "13/240117/26")
+    form.offences.set_value(["iioc", "voyeurism"])
+    form.touch()
+    qtbot.keyClicks(form.correction_reason, "Voyeurism was also alleged")
+    form.save()
+    qtbot.waitUntil(lambda: form.reviewing, timeout=10_000)
+    with qtbot.waitSignal(form.saved, timeout=10_000):
+        form.confirm()
+    view = read(qtbot, session, lambda store: store.occurrence(o))
+    assert view.offence_types == ("iioc", "voyeurism")
+
+
+def test_an_offer_entered_in_error_says_the_call_back_will_be_cancelled(
+    qtbot: QtBot, session: Session
+) -> None:
+    _, h, offer_id = a_case(qtbot, session)
+    opener, _ = opener_for(qtbot, session)
+    dialog = open_case(qtbot, opener, h)
+    choose(dialog, "VCAS offer")
+    dialog.in_error()
+    [retract] = opener.each(InErrorDialog)
+    qtbot.waitUntil(lambda: "The call-back due 31/03/2026 will be cancelled." in
+                    retract.effect.text(), timeout=10_000)
+    retract.save()
+    qtbot.waitUntil(lambda: not retract.reason_error.isHidden(), timeout=10_000)
+    assert "reason" in retract.reason_error.text().lower()
+    assert read(qtbot, session, lambda store: store.household(h)).task is not None
+    qtbot.keyClicks(retract.reason, "Recorded on the wrong household")
+    with qtbot.waitSignal(retract.saved, timeout=10_000):
+        retract.save()
+    assert read(qtbot, session, lambda store: store.household(h)).task is None
+    [void] = read(qtbot, session, lambda store: store.events_of_type(EventType.ENTERED_IN_ERROR))
+    assert void.payload.target_id == offer_id
+
+
+def test_reassign_is_withheld_from_an_officer_who_is_not_the_oic(
+    qtbot: QtBot, session: Session
+) -> None:
+    _, h, _ = a_case(qtbot, session, oic="9999")
+    opener, _ = opener_for(qtbot, session)
+    dialog = open_case(qtbot, opener, h)
+    assert not dialog.reassign_button.isEnabled()
+    assert ("Only the OIC of 13/240117/26 or a supervisor can reassign this call-back."
+            in dialog.why.text())
+    dialog.reassign()
+    assert opener.each(ReassignDialog) == []
+    # The officer recorded the household and the offer: those they may still put right.
+    choose(dialog, "VCAS offer")
+    assert dialog.correct_button.isEnabled() and dialog.in_error_button.isEnabled()
+
+
+def test_the_oic_reassigns_a_call_back_to_a_checked_collar_number(
+    qtbot: QtBot, session: Session
+) -> None:
+    _, h, _ = a_case(qtbot, session)
+    opener, _ = opener_for(qtbot, session)
+    dialog = open_case(qtbot, opener, h)
+    assert dialog.reassign_button.isEnabled()
+    dialog.reassign()
+    [move] = opener.each(ReassignDialog)
+    qtbot.keyClicks(move.reason, "On leave until April")
+    for typed, said in (("12 34", "letters or digits only"), ("1234", "already with 1234")):
+        move.collar.setText(typed)
+        move.save()
+        qtbot.waitUntil(lambda s=said: s in move.collar_error.text(), timeout=10_000)
+    move.collar.setText("5678")
+    move._timer.start()
+    qtbot.waitUntil(lambda: "made by 5678 instead of 1234" in move.effect.text(),
+                    timeout=10_000)
+    with qtbot.waitSignal(move.saved, timeout=10_000):
+        move.save()
+    assert read(qtbot, session, lambda store: store.household(h)).task.assignee == "5678"
+
+
+def test_a_possible_duplicate_is_merged_side_by_side(qtbot: QtBot, session: Session) -> None:
+    o, h, _ = a_case(qtbot, session)
+    twin = new_id()
+    append(qtbot, session, [household(twin, o, AT + timedelta(minutes=30), postcode="LS6 2QQ",
+                                      address="4 Beck Side")])
+    conflicts = read(qtbot, session, lambda store: store.conflicts())
+    [duplicate] = [c for c in conflicts if c.kind == "possible_duplicate_household"]
+    opener, _ = opener_for(qtbot, session)
+    opener.open_merge(tuple(duplicate.event_ids))
+    qtbot.waitUntil(lambda: bool(opener.each(MergeDialog)), timeout=10_000)
+    [merge] = opener.each(MergeDialog)
+    assert "4 Beck Side" in merge.left.text() and "4 Beck Side" in merge.right.text()
+    merge.save()
+    qtbot.waitUntil(lambda: not merge.reason_error.isHidden(), timeout=10_000)
+    qtbot.keyClicks(merge.reason, "The same family, recorded twice")
+    with qtbot.waitSignal(merge.saved, timeout=10_000):
+        merge.save()
+    one = read(qtbot, session, lambda store: store.household(twin))
+    assert set(one.merged_ids) == {h, twin}
+    assert read(qtbot, session, lambda store: store.households(o)) == [one]
+
+
+def test_a_change_by_another_officer_is_shown_on_the_record(
+    qtbot: QtBot, session: Session
+) -> None:
+    _, h, offer_id = a_case(qtbot, session)
+    append(qtbot, session, [event(EventType.EVENT_CORRECTED, h, {
+        "target_id": offer_id, "target_type": "vcas_offered",
+        "payload": {"outcome": "not_present"}, "reason": "Nobody was in"},
+        NOW - timedelta(minutes=30), author="5678")])
+    opener, _ = opener_for(qtbot, session)
+    dialog = open_case(qtbot, opener, h)
+    assert not dialog.others_note.isHidden()
+    assert "5678 corrected a record (recorded by 1234)" in dialog.others_note.text()
+    assert "Nobody was in" in dialog.others_note.text()
+    choose(dialog, "VCAS offer (changed by another officer)")
+
+
+def test_opening_a_record_writes_one_consultation_entry(
+    qtbot: QtBot, session: Session
+) -> None:
+    o, h, _ = a_case(qtbot, session)
+    opener, _ = opener_for(qtbot, session)
+    dialog = open_case(qtbot, opener, h)
+    dialog.reload()
+    wait_idle(qtbot, session.worker)
+
+    def consulted(store: Store) -> list[tuple[str, str]]:
+        return [(e.subject_kind, e.detail) for e in store.access_log(subject_id=h)
+                if e.action is Action.CONSULTATION]
+
+    # Each load of the case window is one opening by the officer.
+    assert read(qtbot, session, consulted) == [("household", "opened to put right")] * 2
