@@ -15,6 +15,7 @@ An officer may pull an event if any of these holds (admins pull nothing):
 - household_recorded on H naming occurrence O: edge(O → H)
 - households_merged on H absorbing M: edge(H → M)
 - task_reassigned on H: grant(H, to_officer)
+- households_split on H naming another: nothing (a split only separates, it never grants)
 - event_corrected of an occurrence_recorded or household_recorded: the same facts as the
   corrected payload, once its target is stored and is of that type in the same aggregate
   (a correction is about its target, so a mismatch grants nothing).

@@ -3,9 +3,9 @@ transaction (writers are serialised, so no other push changes them meanwhile).
 
 For the events of a batch: the records corrections and retractions name; every stored event
 of the aggregates they are about, of the occurrences those households are recorded under, and
-of households a merge names; which of those aggregates the pushing officer can already pull
-(any of its events in their feed); and which officer each device id named belongs to (an
-enrolled device's id, or a laptop's own name as first pushed by an officer).
+of households a merge or a split names; which of those aggregates the pushing officer can
+already pull (any of its events in their feed); and which officer each device id named
+belongs to (an enrolled device's id, or a laptop's own name as first pushed by an officer).
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from fieldapp.domain.events import (
     Event,
     EventCorrected,
     HouseholdRecorded,
-    HouseholdsMerged,
     Payload,
     corrected_payload,
     event_from_json,
+    paired_household,
 )
 
 
@@ -101,7 +101,7 @@ def _target(payload: Payload) -> str:
 
 
 def _names(payload: Payload) -> tuple[str, ...]:
-    """Other aggregates a record names: a household's occurrence, a merged household."""
+    """Other aggregates a record names: a household's occurrence, a merged or split one."""
     if isinstance(payload, EventCorrected):
         try:
             payload = corrected_payload(payload)
@@ -109,9 +109,8 @@ def _names(payload: Payload) -> tuple[str, ...]:
             return ()
     if isinstance(payload, HouseholdRecorded):
         return (payload.occurrence_id,)
-    if isinstance(payload, HouseholdsMerged):
-        return (payload.merged_id,)
-    return ()
+    paired = paired_household(payload)
+    return (paired,) if paired else ()
 
 
 __all__ = ["authorise", "remember_devices"]

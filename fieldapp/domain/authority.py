@@ -18,7 +18,7 @@ an action and to say why. The rules (docs/central.md, "Who may state a fact"):
   (otherwise the author of an occurrence could take the whole case into view);
 - a correction or retraction is filed under its target's own aggregate, and a correction
   restates its target's own kind of record;
-- a merge names a second household that passes the same test as the first;
+- a merge or a split names a second household that passes the same test as the first;
 - an id already in use as another kind of aggregate, or a household restated under another
   occurrence, is refused; so is a kind of record the table does not list.
 
@@ -39,10 +39,10 @@ from fieldapp.domain.events import (
     Event,
     EventCorrected,
     HouseholdRecorded,
-    HouseholdsMerged,
     OccurrenceRecorded,
     Payload,
     corrected_payload,
+    paired_household,
 )
 from fieldapp.domain.projection import effective_events, order_key
 
@@ -304,8 +304,8 @@ def decide(actor: Actor, event: Event, known: Known) -> Decision:
     occurrence = known.aggregate(aggregate.occurrence_id) if aggregate.occurrence_id else None
     if not _holds(permission.existing, actor, aggregate, occurrence, record):
         return _only(permission.existing, permission.action, occurrence)
-    if permission.both and isinstance(payload, HouseholdsMerged):
-        other = known.aggregate(payload.merged_id)
+    if permission.both and (paired := paired_household(payload)):
+        other = known.aggregate(paired)
         if other is None or not other.visible:
             return _not_found("The other household")
         if other.kind != aggregate.kind:

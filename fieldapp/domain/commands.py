@@ -13,9 +13,11 @@ from fieldapp.domain.events import (
     EventCorrected,
     HouseholdRecorded,
     HouseholdsMerged,
+    HouseholdsSplit,
     ReferralRecorded,
     TaskReassigned,
     VcasOffer,
+    paired_household,
 )
 from fieldapp.domain.policy import london_date
 from fieldapp.domain.problems import Problem
@@ -24,7 +26,8 @@ from fieldapp.domain.referral import ReferralState, why_not_sendable
 from fieldapp.domain.views import HouseholdView
 
 _HOUSEHOLD_EVENTS = (
-    VcasOffer, CallbackAttempt, TaskReassigned, HouseholdsMerged, ReferralRecorded,
+    VcasOffer, CallbackAttempt, TaskReassigned, HouseholdsMerged, HouseholdsSplit,
+    ReferralRecorded,
 )
 
 
@@ -56,11 +59,13 @@ def check_against(event: Event, state: State, target: Event | None = None) -> li
                 )
     if isinstance(p, ReferralRecorded):
         problems += _referral_step(p, state.household_of(event.aggregate_id))
-    if isinstance(p, HouseholdsMerged):
-        if p.merged_id == event.aggregate_id:
-            problems.append(Problem("payload.merged_id", "Choose a different household."))
-        elif state.household_of(p.merged_id) is None:
-            problems.append(Problem("payload.merged_id", "That household is not recorded."))
+    if isinstance(p, HouseholdsMerged | HouseholdsSplit):
+        field = "payload.merged_id" if isinstance(p, HouseholdsMerged) else "payload.other_id"
+        other = paired_household(p)
+        if other == event.aggregate_id:
+            problems.append(Problem(field, "Choose a different household."))
+        elif state.household_of(other) is None:
+            problems.append(Problem(field, "That household is not recorded."))
     if isinstance(p, EventCorrected | EnteredInError):
         if target is None or target.id != p.target_id:
             problems.append(

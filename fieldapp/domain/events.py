@@ -48,6 +48,7 @@ class EventType(StrEnum):
     EVENT_CORRECTED = "event_corrected"
     ENTERED_IN_ERROR = "entered_in_error"
     HOUSEHOLDS_MERGED = "households_merged"
+    HOUSEHOLDS_SPLIT = "households_split"
     CONFLICT_CONFIRMED = "conflict_confirmed"
     PARTNER_ENGAGEMENT_REPORTED = "partner_engagement_reported"
     REFERRAL_RECORDED = "referral_recorded"
@@ -188,6 +189,14 @@ class HouseholdsMerged:
 
 
 @dataclass(frozen=True)
+class HouseholdsSplit:
+    """"These are different households": undoes a join (automatic or a merge) of this pair."""
+
+    other_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class ConflictConfirmed:
     conflict_key: str
     note: str
@@ -224,6 +233,7 @@ Payload = (
     | EventCorrected
     | EnteredInError
     | HouseholdsMerged
+    | HouseholdsSplit
     | ConflictConfirmed
     | PartnerEngagement
     | ReferralRecorded
@@ -463,6 +473,14 @@ def _parse_merged(r: Reader, rules: Rules, version: int) -> HouseholdsMerged:
     )
 
 
+def _parse_split(r: Reader, rules: Rules, version: int) -> HouseholdsSplit:
+    r.unexpected(("other_id", "reason"))
+    return HouseholdsSplit(
+        _uuid(r, "other_id", "other household"),
+        r.text("reason", "reason they are different households", max_len=500, multiline=True),
+    )
+
+
 def _parse_confirmed(r: Reader, rules: Rules, version: int) -> ConflictConfirmed:
     r.unexpected(("conflict_key", "note"))
     return ConflictConfirmed(
@@ -499,6 +517,7 @@ _PARSERS: Mapping[EventType, Callable[[Reader, Rules, int], Payload]] = {
     EventType.EVENT_CORRECTED: _parse_corrected,
     EventType.ENTERED_IN_ERROR: _parse_in_error,
     EventType.HOUSEHOLDS_MERGED: _parse_merged,
+    EventType.HOUSEHOLDS_SPLIT: _parse_split,
     EventType.CONFLICT_CONFIRMED: _parse_confirmed,
     EventType.PARTNER_ENGAGEMENT_REPORTED: _parse_engagement,
     EventType.REFERRAL_RECORDED: _parse_referral,
@@ -526,6 +545,7 @@ PAYLOAD_TYPES: Mapping[EventType, type] = {
     EventType.EVENT_CORRECTED: EventCorrected,
     EventType.ENTERED_IN_ERROR: EnteredInError,
     EventType.HOUSEHOLDS_MERGED: HouseholdsMerged,
+    EventType.HOUSEHOLDS_SPLIT: HouseholdsSplit,
     EventType.CONFLICT_CONFIRMED: ConflictConfirmed,
     EventType.PARTNER_ENGAGEMENT_REPORTED: PartnerEngagement,
     EventType.REFERRAL_RECORDED: ReferralRecorded,
@@ -739,6 +759,15 @@ def _payload_from_dict(event_type: EventType, data: Mapping[str, Any]) -> Payloa
             values[name] = tuple(values[name])
     payload: Payload = cls(**values)
     return payload
+
+
+def paired_household(payload: Payload) -> str:
+    """The second household a merge or a split names ("" for any other record)."""
+    if isinstance(payload, HouseholdsMerged):
+        return payload.merged_id
+    if isinstance(payload, HouseholdsSplit):
+        return payload.other_id
+    return ""
 
 
 def corrected_payload(correction: EventCorrected) -> Payload:

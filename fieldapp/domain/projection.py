@@ -3,7 +3,8 @@
 `project(events, policy)` gives the same `State` for the same set of events in any order, with
 duplicates or not: events are de-duplicated by id and folded in a canonical order, and every
 tie is broken by (occurred_at, id). Corrections and entered-in-error are applied by target id
-before anything else, and merges join households into one record named by the smallest id.
+before anything else, and merges join households into one record named by the smallest id
+(splits keep a pair apart: fieldapp.domain.joins).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from itertools import combinations
 
 from fieldapp.domain.events import (
     CallbackAttempt,
@@ -21,7 +23,6 @@ from fieldapp.domain.events import (
     EventCorrected,
     EventType,
     HouseholdRecorded,
-    HouseholdsMerged,
     LeafletIssue,
     Member,
     OccurrenceRecorded,
@@ -30,7 +31,9 @@ from fieldapp.domain.events import (
     TaskReassigned,
     VcasOffer,
     corrected_payload,
+    paired_household,
 )
+from fieldapp.domain.joins import Joins, Pair, join_households
 from fieldapp.domain.policy import SchedulePolicy, london_date
 from fieldapp.domain.referral import StepView, derive_referral
 from fieldapp.domain.schedule import CallbackTask, derive_task
@@ -73,8 +76,8 @@ def related_keys(event: Event) -> frozenset[str]:
     keys = {event.aggregate_id}
     if isinstance(event.payload, HouseholdRecorded):
         keys.add(event.payload.occurrence_id)
-    elif isinstance(event.payload, HouseholdsMerged):
-        keys.add(event.payload.merged_id)
+    elif paired := paired_household(event.payload):
+        keys.add(paired)
     return frozenset(keys)
 
 
@@ -170,32 +173,9 @@ def _changed_by_another(change: Event, target: Event, what: str) -> Conflict:
     )
 
 
-class _Merges:
-    """Union-find over household ids; a merged household is named by its smallest id."""
-
-    def __init__(self) -> None:
-        self.parent: dict[str, str] = {}
-
-    def find(self, key: str) -> str:
-        root = key
-        while self.parent.get(root, root) != root:
-            root = self.parent[root]
-        self.parent[key] = root
-        return root
-
-    def union(self, a: str, b: str) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            low, high = sorted((ra, rb))
-            self.parent[high] = low
-
-
 def project(events: Iterable[Event], policy: SchedulePolicy) -> State:
     effective, conflicts = _effective(_dedupe(events))
-    merges = _Merges()
-    for e in effective:
-        if isinstance(e.payload, HouseholdsMerged):
-            merges.union(e.aggregate_id, e.payload.merged_id)
+    merges, apart = join_households(effective)
 
     occurrence_records: dict[str, list[Event]] = defaultdict(list)
     leaflets: dict[str, list[LeafletIssueView]] = defaultdict(list)
@@ -210,8 +190,8 @@ def project(events: Iterable[Event], policy: SchedulePolicy) -> State:
             # Confirmations are read below; a partner's monthly count belongs to no household
             # (fieldapp.domain.figures reads those from `effective_events`).
             by_household[merges.find(e.aggregate_id)].append(e)
-            if isinstance(p, HouseholdsMerged):
-                by_household[merges.find(p.merged_id)]  # a merge names both households
+            if paired := paired_household(p):
+                by_household[merges.find(paired)]  # a merge or split names both households
 
     occurrences: dict[str, OccurrenceView] = {}
     for occurrence_id in set(occurrence_records) | set(leaflets):
@@ -242,7 +222,7 @@ def project(events: Iterable[Event], policy: SchedulePolicy) -> State:
         view, found = _household(root, group, merges, occurrences, policy)
         households[root] = view
         conflicts.extend(found)
-    conflicts.extend(_duplicates(households.values()))
+    conflicts.extend(_duplicates(households.values(), apart))
     confirmed = {
         e.payload.conflict_key: e
         for e in effective
@@ -262,12 +242,12 @@ def project(events: Iterable[Event], policy: SchedulePolicy) -> State:
 def _household(
     root: str,
     group: list[Event],
-    merges: _Merges,
+    merges: Joins,
     occurrences: Mapping[str, OccurrenceView],
     policy: SchedulePolicy,
 ) -> tuple[HouseholdView, list[Conflict]]:
     records = [e for e in group if isinstance(e.payload, HouseholdRecorded)]
-    merged_ids = sorted({k for k, _ in merges.parent.items() if merges.find(k) == root} | {root})
+    merged_ids = merges.members(root)
     offers = [OfferView.of(e, e.payload) for e in group if isinstance(e.payload, VcasOffer)]
     attempts = [
         AttemptView.of(e, e.payload) for e in group if isinstance(e.payload, CallbackAttempt)
@@ -307,8 +287,9 @@ def _address_key(view: HouseholdView) -> tuple[str, str, str]:
     return (view.occurrence_id, view.postcode, " ".join(view.address.casefold().split()))
 
 
-def _duplicates(households: Iterable[HouseholdView]) -> list[Conflict]:
-    """Two records of one address on one occurrence are probably one household."""
+def _duplicates(households: Iterable[HouseholdView], apart: frozenset[Pair]) -> list[Conflict]:
+    """Two records of one address on one occurrence are probably one household, unless the
+    OIC said they are different households."""
     groups: dict[tuple[str, str, str], list[str]] = defaultdict(list)
     for view in households:
         if view.occurrence_id and view.postcode:
@@ -322,7 +303,7 @@ def _duplicates(households: Iterable[HouseholdView]) -> list[Conflict]:
             "household.",
         )
         for ids in groups.values()
-        if len(ids) > 1
+        if any(frozenset(pair) not in apart for pair in combinations(ids, 2))
     ]
 
 

@@ -35,6 +35,7 @@ _ACTION_OF: Mapping[EventType, Action] = {
     EventType.TASK_REASSIGNED: Action.ALTERATION,
     EventType.EVENT_CORRECTED: Action.ALTERATION,
     EventType.HOUSEHOLDS_MERGED: Action.ALTERATION,
+    EventType.HOUSEHOLDS_SPLIT: Action.ALTERATION,
     EventType.CONFLICT_CONFIRMED: Action.ALTERATION,
     # A count a partner reported: no person in it, but a record made all the same.
     EventType.PARTNER_ENGAGEMENT_REPORTED: Action.COLLECTION,

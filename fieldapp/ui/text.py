@@ -52,6 +52,7 @@ EVENT_LABELS: Mapping[EventType, str] = {
     EventType.EVENT_CORRECTED: "Correction",
     EventType.ENTERED_IN_ERROR: "Entered in error",
     EventType.HOUSEHOLDS_MERGED: "Households merged",
+    EventType.HOUSEHOLDS_SPLIT: "Households split",
     EventType.CONFLICT_CONFIRMED: "Conflict decision",
     EventType.REFERRAL_RECORDED: "VCAS referral",
 }

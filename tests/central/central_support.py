@@ -120,6 +120,12 @@ class Events:
             {"merged_id": merged, "reason": "Same household recorded twice"}, author,
         )
 
+    def split(self, author: str, household: str, other: str) -> Event:
+        return self.make(
+            EventType.HOUSEHOLDS_SPLIT, household,
+            {"other_id": other, "reason": "Two flats at one number"}, author,
+        )
+
     def correct_occurrence(
         self, author: str, target: Event, oic: str, district: str
     ) -> Event:

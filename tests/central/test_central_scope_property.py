@@ -331,7 +331,8 @@ def test_whatever_an_officer_pushes_their_view_of_the_others_never_grows(
         elif kind == 2:
             attacks.append(mine.reassign(attacker, pick(hh_ids), attacker))
         elif kind == 3:
-            attacks.append(mine.merge(attacker, own_household.aggregate_id, pick(hh_ids)))
+            pair = mine.merge if draw(st.booleans()) else mine.split
+            attacks.append(pair(attacker, own_household.aggregate_id, pick(hh_ids)))
         elif kind == 4:
             attacks.append(mine.merge(attacker, pick(hh_ids), own_household.aggregate_id))
         elif kind == 5:

@@ -175,6 +175,24 @@ def test_a_merged_household_follows_the_one_it_was_merged_into(world: World) -> 
     assert {stray.id, stray_offer.id, merge.id, kept.id} <= world.pull("SUPL")
 
 
+def test_a_split_grants_no_view(world: World) -> None:
+    occurrence = world.events.occurrence("A1", oic="B1", district="Leeds")
+    kept = world.events.household("A1", occurrence.aggregate_id)
+    elsewhere = world.events.occurrence("C1", oic="B1", district="Bradford")
+    stray = world.events.household("C1", elsewhere.aggregate_id)
+    stray_offer = world.events.offer("C1", stray.aggregate_id)
+    world.push(occurrence, kept, elsewhere, stray, stray_offer)
+    # B1, OIC of both, may split them: the split is stored, and no one sees more for it.
+    before = world.pull("SUPL")
+    split = world.events.split("B1", kept.aggregate_id, stray.aggregate_id)
+    world.push(split)
+    assert world.pull("SUPL") - before == {split.id}
+    assert stray.id not in world.pull("SUPL") and stray.id not in world.pull("A1")
+    # An officer who is not the OIC may not split, even households they can see.
+    assert world.refused(world.events.split("A1", kept.aggregate_id, kept.aggregate_id)) in (
+        "not_allowed", "not_found")
+
+
 def test_supervisors_see_their_district_and_officers_do_not(world: World) -> None:
     occurrence = world.events.occurrence("C1", oic="C1", district="Leeds")
     household = world.events.household("C1", occurrence.aggregate_id)

@@ -30,7 +30,7 @@ def an_event(draw: st.DrawFn, serial: int, earlier: list[Event]) -> Event:
     kinds = ["occurrence", "household", "offer", "offer", "callback", "callback", "reassign",
              "referral"]
     if earlier:
-        kinds += ["correct", "void", "merge", "confirm"]
+        kinds += ["correct", "void", "merge", "split", "confirm"]
     kind = draw(st.sampled_from(kinds))
     at = START + timedelta(days=draw(st.integers(0, 60)), minutes=draw(st.integers(0, 3)))
     h = draw(st.sampled_from(HOUSEHOLDS))
@@ -71,6 +71,9 @@ def an_event(draw: st.DrawFn, serial: int, earlier: list[Event]) -> Event:
     elif kind == "merge":
         event_type = EventType.HOUSEHOLDS_MERGED
         payload = {"merged_id": draw(st.sampled_from(HOUSEHOLDS)), "reason": "Same house"}
+    elif kind == "split":
+        event_type = EventType.HOUSEHOLDS_SPLIT
+        payload = {"other_id": draw(st.sampled_from(HOUSEHOLDS)), "reason": "Two flats"}
     elif kind == "confirm":
         event_type = EventType.CONFLICT_CONFIRMED
         payload = {"conflict_key": draw(st.sampled_from(["offer_outcomes_differ:x", "other"])),
