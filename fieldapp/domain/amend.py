@@ -22,6 +22,7 @@ from fieldapp.domain.events import (
     EventType,
     HouseholdRecorded,
     HouseholdsMerged,
+    HouseholdsSplit,
     Payload,
     TaskReassigned,
     payload_to_dict,
@@ -35,6 +36,7 @@ CORRECT = "correct"
 IN_ERROR = "entered_in_error"
 REASSIGN = "reassign"
 MERGE = "merge"
+SPLIT = "split"
 
 # The kinds of record a correction may restate (events.py _CORRECTABLE), in the order a case
 # lists them.
@@ -105,6 +107,14 @@ def offer_merge(
     merge = HouseholdsMerged(other_id, "")
     return Offer.of(MERGE, decide(actor, _probe(actor, device_id, household_id,
                                                 EventType.HOUSEHOLDS_MERGED, merge, now), known))
+
+
+def offer_split(
+    actor: Actor, device_id: str, known: Known, household_id: str, other_id: str, now: datetime
+) -> Offer:
+    split = HouseholdsSplit(other_id, "")
+    return Offer.of(SPLIT, decide(actor, _probe(actor, device_id, household_id,
+                                                EventType.HOUSEHOLDS_SPLIT, split, now), known))
 
 
 def current_records(events: Iterable[Event]) -> list[Event]:
@@ -186,6 +196,10 @@ def effect(before: State, after: State) -> list[str]:
               and (referral is None or not referral.is_open) and new is not None
               and new.id == household_id):
             said.append(f"A VCAS referral will be due {_day(after_referral.due)}.")
+    for household_id, new in sorted(after.households.items()):
+        if household_id not in before.households and before.household_of(household_id):
+            said.append(f"The household at {' '.join(new.address.split())}, {new.postcode} "
+                        "will be a household of its own again.")
     return said or ["No call-back or referral changes."]
 
 
@@ -219,6 +233,7 @@ __all__ = [
     "IN_ERROR",
     "MERGE",
     "REASSIGN",
+    "SPLIT",
     "Offer",
     "changed_by_others",
     "changed_fields",
@@ -231,5 +246,6 @@ __all__ = [
     "nothing_changed",
     "offer_merge",
     "offer_reassign",
+    "offer_split",
     "offers_for_record",
 ]

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal, SignalInstance
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -165,6 +165,7 @@ class FollowUpsPage(QWidget):
     record_callback = Signal(str, str)  # household id, what the form should say it is for
     put_right = Signal(str)  # household id: its records to correct, reassign, merge
     merge_households = Signal(object)  # household ids of a possible-duplicate conflict
+    split_households = Signal(object)  # the same: "these are different households"
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -256,10 +257,14 @@ class FollowUpsPage(QWidget):
         conflict_column.addWidget(self.conflicts)
         self.merge_button = QPushButton("&Merge the households…", self)
         self.merge_button.setAccessibleName("Merge the households of the conflict")
-        self.merge_button.clicked.connect(self._merge_conflict)
+        self.merge_button.clicked.connect(lambda: self._duplicate(self.merge_households))
         confirm_row = QHBoxLayout()
         confirm_row.addWidget(self.confirm_button)
         confirm_row.addWidget(self.merge_button)
+        self.split_button = QPushButton("D&ifferent households…", self)
+        self.split_button.setAccessibleName("These are different households")
+        self.split_button.clicked.connect(lambda: self._duplicate(self.split_households))
+        confirm_row.addWidget(self.split_button)
         confirm_row.addStretch(1)
         conflict_column.addLayout(confirm_row)
         self.leaflets_due = LeafletsDue(session, self)  # its own list, op and refresh
@@ -452,13 +457,14 @@ class FollowUpsPage(QWidget):
 
     # ----------------------------------------------------------------- conflicts
 
-    def _merge_conflict(self) -> None:
+    def _duplicate(self, signal: SignalInstance) -> None:
+        """Merge, or keep apart, the households of a possible-duplicate conflict."""
         item = self.conflicts.currentItem()
         conflict = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
         if conflict is None or conflict.kind != "possible_duplicate_household":
             self.session.notify("Choose a possible duplicate household in the list first.")
             return
-        self.merge_households.emit(tuple(conflict.event_ids))
+        signal.emit(tuple(conflict.event_ids))
 
     def _show_conflicts(self, conflicts: Iterable[Conflict]) -> None:
         self.conflicts.clear()

@@ -2,27 +2,33 @@
 an offer and an occurrence (pre-filled, a reason required, what changes shown before
 saving), entered in error, reassign a call-back (withheld from an officer who is not the
 OIC, with the rule's sentence), merge a possible duplicate side by side, a change by another
-officer shown on the record, and one consultation entry per record opened."""
+officer shown on the record, split a joined household or a possible duplicate, the officer
+as enrolled (a supervisor), reached from the record and the follow-ups, and one
+consultation entry per record opened."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
 from factories import event, household, new_id, occurrence, offer
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
-from ui_support import NOW, wait_idle
+from ui_support import NOW, first_run, record_a_call_back, wait_idle
 
 from fieldapp.domain.events import EventType
 from fieldapp.store import Store
 from fieldapp.store.access import Action
+from fieldapp.sync.client import SETTING_OFFICER
+from fieldapp.ui.controller import AppController
 from fieldapp.ui.corrections.dialogs import (
     CaseDialog,
     CaseOpener,
     InErrorDialog,
     MergeDialog,
     ReassignDialog,
+    SplitDialog,
 )
 from fieldapp.ui.corrections.forms import Correcting, CorrectOffer
 from fieldapp.ui.launcher import FormLauncher
@@ -302,3 +308,88 @@ def test_opening_a_record_writes_one_consultation_entry(
 
     # Each load of the case window is one opening by the officer.
     assert read(qtbot, session, consulted) == [("household", "opened to put right")] * 2
+
+
+def test_a_merged_household_is_split_again_side_by_side(
+    qtbot: QtBot, session: Session
+) -> None:
+    o, h, _ = a_case(qtbot, session)
+    other = new_id()
+    append(qtbot, session, [
+        household(other, o, AT + timedelta(minutes=30), postcode="LS7 1AB",
+                  address="12 Chapel Lane"),
+        event(EventType.HOUSEHOLDS_MERGED, h, {"merged_id": other, "reason": "Same family"},
+              AT + timedelta(minutes=40)),
+    ])
+    joined = read(qtbot, session, lambda store: store.household(other))
+    opener, _ = opener_for(qtbot, session)
+    dialog = open_case(qtbot, opener, joined.id)
+    assert dialog.split_button.isEnabled()
+    dialog.split()
+    [split] = opener.each(SplitDialog)
+    sides = {split.left.text(), split.right.text()}
+    assert any("4 Beck Side" in t for t in sides) and any("12 Chapel Lane" in t for t in sides)
+    qtbot.waitUntil(lambda: "will be a household of its own again" in split.effect.text(),
+                    timeout=10_000)
+    split.save()
+    qtbot.waitUntil(lambda: not split.reason_error.isHidden(), timeout=10_000)
+    qtbot.keyClicks(split.reason, "Next-door neighbours, not one family")
+    with qtbot.waitSignal(split.saved, timeout=10_000):
+        split.save()
+    assert len(read(qtbot, session, lambda store: store.households(o))) == 2
+
+
+def test_a_possible_duplicate_is_kept_apart_as_different_households(
+    qtbot: QtBot, session: Session
+) -> None:
+    o, h, _ = a_case(qtbot, session)
+    twin = new_id()
+    append(qtbot, session, [household(twin, o, AT + timedelta(minutes=30), postcode="LS6 2QQ",
+                                      address="4 Beck Side")])
+    [duplicate] = [c for c in read(qtbot, session, lambda store: store.conflicts())
+                   if c.kind == "possible_duplicate_household"]
+    opener, _ = opener_for(qtbot, session)
+    opener.open_split(tuple(duplicate.event_ids))
+    qtbot.waitUntil(lambda: bool(opener.each(SplitDialog)), timeout=10_000)
+    [split] = opener.each(SplitDialog)
+    qtbot.keyClicks(split.reason, "Flat 1 and flat 2: two families")
+    with qtbot.waitSignal(split.saved, timeout=10_000):
+        split.save()
+    assert [c for c in read(qtbot, session, lambda store: store.conflicts())
+            if c.kind == "possible_duplicate_household"] == []
+    assert len(read(qtbot, session, lambda store: store.households(o))) == 2
+
+
+def test_a_supervisor_of_the_district_may_reassign(qtbot: QtBot, session: Session) -> None:
+    """The actor is the officer as enrolled: a Leeds supervisor may reassign a Leeds
+    call-back whose OIC is someone else; a Bradford one may not."""
+    _, h, _ = a_case(qtbot, session, oic="9999")
+    opener, _ = opener_for(qtbot, session)
+    for district, allowed in (("Leeds", True), ("Bradford", False)):
+        officer = json.dumps({"collar": "1234", "role": "supervisor", "district": district})
+        session.run(lambda store, o=officer: store.set_setting(SETTING_OFFICER, o))
+        dialog = open_case(qtbot, opener, h)
+        assert dialog.reassign_button.isEnabled() is allowed
+        dialog.reject()
+
+
+def test_put_right_is_reached_from_the_record_and_from_the_follow_ups(
+    qtbot: QtBot, controller: AppController
+) -> None:
+    main = first_run(qtbot, controller)
+    record_a_call_back(qtbot, controller)
+    main.capture.panel.put_right_button.click()
+    qtbot.waitUntil(lambda: bool(main.corrections.each(CaseDialog)), timeout=10_000)
+    [from_record] = main.corrections.each(CaseDialog)
+    qtbot.waitUntil(lambda: from_record.case is not None, timeout=10_000)
+    assert from_record.case is not None and from_record.case.household is not None
+    from_record.reject()
+    main.followups.reload()
+    qtbot.waitUntil(lambda: main.followups.loaded and main.followups.model.rowCount() == 1)
+    main.followups.table.selectRow(0)
+    main.followups.put_right_button.click()
+    qtbot.waitUntil(lambda: bool(main.corrections.each(CaseDialog)), timeout=10_000)
+    # A lock closes every put-right window.
+    controller.lock()
+    assert not any(w.isVisible() for w in QApplication.topLevelWidgets()
+                   if isinstance(w, CaseDialog))

@@ -83,6 +83,8 @@ class Case:
     reassign: amend.Offer | None  # None: no call-back is open
     others: tuple[HouseholdView, ...]  # other households of the occurrence, to merge with
     merge: Mapping[str, amend.Offer]  # per other household
+    parts: Mapping[str, Event]  # household records joined or maybe the same, by id
+    split: Mapping[str, amend.Offer]  # per record joined to this household, or its twin
     changed_by_others: tuple[str, ...]  # every change another officer made in the case
     actor: Actor
 
@@ -141,11 +143,22 @@ def load_case(store: Store, key: str, now: datetime) -> Case:
         h.id: amend.offer_merge(actor, device, known, household.id, h.id, now)
         for h in others if household is not None
     }
+    # Split off: a record joined into this household, or one the rule says may be it.
+    twins = {
+        i for c in conflicts if c.kind == "possible_duplicate_household"
+        and household is not None and household.id in c.event_ids for i in c.event_ids
+    }
+    parts = {e.aggregate_id: e for e in amend.current_records(events)
+             if e.type is EventType.HOUSEHOLD_RECORDED and e.aggregate_id in mine | twins}
+    split = {
+        other: amend.offer_split(actor, device, known, household.id, other, now)
+        for other in sorted(mine | twins) if household is not None and other != household.id
+    }
     scope = mine | {occurrence_id}
     store.note_consultation("household" if household else "occurrence", key,
                             "opened to put right")
     return Case(
-        key, occurrence, household, tuple(rows), reassign, others, merge,
+        key, occurrence, household, tuple(rows), reassign, others, merge, parts, split,
         tuple(amend.changed_by_others(conflicts, scope)), actor,
     )
 

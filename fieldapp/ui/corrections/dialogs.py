@@ -33,8 +33,17 @@ from fieldapp.domain.problems import InvalidEvent
 from fieldapp.domain.projection import Changes
 from fieldapp.domain.views import HouseholdView
 from fieldapp.ui.capture_page import describe_household
-from fieldapp.ui.corrections.case import Case, Change, RecordRow, load_case, preview, save_change
+from fieldapp.ui.corrections.case import (
+    Case,
+    Change,
+    RecordRow,
+    fields_of,
+    load_case,
+    preview,
+    save_change,
+)
 from fieldapp.ui.corrections.forms import correction_form
+from fieldapp.ui.forms.household import household_lines
 from fieldapp.ui.launcher import FormLauncher
 from fieldapp.ui.ops import describe
 from fieldapp.ui.session import Capture, Session
@@ -236,31 +245,14 @@ class MergeDialog(ChangeDialog):
         super().__init__(session, "Merge households",
                          "Both records are shown side by side. Merged, they are one household: "
                          "its members, offers and call-backs together.", parent)
-        grid = QGridLayout()
         self.left = QLabel(describe_household(first), self)
         self.right = QLabel(self)
         self.choice = QComboBox(self)
         self.choice.setAccessibleName("The other household")
         for other in others:
             self.choice.addItem(_where(other), other.id)
-        caption = QLabel("&With", self)
-        caption.setBuddy(self.choice)
-        for n, label in enumerate((self.left, self.right)):
-            label.setWordWrap(True)
-            label.setTextFormat(Qt.TextFormat.PlainText)
-            label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-            label.setAccessibleName(("This household", "The other household")[n])
-            label.setObjectName("mergeSide")
-        grid.addWidget(QLabel("<b>This household</b>", self), 0, 0)
-        choose = QHBoxLayout()
-        choose.addWidget(caption)
-        choose.addWidget(self.choice, 1)
-        grid.addLayout(choose, 0, 1)
-        grid.addWidget(self.left, 1, 0)
-        grid.addWidget(self.right, 1, 1)
-        grid.setColumnStretch(0, 1)
-        grid.setColumnStretch(1, 1)
-        self.body.addLayout(grid, 1)
+        self.body.addLayout(_side_by_side(self, self.left, self.right, self.choice,
+                                          "This household", "&With"), 1)
         self.choice.currentIndexChanged.connect(self._chosen)
         self._chosen()
         self.choice.setFocus()
@@ -281,6 +273,79 @@ class MergeDialog(ChangeDialog):
                        {"merged_id": other.id if other else "",
                         "reason": self.reason.toPlainText()},
                        self.session.clock())
+
+
+class SplitDialog(ChangeDialog):
+    """"These are different households": a joined household's records side by side, and the
+    one chosen made a household of its own again (a `households_split`)."""
+
+    def __init__(self, session: Session, case: Case, parent: QWidget | None = None) -> None:
+        assert case.household is not None
+        self.first = case.household.id
+        self.case = case
+        self.others = tuple(k for k, offer in case.split.items() if offer.allowed)
+        super().__init__(session, "Different households (split)",
+                         "These records were made one household, or may be one. Split, the "
+                         "one chosen is a household of its own, with its own offers and "
+                         "call-backs, and is not joined to this one again.", parent)
+        self.left = QLabel(self._text(self.first), self)
+        self.right = QLabel(self)
+        self.choice = QComboBox(self)
+        self.choice.setAccessibleName("The record to split off")
+        for other in self.others:
+            self.choice.addItem(self._where(other), other)
+        self.body.addLayout(_side_by_side(self, self.left, self.right, self.choice,
+                                          "This household", "&Split off"), 1)
+        self.choice.currentIndexChanged.connect(self._chosen)
+        self._chosen()
+        self.choice.setFocus()
+        self.setTabOrder(self.choice, self.reason)
+
+    def _where(self, household_id: str) -> str:
+        record = self.case.parts.get(household_id)
+        payload = fields_of(record) if record else {}
+        return f"{' '.join(str(payload.get('address', '')).split())}, {payload.get('postcode')}"
+
+    def _text(self, household_id: str) -> str:
+        record = self.case.parts.get(household_id)
+        return "\n".join(household_lines(fields_of(record))) if record else ""
+
+    def _chosen(self) -> None:
+        self.right.setText(self._text(self.other()))
+        self._timer.start()
+
+    def other(self) -> str:
+        index = self.choice.currentIndex()
+        return self.others[index] if 0 <= index < len(self.others) else ""
+
+    def capture(self) -> Capture:
+        return Capture(EventType.HOUSEHOLDS_SPLIT, self.first,
+                       {"other_id": self.other(), "reason": self.reason.toPlainText()},
+                       self.session.clock())
+
+
+def _side_by_side(parent: QWidget, left: QLabel, right: QLabel, choice: QComboBox,
+                  left_title: str, choice_caption: str) -> QGridLayout:
+    """Two households' records in two columns, the second chosen above its column."""
+    grid = QGridLayout()
+    caption = QLabel(choice_caption, parent)
+    caption.setBuddy(choice)
+    for n, label in enumerate((left, right)):
+        label.setWordWrap(True)
+        label.setTextFormat(Qt.TextFormat.PlainText)
+        label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        label.setAccessibleName((left_title, "The other household")[n])
+        label.setObjectName("sideBySide")
+    grid.addWidget(QLabel(f"<b>{left_title}</b>", parent), 0, 0)
+    choose = QHBoxLayout()
+    choose.addWidget(caption)
+    choose.addWidget(choice, 1)
+    grid.addLayout(choose, 0, 1)
+    grid.addWidget(left, 1, 0)
+    grid.addWidget(right, 1, 1)
+    grid.setColumnStretch(0, 1)
+    grid.setColumnStretch(1, 1)
+    return grid
 
 
 class CaseDialog(QDialog):
@@ -324,8 +389,10 @@ class CaseDialog(QDialog):
         self.reassign_button.setAccessibleName("Reassign the call-back")
         self.merge_button = QPushButton("&Merge with another household…", self)
         self.merge_button.setAccessibleName("Merge with another household")
+        self.split_button = QPushButton("&Different households…", self)
+        self.split_button.setAccessibleName("Split a record off this joined household")
         for button in (self.correct_button, self.in_error_button, self.reassign_button,
-                       self.merge_button):
+                       self.merge_button, self.split_button):
             button.setMinimumHeight(40)
             actions.addWidget(button)
         actions.addStretch(1)
@@ -350,6 +417,7 @@ class CaseDialog(QDialog):
         self.in_error_button.clicked.connect(self.in_error)
         self.reassign_button.clicked.connect(self.reassign)
         self.merge_button.clicked.connect(self.merge)
+        self.split_button.clicked.connect(self.split)
         session.worker.changed.connect(self._on_changes)
         self.reload()
 
@@ -419,6 +487,11 @@ class CaseDialog(QDialog):
         self.merge_button.setEnabled(any(m.allowed for m in merges))
         if merges and not any(m.allowed for m in merges) and merges[0].why not in why:
             why.append(merges[0].why)
+        splits = list(case.split.values()) if case else []
+        self.split_button.setEnabled(any(m.allowed for m in splits))
+        self.split_button.setVisible(bool(splits))
+        if splits and not any(m.allowed for m in splits) and splits[0].why not in why:
+            why.append(splits[0].why)
         if case is not None and case.reassign is None:
             self.reassign_button.setToolTip("No call-back is open for this household.")
         self.why.setText("\n".join(why))
@@ -450,6 +523,13 @@ class CaseDialog(QDialog):
             self.opener.show(MergeDialog(self.session, case.household, others, self))
 
 
+    def split(self) -> None:
+        case = self.case
+        if case is not None and case.household is not None and any(
+                o.allowed for o in case.split.values()):
+            self.opener.show(SplitDialog(self.session, case, self))
+
+
 class CaseOpener(QObject):
     """Opens the put-right windows, and closes them all at a lock (correction forms keep a
     draft, as every form does)."""
@@ -479,6 +559,19 @@ class CaseOpener(QObject):
             others = tuple(h for h in case.others if h.id in rest and case.merge[h.id].allowed)
             if others:
                 self.show(MergeDialog(self.session, case.household, others, self.parent_widget))
+            else:
+                self.open_case(first)
+
+        self.session.run(lambda store: load_case(store, key, clock()), loaded)
+
+    def open_split(self, household_ids: tuple[str, ...]) -> None:
+        """"These are different households", from a possible-duplicate conflict."""
+        first = household_ids[0]
+        key, clock = first, self.session.clock
+
+        def loaded(case: Case) -> None:
+            if case.household is not None and any(o.allowed for o in case.split.values()):
+                self.show(SplitDialog(self.session, case, self.parent_widget))
             else:
                 self.open_case(first)
 
