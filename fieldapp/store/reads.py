@@ -398,6 +398,15 @@ class StoreReads:
         )
         return results
 
+    def conflicts_about(self, scopes: Iterable[str]) -> list[Conflict]:
+        """Every conflict (confirmed or not) about these records, by the index on scope."""
+        with self._db.reading() as conn:
+            rows = conn.execute(
+                "SELECT c.body FROM json_each(?) j CROSS JOIN conflicts c ON c.scope = j.value "
+                "ORDER BY c.key", (json.dumps(sorted(set(scopes))),),
+            ).fetchall()
+        return [codec.decode(Conflict, body) for (body,) in rows]
+
     def conflicts(self, *, include_confirmed: bool = False) -> list[Conflict]:
         with self._db.reading() as conn:
             if include_confirmed:

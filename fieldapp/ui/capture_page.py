@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fieldapp.domain.amend import changed_by_others
 from fieldapp.domain.catalogue import (
     LEAFLET_OUTCOMES,
     OFFENCE_TYPES,
@@ -49,6 +50,8 @@ ROLE = Qt.ItemDataRole.UserRole
 class Opened:
     occurrence: OccurrenceView | None
     households: tuple[HouseholdView, ...]
+    # Changes another officer made, by the household (or occurrence) id they are shown on.
+    changed_by_others: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,16 @@ def open_occurrence(store: Store, occurrence_id: str) -> Opened:
     view = store.occurrence(occurrence_id)
     if view is not None:
         remember(store, view.id, view.reference)
-    return Opened(view, tuple(store.households(occurrence_id)))
+    households = tuple(store.households(occurrence_id))
+    conflicts = store.conflicts_about([occurrence_id, *(i for h in households
+                                                        for i in h.merged_ids)])
+    changed = {
+        key: found
+        for key, ids in [(occurrence_id, [occurrence_id]),
+                         *((h.id, list(h.merged_ids)) for h in households)]
+        if (found := tuple(changed_by_others(conflicts, ids)))
+    }
+    return Opened(view, households, changed)
 
 
 def shortlist(store: Store) -> Shortlist:
@@ -88,7 +100,7 @@ def shortlist(store: Store) -> Shortlist:
     return Shortlist(tuple(read_recent(store)), tuple(drafts))
 
 
-def describe_household(view: HouseholdView) -> str:
+def describe_household(view: HouseholdView, changed: Iterable[str] = ()) -> str:
     members = ", ".join(
         RELATIONSHIPS.get(m.relationship, m.relationship)
         + (f" ({m.age})" if m.age is not None else "")
@@ -108,6 +120,7 @@ def describe_household(view: HouseholdView) -> str:
         lines.append(
             f"Call-back due {day(task.due)}" if task.is_open else f"Call-back: {task.reason}"
         )
+    lines += [f"Changed by another officer: {text}" for text in changed]
     return "\n".join(lines)
 
 
@@ -161,9 +174,11 @@ class OccurrencePanel(QWidget):
         assert view is not None
         self.heading.setText(f"Occurrence {view.reference}")
         recorded = f", recorded {moment(view.recorded_at)}" if view.recorded_at else ""
+        changed = "".join(f"\nChanged by another officer: {text}"
+                          for text in opened.changed_by_others.get(view.id, ()))
         self.details.setText(
             f"{labels(view.offence_types, OFFENCE_TYPES)}. OIC {view.oic}, {view.district}"
-            f"{recorded}."
+            f"{recorded}.{changed}"
         )
         titles = load_catalogue().titles
         targets = load_catalogue().support.escalation_targets
@@ -192,7 +207,10 @@ class OccurrencePanel(QWidget):
         chosen = self.chosen_household()
         self.households.clear()
         for household in opened.households:
-            item = QListWidgetItem(describe_household(household), self.households)
+            item = QListWidgetItem(
+                describe_household(household, opened.changed_by_others.get(household.id, ())),
+                self.households,
+            )
             item.setData(ROLE, household.id)
             if household.id == chosen:
                 self.households.setCurrentItem(item)

@@ -21,6 +21,7 @@ from fieldapp.domain.events import EventType
 from fieldapp.store import Store
 from fieldapp.store.access import Action
 from fieldapp.sync.client import SETTING_OFFICER
+from fieldapp.ui.capture_page import describe_household, open_occurrence
 from fieldapp.ui.controller import AppController
 from fieldapp.ui.corrections.dialogs import (
     CaseDialog,
@@ -393,3 +394,16 @@ def test_put_right_is_reached_from_the_record_and_from_the_follow_ups(
     controller.lock()
     assert not any(w.isVisible() for w in QApplication.topLevelWidgets()
                    if isinstance(w, CaseDialog))
+
+
+def test_the_record_itself_says_who_else_changed_it(qtbot: QtBot, session: Session) -> None:
+    """On the doorstep page: the household shows the other officer's change, who, when, why."""
+    o, h, offer_id = a_case(qtbot, session)
+    append(qtbot, session, [event(EventType.ENTERED_IN_ERROR, h, {
+        "target_id": offer_id, "reason": "Offer made to the wrong address"},
+        NOW - timedelta(minutes=30), author="5678")])
+    opened = read(qtbot, session, lambda store: open_occurrence(store, o))
+    [shown] = opened.households
+    text = describe_household(shown, opened.changed_by_others[h])
+    assert ("Changed by another officer: 5678 marked a record as entered in error (recorded "
+            "by 1234) on 10/03/2026: Offer made to the wrong address") in text
