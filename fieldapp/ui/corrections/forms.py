@@ -32,6 +32,7 @@ from fieldapp.ui.corrections.case import (
     save_change,
 )
 from fieldapp.ui.forms.base import CaptureForm
+from fieldapp.ui.forms.contact import CONTACTS_HEIGHT
 from fieldapp.ui.forms.household import HouseholdForm
 from fieldapp.ui.forms.leaflets import LeafletForm
 from fieldapp.ui.forms.occurrence import OccurrenceForm
@@ -198,6 +199,12 @@ class CorrectHousehold(Correcting, HouseholdForm):
 
 class CorrectOffer(Correcting, OfferForm):
     heading = "Correct the VCAS offer"
+
+    def build(self) -> None:
+        super().build()
+        # Room for the reason and what the correction changes: the contacts' own list is
+        # shorter here, and scrolls inside itself as it does when there are many.
+        self.contacts.list_scroll.setFixedHeight(CONTACTS_HEIGHT - 110)
 
     def _prefill(self, view: HouseholdView | None) -> None:
         pass  # the offer's own contacts are filled in, not the household's members
