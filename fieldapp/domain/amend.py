@@ -172,8 +172,10 @@ def effect(before: State, after: State) -> list[str]:
         if new is None:
             said.append(f"The household at {where} will no longer be shown.")
         elif new.id != household_id:
-            said.append(f"The household at {where} will be one household with the one at "
-                        f"{' '.join(new.address.split())}, {new.postcode}.")
+            there = f"{' '.join(new.address.split())}, {new.postcode}"
+            said.append(f"The two records of {where} will be one household." if there == where
+                        else f"The household at {where} will be one household with the one "
+                        f"at {there}.")
         task, now = old.task, new.task if new is not None else None
         if task is not None and task.is_open:
             if now is None or not now.is_open:

@@ -184,6 +184,7 @@ class InErrorDialog(ChangeDialog):
         super().__init__(session, "Entered in error",
                          f"{row.label}: {row.summary}. Marked entered in error, it no longer "
                          "counts anywhere; it stays in the record's history.", parent)
+        self.body.addStretch(1)
         self.reason.setFocus()
 
     def capture(self) -> Capture:
