@@ -232,7 +232,7 @@ class FollowUpsPage(QWidget):
         self.refresh_button.clicked.connect(self.reload)
         self.summary = QLabel(self)
         self.summary.setAccessibleName("How many are shown")
-        self.put_right_button = QPushButton("Put ri&ght…", self)
+        self.put_right_button = QPushButton("P&ut right…", self)
         self.put_right_button.setAccessibleName("Put the call-back's records right")
         self.put_right_button.clicked.connect(self._put_right_selected)
         actions = QHBoxLayout()

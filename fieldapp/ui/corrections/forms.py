@@ -84,7 +84,7 @@ class Correcting(CaptureForm):
         self.effect.setAccessibleName("What the correction will change")
         self.effect.setWordWrap(True)
         self.effect.setTextFormat(Qt.TextFormat.PlainText)
-        self.add_field(REASON_KEY, "Reason for the &correction", self.correction_reason)
+        self.add_field(REASON_KEY, "Wh&y (the reason for the correction)", self.correction_reason)
         self.rows.addRow(self.effect)
         self.correction_reason.textChanged.connect(self.touch)
         self._preview_timer = QTimer(self)
