@@ -12,7 +12,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from factories import event, household, new_id, occurrence, offer
+from factories import callback, event, household, leaflets, new_id, occurrence, offer
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 from ui_support import NOW, first_run, record_a_call_back, wait_idle
@@ -407,3 +407,82 @@ def test_the_record_itself_says_who_else_changed_it(qtbot: QtBot, session: Sessi
     text = describe_household(shown, opened.changed_by_others[h])
     assert ("Changed by another officer: 5678 marked a record as entered in error (recorded "
             "by 1234) on 10/03/2026: Offer made to the wrong address") in text
+
+
+def test_leaflets_and_a_call_back_are_corrected_too(qtbot: QtBot, session: Session) -> None:
+    o, h, _ = a_case(qtbot, session)
+    append(qtbot, session, [
+        leaflets(o, AT, risks=("suicidal_thoughts",)),
+        callback(h, "no_answer", NOW - timedelta(minutes=30)),
+    ])
+    opener, launcher = opener_for(qtbot, session)
+    dialog = open_case(qtbot, opener, h)
+    form = corrected(qtbot, dialog, launcher, "Leaflets issued",
+                     lambda f: f.person.text() == "J Smith")
+    form.person.setText("John Smith")
+    form.touch()
+    qtbot.keyClicks(form.correction_reason, "Full name")
+    form.save()
+    qtbot.waitUntil(lambda: form.reviewing, timeout=10_000)
+    assert "Changed: person name" in form.review.text  # the escalation is kept as it was
+    with qtbot.waitSignal(form.saved, timeout=10_000):
+        form.confirm()
+    [issue] = read(qtbot, session, lambda store: store.occurrence(o)).leaflet_issues
+    assert issue.person_name == "John Smith" and issue.escalation.by == "1234"
+
+    dialog = open_case(qtbot, opener, h)
+    form = corrected(qtbot, dialog, launcher, "Call-back",
+                     lambda f: f.outcome.value() == "no_answer")
+    form.outcome.button("declined").click()
+    qtbot.waitUntil(lambda: "will be cancelled" in form.effect_text, timeout=10_000)
+    qtbot.keyClicks(form.correction_reason, "They answered and declined again")
+    form.save()
+    qtbot.waitUntil(lambda: form.reviewing, timeout=10_000)
+    with qtbot.waitSignal(form.saved, timeout=10_000):
+        form.confirm()
+    task = read(qtbot, session, lambda store: store.household(h)).task
+    assert task is not None and task.is_closed
+
+
+def test_the_offers_contacts_are_changed_through_a_correction(
+    qtbot: QtBot, session: Session
+) -> None:
+    """Issue 11: who to call is captured at the offer and changeable later by a correction."""
+    _, h, _ = a_case(qtbot, session)
+    opener, launcher = opener_for(qtbot, session)
+    dialog = open_case(qtbot, opener, h)
+    form = corrected(qtbot, dialog, launcher, "VCAS offer",
+                     lambda f: f.outcome.value() == "declined")
+    box = form.contacts.boxes[0]
+    box.name.setText("Jane Smith")
+    box.phone.setText("07700 900456")
+    box.safe_to_call.setChecked(True)
+    form.touch()
+    qtbot.keyClicks(form.correction_reason, "Her new number, given on the phone")
+    form.save()
+    qtbot.waitUntil(lambda: form.reviewing or bool(problems(form)), timeout=10_000)
+    assert form.reviewing, problems(form)
+    assert "Changed: contacts" in form.review.text
+    with qtbot.waitSignal(form.saved, timeout=10_000):
+        form.confirm()
+    view = read(qtbot, session, lambda store: store.household(h))
+    assert [(c.name, c.usable_number) for c in view.contacts] == [("Jane Smith", "07700 900456")]
+
+
+def test_opening_an_occurrence_on_the_record_page_is_one_consultation(
+    qtbot: QtBot, controller: AppController
+) -> None:
+    main = first_run(qtbot, controller)
+    record_a_call_back(qtbot, controller)
+    occurrence = main.capture.current.occurrence
+    household = main.capture.panel.chosen_household()
+    main.capture.open(occurrence.id)  # redrawn (as after a change): not another opening
+    wait_idle(qtbot, controller.worker)
+
+    def consulted(store: Store) -> list[tuple[str, str]]:
+        return [(e.subject_kind, e.subject_id) for e in reversed(store.access_log())
+                if e.action is Action.CONSULTATION]
+
+    found = controller.worker.blocking(consulted)
+    assert found.count(("occurrence", occurrence.id)) == 1
+    assert found.count(("household", household)) == 1

@@ -192,6 +192,17 @@ class CorrectOccurrence(Correcting, OccurrenceForm):
 class CorrectLeaflets(Correcting, LeafletForm):
     heading = "Correct the leaflets issued"
 
+    def payload(self) -> dict[str, Any]:
+        data = super().payload()
+        # An escalation already recorded keeps who made it and when, unless its "to whom"
+        # is what is corrected: a correction by someone else is not their escalation.
+        before = self.current.get("escalation")
+        after = data.get("escalation")
+        if isinstance(before, Mapping) and isinstance(after, Mapping) and (
+                before.get("to") == after.get("to")):
+            data["escalation"] = dict(before)
+        return data
+
 
 class CorrectHousehold(Correcting, HouseholdForm):
     heading = "Correct the household"
