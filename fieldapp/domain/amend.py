@@ -70,13 +70,14 @@ class Offer:
         return cls(action, decision.allowed, "" if decision.allowed else who_can(decision))
 
 
-def _probe(actor: Actor, device_id: str, aggregate_id: str, kind: EventType, payload: Payload,
-           now: datetime) -> Event:
-    """The change as it would be made, to ask the rule about (never saved)."""
-    return Event(
+def _ask(actor: Actor, device_id: str, known: Known, aggregate_id: str, action: str,
+         kind: EventType, payload: Payload, now: datetime) -> Offer:
+    """The rule's answer for the change as it would be made (a probe, never saved)."""
+    probe = Event(
         id="", type=kind, aggregate_id=aggregate_id, occurred_at=now, recorded_at=now,
         author=actor.collar, device_id=device_id, payload=payload,
     )
+    return Offer.of(action, decide(actor, probe, known))
 
 
 def offers_for_record(
@@ -84,37 +85,27 @@ def offers_for_record(
 ) -> tuple[Offer, Offer]:
     """Whether `actor` may correct `record` (as it now stands) or mark it entered in error."""
     fix = EventCorrected(record.id, record.type.value, payload_to_dict(record.payload), "")
-    void = EnteredInError(record.id, "")
     return (
-        Offer.of(CORRECT, decide(actor, _probe(actor, device_id, record.aggregate_id,
-                                               EventType.EVENT_CORRECTED, fix, now), known)),
-        Offer.of(IN_ERROR, decide(actor, _probe(actor, device_id, record.aggregate_id,
-                                                EventType.ENTERED_IN_ERROR, void, now), known)),
+        _ask(actor, device_id, known, record.aggregate_id, CORRECT, EventType.EVENT_CORRECTED,
+             fix, now),
+        _ask(actor, device_id, known, record.aggregate_id, IN_ERROR,
+             EventType.ENTERED_IN_ERROR, EnteredInError(record.id, ""), now),
     )
 
 
-def offer_reassign(
-    actor: Actor, device_id: str, known: Known, household_id: str, now: datetime
+def offer_for_household(
+    actor: Actor, device_id: str, known: Known, action: str, household_id: str, now: datetime,
+    other_id: str = "",
 ) -> Offer:
-    move = TaskReassigned("", "")
-    return Offer.of(REASSIGN, decide(actor, _probe(actor, device_id, household_id,
-                                                   EventType.TASK_REASSIGNED, move, now), known))
-
-
-def offer_merge(
-    actor: Actor, device_id: str, known: Known, household_id: str, other_id: str, now: datetime
-) -> Offer:
-    merge = HouseholdsMerged(other_id, "")
-    return Offer.of(MERGE, decide(actor, _probe(actor, device_id, household_id,
-                                                EventType.HOUSEHOLDS_MERGED, merge, now), known))
-
-
-def offer_split(
-    actor: Actor, device_id: str, known: Known, household_id: str, other_id: str, now: datetime
-) -> Offer:
-    split = HouseholdsSplit(other_id, "")
-    return Offer.of(SPLIT, decide(actor, _probe(actor, device_id, household_id,
-                                                EventType.HOUSEHOLDS_SPLIT, split, now), known))
+    """Whether `actor` may reassign the household's call-back, or merge it with (or split
+    it from) `other_id`."""
+    choices: dict[str, tuple[EventType, Payload]] = {
+        REASSIGN: (EventType.TASK_REASSIGNED, TaskReassigned("", "")),
+        MERGE: (EventType.HOUSEHOLDS_MERGED, HouseholdsMerged(other_id, "")),
+        SPLIT: (EventType.HOUSEHOLDS_SPLIT, HouseholdsSplit(other_id, "")),
+    }
+    kind, payload = choices[action]
+    return _ask(actor, device_id, known, household_id, action, kind, payload, now)
 
 
 def current_records(events: Iterable[Event]) -> list[Event]:
@@ -172,7 +163,8 @@ def effect(before: State, after: State) -> list[str]:
         if new is None:
             said.append(f"The household at {where} will no longer be shown.")
         elif new.id != household_id:
-            there = f"{' '.join(new.address.split())}, {new.postcode}"
+            joined = before.households.get(new.id, new)  # the one it joins, as it was
+            there = f"{' '.join(joined.address.split())}, {joined.postcode}"
             said.append(f"The two records of {where} will be one household." if there == where
                         else f"The household at {where} will be one household with the one "
                         f"at {there}.")
@@ -246,8 +238,6 @@ __all__ = [
     "household_occurrence",
     "laptop_known",
     "nothing_changed",
-    "offer_merge",
-    "offer_reassign",
-    "offer_split",
+    "offer_for_household",
     "offers_for_record",
 ]

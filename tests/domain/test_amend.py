@@ -31,14 +31,16 @@ def test_the_author_may_correct_but_only_the_oic_or_a_supervisor_reassign() -> N
     [record] = [e for e in events if e.id == offer_id]
     correct, in_error = amend.offers_for_record(OFFICER, "laptop-a", known, record, NOW)
     assert correct.allowed and in_error.allowed
-    reassign = amend.offer_reassign(OFFICER, "laptop-a", known, h, NOW)
+    reassign = amend.offer_for_household(OFFICER, "laptop-a", known, amend.REASSIGN, h, NOW)
     assert not reassign.allowed
     assert reassign.why == ("Only the OIC of 13/123456/24 or a supervisor can reassign this "
                             "call-back.")
     supervisor = Actor("5555", "supervisor", "team-s", "Leeds")
-    assert amend.offer_reassign(supervisor, "laptop-s", known, h, NOW).allowed
+    assert amend.offer_for_household(supervisor, "laptop-s", known, amend.REASSIGN, h,
+                                     NOW).allowed
     elsewhere = Actor("5555", "supervisor", "team-s", "Bradford")
-    assert not amend.offer_reassign(elsewhere, "laptop-s", known, h, NOW).allowed
+    assert not amend.offer_for_household(elsewhere, "laptop-s", known, amend.REASSIGN, h,
+                                         NOW).allowed
 
 
 def test_another_officers_record_is_theirs_the_oics_or_a_supervisors_to_correct() -> None:

@@ -98,6 +98,14 @@ def corrected(qtbot: QtBot, dialog: CaseDialog, launcher: FormLauncher, label: s
     return form
 
 
+def correction(qtbot: QtBot, session: Session, key: str, label: str,
+               ready: Any) -> tuple[CaseDialog, Any]:
+    """The case window of `key`, and the correction form of its record `label`, pre-filled."""
+    opener, launcher = opener_for(qtbot, session)
+    dialog = open_case(qtbot, opener, key)
+    return dialog, corrected(qtbot, dialog, launcher, label, ready)
+
+
 def problems(form: QWidget) -> str:
     return " ".join(e.text() for e in form.findChildren(ErrorLabel) if not e.isHidden())
 
@@ -106,10 +114,8 @@ def test_a_household_is_corrected_prefilled_with_a_reason_and_only_its_changes(
     qtbot: QtBot, session: Session
 ) -> None:
     _, h, _ = a_case(qtbot, session)
-    opener, launcher = opener_for(qtbot, session)
-    dialog = open_case(qtbot, opener, h)
-    form = corrected(qtbot, dialog, launcher, "Household",
-                     lambda f: f.address.toPlainText() == "4 Beck Side")
+    dialog, form = correction(qtbot, session, h, "Household",
+                              lambda f: f.address.toPlainText() == "4 Beck Side")
     assert form.member_rows[0].name.text() == "Jane Smithc"  # pre-filled as it stands
     form.member_rows[0].name.setText("Jane Smith")
     form.add_member("child").age.setValue(7)
@@ -137,10 +143,8 @@ def test_a_household_is_corrected_prefilled_with_a_reason_and_only_its_changes(
 
 def test_a_correction_that_changes_nothing_is_refused(qtbot: QtBot, session: Session) -> None:
     _, h, _ = a_case(qtbot, session)
-    opener, launcher = opener_for(qtbot, session)
-    dialog = open_case(qtbot, opener, h)
-    form = corrected(qtbot, dialog, launcher, "Household",
-                     lambda f: f.address.toPlainText() == "4 Beck Side")
+    dialog, form = correction(qtbot, session, h, "Household",
+                              lambda f: f.address.toPlainText() == "4 Beck Side")
     qtbot.keyClicks(form.correction_reason, "Checked it")
     form.save()
     qtbot.waitUntil(lambda: "Nothing was changed" in problems(form), timeout=10_000)
@@ -152,10 +156,8 @@ def test_correcting_an_offer_shows_the_new_call_back_date_before_saving(
     qtbot: QtBot, session: Session
 ) -> None:
     _, h, _ = a_case(qtbot, session)
-    opener, launcher = opener_for(qtbot, session)
-    dialog = open_case(qtbot, opener, h)
-    form = corrected(qtbot, dialog, launcher, "VCAS offer",
-                     lambda f: f.outcome.value() == "declined")
+    dialog, form = correction(qtbot, session, h, "VCAS offer",
+                              lambda f: f.outcome.value() == "declined")
     assert isinstance(form, CorrectOffer)
     qtbot.waitUntil(lambda: "No call-back or referral changes" in form.effect_text,
                     timeout=10_000)
@@ -179,10 +181,8 @@ def test_correcting_an_offer_shows_the_new_call_back_date_before_saving(
 
 def test_an_occurrence_is_corrected(qtbot: QtBot, session: Session) -> None:
     o, _, _ = a_case(qtbot, session)
-    opener, launcher = opener_for(qtbot, session)
-    dialog = open_case(qtbot, opener, o)
-    form = corrected(qtbot, dialog, launcher, "Occurrence",
-                     lambda f: f.reference.text() == "13/240117/26")
+    dialog, form = correction(qtbot, session, o, "Occurrence",
+                              lambda f: f.reference.text() == "13/240117/26")
     form.offences.set_value(["iioc", "voyeurism"])
     form.touch()
     qtbot.keyClicks(form.correction_reason, "Voyeurism was also alleged")
@@ -415,10 +415,8 @@ def test_leaflets_and_a_call_back_are_corrected_too(qtbot: QtBot, session: Sessi
         leaflets(o, AT, risks=("suicidal_thoughts",)),
         callback(h, "no_answer", NOW - timedelta(minutes=30)),
     ])
-    opener, launcher = opener_for(qtbot, session)
-    dialog = open_case(qtbot, opener, h)
-    form = corrected(qtbot, dialog, launcher, "Leaflets issued",
-                     lambda f: f.person.text() == "J Smith")
+    dialog, form = correction(qtbot, session, h, "Leaflets issued",
+                              lambda f: f.person.text() == "J Smith")
     form.person.setText("John Smith")
     form.touch()
     qtbot.keyClicks(form.correction_reason, "Full name")
@@ -430,9 +428,8 @@ def test_leaflets_and_a_call_back_are_corrected_too(qtbot: QtBot, session: Sessi
     [issue] = read(qtbot, session, lambda store: store.occurrence(o)).leaflet_issues
     assert issue.person_name == "John Smith" and issue.escalation.by == "1234"
 
-    dialog = open_case(qtbot, opener, h)
-    form = corrected(qtbot, dialog, launcher, "Call-back",
-                     lambda f: f.outcome.value() == "no_answer")
+    dialog, form = correction(qtbot, session, h, "Call-back",
+                              lambda f: f.outcome.value() == "no_answer")
     form.outcome.button("declined").click()
     qtbot.waitUntil(lambda: "will be cancelled" in form.effect_text, timeout=10_000)
     qtbot.keyClicks(form.correction_reason, "They answered and declined again")
@@ -449,10 +446,8 @@ def test_the_offers_contacts_are_changed_through_a_correction(
 ) -> None:
     """Issue 11: who to call is captured at the offer and changeable later by a correction."""
     _, h, _ = a_case(qtbot, session)
-    opener, launcher = opener_for(qtbot, session)
-    dialog = open_case(qtbot, opener, h)
-    form = corrected(qtbot, dialog, launcher, "VCAS offer",
-                     lambda f: f.outcome.value() == "declined")
+    dialog, form = correction(qtbot, session, h, "VCAS offer",
+                              lambda f: f.outcome.value() == "declined")
     box = form.contacts.boxes[0]
     box.name.setText("Jane Smith")
     box.phone.setText("07700 900456")

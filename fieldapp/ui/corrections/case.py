@@ -133,14 +133,16 @@ def load_case(store: Store, key: str, now: datetime) -> Case:
         ))
     reassign = None
     if household is not None and household.task is not None and household.task.is_open:
-        reassign = amend.offer_reassign(actor, device, known, household.id, now)
+        reassign = amend.offer_for_household(actor, device, known, amend.REASSIGN, household.id,
+                                              now)
     others = tuple(
         h for h in state.households.values()
         if household is not None and h.id != household.id
         and h.occurrence_id == household.occurrence_id
     )
     merge = {
-        h.id: amend.offer_merge(actor, device, known, household.id, h.id, now)
+        h.id: amend.offer_for_household(actor, device, known, amend.MERGE, household.id, now,
+                                       h.id)
         for h in others if household is not None
     }
     # Split off: a record joined into this household, or one the rule says may be it.
@@ -151,7 +153,8 @@ def load_case(store: Store, key: str, now: datetime) -> Case:
     parts = {e.aggregate_id: e for e in amend.current_records(events)
              if e.type is EventType.HOUSEHOLD_RECORDED and e.aggregate_id in mine | twins}
     split = {
-        other: amend.offer_split(actor, device, known, household.id, other, now)
+        other: amend.offer_for_household(actor, device, known, amend.SPLIT, household.id, now,
+                                         other)
         for other in sorted(mine | twins) if household is not None and other != household.id
     }
     scope = mine | {occurrence_id}
