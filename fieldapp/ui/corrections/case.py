@@ -48,10 +48,9 @@ KIND_LABELS = {
 }
 
 
-def actor_of(store: Store) -> Actor:
+def actor_of(store: Store, identity: Identity) -> Actor:
     """The enrolled officer as the endpoint enrolled them (an offline-only laptop: its
     officer, with no role)."""
-    identity = identify(store)
     try:
         officer = json.loads(store.get_setting(SETTING_OFFICER) or "{}")
     except ValueError:
@@ -114,8 +113,8 @@ def load_case(store: Store, key: str, now: datetime) -> Case:
     events = store.case_events([key])
     state = project(events, load_policy())
     known = amend.laptop_known(load_authority(), events)
-    actor = actor_of(store)
-    device = identify(store).device_id
+    identity = identify(store)
+    actor, device = actor_of(store, identity), identity.device_id
     household = state.household_of(key)
     occurrence_id = household.occurrence_id if household else key
     occurrence = state.occurrences.get(occurrence_id)
@@ -194,7 +193,8 @@ def check_change(store: Store, change: Change, identity: Identity, now: datetime
     if problems:
         raise InvalidEvent(problems)
     events = store.case_events([event.aggregate_id])
-    decision = decide(actor_of(store), event, amend.laptop_known(load_authority(), events))
+    known = amend.laptop_known(load_authority(), events)
+    decision = decide(actor_of(store, identity), event, known)
     if not decision.allowed:
         raise UserError(who_can(decision))
     return event, events
