@@ -23,7 +23,8 @@ the `Changes` those ops return.
                          send, acknowledge, withdraw, referral sheet
     corrections/         putting records right (case.py: the ops, the authority rule asked
                          once per case; forms.py: capture forms pre-filled to correct;
-                         dialogs.py: the case window, entered in error, reassign, merge)
+                         change.py: entered in error, reassign; households.py: merge,
+                         split; dialogs.py: the case window and the opener)
     consulting.py        one consultation entry per record opened (DPA 2018 s.62)
     callback_detail.py   the call's brief as text: warning, contacts, offer, attempts, risks
     referral_sheet.py    the one-household referral sheet for VCAS as a PDF (QPdfWriter)
