@@ -32,6 +32,7 @@ from fieldapp.ui.corrections.dialogs import (
     SplitDialog,
 )
 from fieldapp.ui.corrections.forms import Correcting, CorrectOffer
+from fieldapp.ui.followups_page import FollowUpsPage
 from fieldapp.ui.launcher import FormLauncher
 from fieldapp.ui.session import Session
 from fieldapp.ui.widgets import ErrorLabel
@@ -481,3 +482,22 @@ def test_opening_an_occurrence_on_the_record_page_is_one_consultation(
     found = controller.worker.blocking(consulted)
     assert found.count(("occurrence", occurrence.id)) == 1
     assert found.count(("household", household)) == 1
+
+
+def test_the_conflict_list_offers_merge_and_different_households(
+    qtbot: QtBot, session: Session
+) -> None:
+    o, h, _ = a_case(qtbot, session)
+    twin = new_id()
+    append(qtbot, session, [household(twin, o, AT + timedelta(minutes=30), postcode="LS6 2QQ",
+                                      address="4 Beck Side")])
+    page = FollowUpsPage(session)
+    qtbot.addWidget(page)
+    page.reload()
+    qtbot.waitUntil(lambda: page.loaded and page.conflicts.count() == 1, timeout=10_000)
+    page.conflicts.setCurrentRow(0)
+    for button, signal in ((page.merge_button, page.merge_households),
+                           (page.split_button, page.split_households)):
+        with qtbot.waitSignal(signal) as sent:
+            button.click()
+        assert set(sent.args[0]) == {h, twin}
