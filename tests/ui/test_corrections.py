@@ -107,6 +107,17 @@ def correction(qtbot: QtBot, session: Session, key: str, label: str,
     return dialog, corrected(qtbot, dialog, launcher, label, ready)
 
 
+def save_correction(qtbot: QtBot, form: Correcting, reason: str) -> str:
+    """Types the reason, saves, and confirms the check before saving; what the check said."""
+    qtbot.keyClicks(form.correction_reason, reason)
+    form.save()
+    qtbot.waitUntil(lambda: form.reviewing, timeout=10_000)
+    checked = form.review.text
+    with qtbot.waitSignal(form.saved, timeout=10_000):
+        form.confirm()
+    return checked
+
+
 def problems(form: QWidget) -> str:
     return " ".join(e.text() for e in form.findChildren(ErrorLabel) if not e.isHidden())
 
@@ -124,12 +135,8 @@ def test_a_household_is_corrected_prefilled_with_a_reason_and_only_its_changes(
     qtbot.waitUntil(lambda: bool(problems(form)), timeout=10_000)
     assert "reason" in problems(form).lower()  # a reason is required: nothing saved
     assert not form.reviewing
-    qtbot.keyClicks(form.correction_reason, "Name misspelt, child missed at the door")
-    form.save()
-    qtbot.waitUntil(lambda: form.reviewing, timeout=10_000)
-    assert "Changed: members" in form.review.text
-    with qtbot.waitSignal(form.saved, timeout=10_000):
-        form.confirm()
+    checked = save_correction(qtbot, form, "Name misspelt, child missed at the door")
+    assert "Changed: members" in checked
     view = read(qtbot, session, lambda store: store.household(h))
     assert [(m.relationship, m.name, m.age) for m in view.members] == [
         ("partner", "Jane Smith", None), ("child", "", 7)]
@@ -170,12 +177,8 @@ def test_correcting_an_offer_shows_the_new_call_back_date_before_saving(
     qtbot.waitUntil(lambda: "The call-back due 31/03/2026 will be cancelled" in
                     form.effect_text, timeout=10_000)
     form.outcome.button("declined").click()
-    qtbot.keyClicks(form.correction_reason, "The offer was made the day before")
-    form.save()
-    qtbot.waitUntil(lambda: form.reviewing, timeout=10_000)
-    assert "Changed: when it happened" in form.review.text
-    with qtbot.waitSignal(form.saved, timeout=10_000):
-        form.confirm()
+    checked = save_correction(qtbot, form, "The offer was made the day before")
+    assert "Changed: when it happened" in checked
     view = read(qtbot, session, lambda store: store.household(h))
     assert f"{view.task.due:%d/%m/%Y}" == "30/03/2026"
 
@@ -186,11 +189,7 @@ def test_an_occurrence_is_corrected(qtbot: QtBot, session: Session) -> None:
                               lambda f: f.reference.text() == "13/240117/26")
     form.offences.set_value(["iioc", "voyeurism"])
     form.touch()
-    qtbot.keyClicks(form.correction_reason, "Voyeurism was also alleged")
-    form.save()
-    qtbot.waitUntil(lambda: form.reviewing, timeout=10_000)
-    with qtbot.waitSignal(form.saved, timeout=10_000):
-        form.confirm()
+    save_correction(qtbot, form, "Voyeurism was also alleged")
     view = read(qtbot, session, lambda store: store.occurrence(o))
     assert view.offence_types == ("iioc", "voyeurism")
 
@@ -433,11 +432,7 @@ def test_leaflets_and_a_call_back_are_corrected_too(qtbot: QtBot, session: Sessi
                               lambda f: f.outcome.value() == "no_answer")
     form.outcome.button("declined").click()
     qtbot.waitUntil(lambda: "will be cancelled" in form.effect_text, timeout=10_000)
-    qtbot.keyClicks(form.correction_reason, "They answered and declined again")
-    form.save()
-    qtbot.waitUntil(lambda: form.reviewing, timeout=10_000)
-    with qtbot.waitSignal(form.saved, timeout=10_000):
-        form.confirm()
+    save_correction(qtbot, form, "They answered and declined again")
     task = read(qtbot, session, lambda store: store.household(h)).task
     assert task is not None and task.is_closed
 
