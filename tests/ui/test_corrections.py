@@ -68,6 +68,15 @@ def a_case(qtbot: QtBot, session: Session, *, oic: str = "1234",
     return o, h, made.id
 
 
+def a_duplicate(qtbot: QtBot, session: Session) -> tuple[str, str, str]:
+    """A case whose address was recorded a second time: a possible duplicate household."""
+    o, h, _ = a_case(qtbot, session)
+    twin = new_id()
+    append(qtbot, session, [household(twin, o, AT + timedelta(minutes=30), postcode="LS6 2QQ",
+                                      address="4 Beck Side")])
+    return o, h, twin
+
+
 def opener_for(qtbot: QtBot, session: Session) -> tuple[CaseOpener, FormLauncher]:
     window = QWidget()
     qtbot.addWidget(window)
@@ -257,10 +266,7 @@ def test_the_oic_reassigns_a_call_back_to_a_checked_collar_number(
 
 
 def test_a_possible_duplicate_is_merged_side_by_side(qtbot: QtBot, session: Session) -> None:
-    o, h, _ = a_case(qtbot, session)
-    twin = new_id()
-    append(qtbot, session, [household(twin, o, AT + timedelta(minutes=30), postcode="LS6 2QQ",
-                                      address="4 Beck Side")])
+    o, h, twin = a_duplicate(qtbot, session)
     conflicts = read(qtbot, session, lambda store: store.conflicts())
     [duplicate] = [c for c in conflicts if c.kind == "possible_duplicate_household"]
     opener, _ = opener_for(qtbot, session)
@@ -343,10 +349,7 @@ def test_a_merged_household_is_split_again_side_by_side(
 def test_a_possible_duplicate_is_kept_apart_as_different_households(
     qtbot: QtBot, session: Session
 ) -> None:
-    o, h, _ = a_case(qtbot, session)
-    twin = new_id()
-    append(qtbot, session, [household(twin, o, AT + timedelta(minutes=30), postcode="LS6 2QQ",
-                                      address="4 Beck Side")])
+    o, h, twin = a_duplicate(qtbot, session)
     [duplicate] = [c for c in read(qtbot, session, lambda store: store.conflicts())
                    if c.kind == "possible_duplicate_household"]
     opener, _ = opener_for(qtbot, session)
@@ -482,10 +485,7 @@ def test_opening_an_occurrence_on_the_record_page_is_one_consultation(
 def test_the_conflict_list_offers_merge_and_different_households(
     qtbot: QtBot, session: Session
 ) -> None:
-    o, h, _ = a_case(qtbot, session)
-    twin = new_id()
-    append(qtbot, session, [household(twin, o, AT + timedelta(minutes=30), postcode="LS6 2QQ",
-                                      address="4 Beck Side")])
+    o, h, twin = a_duplicate(qtbot, session)
     page = FollowUpsPage(session)
     qtbot.addWidget(page)
     page.reload()
