@@ -151,7 +151,11 @@ def test_a_household_is_corrected_prefilled_with_a_reason_and_only_its_changes(
         ("partner", "Jane Smith", None), ("child", "", 7)]
     [fix] = read(qtbot, session, lambda store: store.events_of_type(EventType.EVENT_CORRECTED))
     assert fix.payload.reason == "Name misspelt, child missed at the door"
-    assert fix.payload.payload["postcode"] == "LS6 2QQ"  # the record restated whole (v1)
+    # Only what changed is sent (event_corrected version 2): the members, not the address.
+    assert fix.schema_version == 2 and fix.payload.payload == {}
+    assert list(fix.payload.changes) == ["members"]
+    assert [m["name"] for m in fix.payload.changes["members"]] == ["Jane Smith", ""]
+    assert "postcode" not in json.loads(fix.to_json())["payload"]["changes"]
     # The case window reads it again from the change set: the record as it now stands.
     qtbot.waitUntil(lambda: any("Household" in dialog.records.item(n).text() and "2 member"
                                 in dialog.records.item(n).text()

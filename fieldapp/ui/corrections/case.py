@@ -9,7 +9,7 @@ change the rule refuses is never written.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -27,6 +27,8 @@ from fieldapp.domain.events import (
     OccurrenceRecorded,
     TaskReassigned,
     VcasOffer,
+    all_fields,
+    corrected_payload,
     payload_to_dict,
 )
 from fieldapp.domain.policy import london_date
@@ -182,10 +184,13 @@ def check_change(store: Store, change: Change, identity: Identity, now: datetime
     event = prepare(store, change.capture, identity, now)
     payload = event.payload
     problems = []
-    if isinstance(payload, EventCorrected) and change.current is not None and not preview:
+    if isinstance(payload, EventCorrected) and change.current is not None:
         # Compared as the event states them (defaults as a stored record leaves them out).
         fields = amend.changed_fields(change.current, payload.payload)
-        problems = amend.nothing_changed(fields, bool(payload.occurred_at))
+        if not preview:
+            problems = amend.nothing_changed(fields, bool(payload.occurred_at))
+        if fields or payload.occurred_at:
+            event = prepare(store, only_changes(change.capture, payload, fields), identity, now)
     if isinstance(payload, TaskReassigned):
         household = store.household(event.aggregate_id)
         task = household.task if household else None
@@ -198,6 +203,14 @@ def check_change(store: Store, change: Change, identity: Identity, now: datetime
     if not decision.allowed:
         raise UserError(who_can(decision))
     return event, events
+
+
+def only_changes(capture: Capture, whole: EventCorrected, fields: Sequence[str]) -> Capture:
+    """The correction as it is saved (event_corrected version 2): only the changed fields,
+    once the whole record they make has passed its own type's checks (`whole`)."""
+    made = all_fields(corrected_payload(whole))
+    data = {k: v for k, v in capture.payload.items() if k != "payload"}
+    return replace(capture, payload={**data, "changes": {k: made[k] for k in fields}})
 
 
 def save_change(store: Store, change: Change, identity: Identity, now: datetime) -> Changes:
@@ -219,8 +232,7 @@ def check_and_preview(store: Store, change: Change, identity: Identity,
     """The check before saving: refused as the save would be, or else what it will do."""
     event, events = check_change(store, change, identity, now)
     payload = event.payload
-    changed = amend.changed_fields(change.current or {}, payload.payload) if isinstance(
-        payload, EventCorrected) else []
+    changed = sorted(payload.changes) if isinstance(payload, EventCorrected) else []
     return Checked(tuple(changed), tuple(amend.effect_of(events, event, load_policy())))
 
 
@@ -241,8 +253,8 @@ def preview(store: Store, change: Change, identity: Identity, now: datetime) -> 
 
 def correction_payload(record: Event, restated: Mapping[str, Any], reason: str,
                        moment: datetime | None) -> dict[str, Any]:
-    """An `event_corrected` of `record`: the record restated in full (event_corrected
-    version 1 carries the whole corrected record), and when it happened if that changed."""
+    """An `event_corrected` of `record`, the record restated in full to be checked whole
+    (`only_changes` then keeps what changed), and when it happened if that changed."""
     data: dict[str, Any] = {
         "target_id": record.id,
         "target_type": record.type.value,
