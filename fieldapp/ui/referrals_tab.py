@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fieldapp.domain.amend import changed_by_others
 from fieldapp.domain.events import EventType
 from fieldapp.domain.projection import Changes
 from fieldapp.domain.referral import ReferralStatus, why_not_sendable
@@ -78,8 +79,9 @@ def load_detail(store: Store, household_id: str, today: date) -> Detail | None:
     if view is None:
         return None
     occurrence = store.occurrence(view.occurrence_id)
+    changed = changed_by_others(store.conflicts_about(view.merged_ids), view.merged_ids)
     return Detail(view, occurrence,
-                  brief(view, occurrence, load_catalogue(), load_policy(), today))
+                  brief(view, occurrence, load_catalogue(), load_policy(), today, changed))
 
 
 class DetailPane(QScrollArea):

@@ -34,6 +34,7 @@ from fieldapp.ui.corrections.dialogs import (
 from fieldapp.ui.corrections.forms import Correcting, CorrectOffer
 from fieldapp.ui.followups_page import FollowUpsPage
 from fieldapp.ui.launcher import FormLauncher
+from fieldapp.ui.referrals_tab import load_detail
 from fieldapp.ui.session import Session
 from fieldapp.ui.widgets import ErrorLabel
 
@@ -414,6 +415,25 @@ def test_the_record_itself_says_who_else_changed_it(qtbot: QtBot, session: Sessi
     text = describe_household(shown, opened.changed_by_others[h])
     assert ("Changed by another officer: 5678 marked a record as entered in error (recorded "
             "by 1234) on 10/03/2026: Offer made to the wrong address") in text
+
+
+def test_the_follow_ups_detail_says_who_else_changed_the_household(
+    qtbot: QtBot, session: Session
+) -> None:
+    """The follow-ups' detail pane (its op, `load_detail`) shows who, when and why, as the
+    put-right window does; with no such change it has no such section."""
+    _, h, offer_id = a_case(qtbot, session)
+    before = read(qtbot, session, lambda store: load_detail(store, h, NOW.date()))
+    assert before is not None and "Changed by another officer" not in before.brief.text
+    append(qtbot, session, [event(EventType.EVENT_CORRECTED, h, {
+        "target_id": offer_id, "target_type": "vcas_offered",
+        "payload": {"outcome": "not_present"}, "reason": "Nobody was in"},
+        NOW - timedelta(minutes=30), author="5678")])
+    detail = read(qtbot, session, lambda store: load_detail(store, h, NOW.date()))
+    assert detail is not None
+    assert ("Changed by another officer\n5678 corrected a record (recorded by 1234) on "
+            "10/03/2026: Nobody was in") in detail.brief.text
+    assert "Changed by another officer" in detail.brief.html
 
 
 def test_leaflets_and_a_call_back_are_corrected_too(qtbot: QtBot, session: Session) -> None:
