@@ -19,8 +19,9 @@ An officer may pull an event if any of these holds (admins pull nothing):
 - join_accepted on O naming an officer: grant(O, officer) (the authority rule lets only O's
   OIC or a supervisor make it, for an officer who recorded O's reference under another id)
 - event_corrected of an occurrence_recorded or household_recorded: the same facts as the
-  corrected payload, once its target is stored and is of that type in the same aggregate
-  (a correction is about its target, so a mismatch grants nothing).
+  corrected payload (version 2: as the fields it changes), once its target is stored and is of
+  that type in the same aggregate (a correction is about its target, so a mismatch grants
+  nothing).
 
 An aggregate's readers are the grants, and the supervisors of the districts, of every aggregate
 from which it can be reached by edges (itself included). Facts only accumulate: an OIC replaced
@@ -31,7 +32,9 @@ was OIC has already pulled the occurrence onto their laptop.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from fieldapp.domain.events import (
     Event,
@@ -89,8 +92,23 @@ def facts_of(event: Event, target: TargetRef | None = None) -> Facts:
             or target.aggregate_id != event.aggregate_id
         ):
             return Facts()
+        if not payload.restates_whole:
+            return _changed_facts(event.aggregate_id, payload.changes)
         return _payload_facts(event.aggregate_id, corrected_payload(payload))
     return _payload_facts(event.aggregate_id, payload)
+
+
+def _changed_facts(aggregate: str, changes: Mapping[str, Any]) -> Facts:
+    """A correction of changed fields (version 2) states only those: the facts of the fields
+    it leaves were stated by the records before it, and facts only accumulate."""
+    facts = Facts()
+    if "oic" in changes:
+        facts.grants.add((aggregate, str(changes["oic"])))
+    if "district" in changes:
+        facts.districts.add((aggregate, str(changes["district"])))
+    if "occurrence_id" in changes:
+        facts.edges.add((str(changes["occurrence_id"]), aggregate))
+    return facts
 
 
 def _payload_facts(aggregate: str, payload: Payload) -> Facts:

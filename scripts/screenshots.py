@@ -218,6 +218,90 @@ def reports(main: MainWindow, app: QApplication) -> None:
     grab(main, "11-reports.png", app)
 
 
+def put_right(main: MainWindow, app: QApplication, first: str) -> None:
+    """Putting records right (fieldapp/ui/corrections/): the case window with an action the
+    rule withholds, a correction, entered in error, a reassignment, and a merge side by side."""
+    worker = main.session.worker
+    opened = main.capture.current
+    assert opened is not None
+    household = opened.households[0]
+    twin = new_id()
+    at = NOW - timedelta(days=30, hours=1)
+    offer = next(o for o in household.offers)
+    worker.run(lambda store: store.append([
+        event(EventType.HOUSEHOLD_RECORDED, twin, {
+            "occurrence_id": first, "address": household.address, "postcode": household.postcode,
+            "members": [{"relationship": "partner", "name": "Sample Partnr"}]}, at,
+            author="5150", device="laptop-b"),
+        event(EventType.EVENT_CORRECTED, household.id, {
+            "target_id": offer.event_id, "target_type": "vcas_offered",
+            "payload": {"outcome": "declined"}, "reason": "Offer made at the door, not by phone",
+            "occurred_at": at.isoformat()}, NOW - timedelta(days=2), author="3307"),
+    ]))
+    settle(app, lambda: not worker.busy)
+    case = main.corrections.open_case(household.id)
+    settle(app, lambda: case.case is not None and not worker.busy)
+    case.records.setCurrentRow(case.records.count() - 1)
+    grab(case, "12-put-right.png", app)  # 4521 recorded it; 3307 is the OIC
+    records = list(case.case.records)  # type: ignore[union-attr]
+    case.records.setCurrentRow(next(n for n, r in enumerate(records) if r.label == "Household"))
+    case.correct()
+    settle(app, lambda: not worker.busy)
+    [form] = [f for k, f in main.launcher.open_forms.items() if k.startswith("correct:")]
+    settle(app, lambda: bool(form.payload().get("address")))
+    form.fill({**form.payload(), "members": [
+        {"relationship": "partner", "name": "Sample Partner"},
+        {"relationship": "child", "age": 6}, {"relationship": "child", "age": 3}]})
+    form.correction_reason.setPlainText("The younger child was at nursery: missed at the door")
+    form.save()
+    settle(app, lambda: form.reviewing and not worker.busy)
+    grab(form, "13-correct-household.png", app)
+    form.abandon()
+    case.records.setCurrentRow(next(n for n, r in enumerate(records) if r.label == "VCAS offer"))
+    case.in_error()
+    [retract] = main.corrections.windows[1:]
+    retract.reason.setPlainText("Recorded against the wrong household")  # type: ignore[attr-defined]
+    settle(app, lambda: "cancelled" in retract.effect.text())  # type: ignore[attr-defined]
+    grab(retract, "14-entered-in-error.png", app)
+    retract.reject()
+    case.reject()
+    # A case of the officer's own (4521 is its OIC), recorded from two laptops.
+    mine, one, two = new_id(), new_id(), new_id()
+    members = [{"relationship": "partner", "name": "Sample Partner"},
+               {"relationship": "child", "age": 8}]
+    worker.run(lambda store: store.append([
+        event(EventType.OCCURRENCE_RECORDED, mine, {
+            "reference": "13/240999/26", "offence_types": ["iioc"], "oic": "4521",
+            "district": "Leeds"}, at),
+        event(EventType.HOUSEHOLD_RECORDED, one, {
+            "occurrence_id": mine, "address": "7 Sample Row, Leeds", "postcode": "LS6 3DE",
+            "members": members}, at),
+        event(EventType.VCAS_OFFERED, one, {"outcome": "declined"}, at),
+        event(EventType.HOUSEHOLD_RECORDED, two, {
+            "occurrence_id": mine, "address": "7 Sample Row", "postcode": "LS6 3DE",
+            "members": members[:1]}, at + timedelta(minutes=20), author="5150",
+            device="laptop-b"),
+    ]))
+    settle(app, lambda: not worker.busy)
+    main.corrections.open_merge((one, two))
+    settle(app, lambda: bool(main.corrections.windows) and not worker.busy)
+    [merge] = main.corrections.windows
+    merge.reason.setPlainText("One family: recorded from two laptops")  # type: ignore[attr-defined]
+    settle(app, lambda: "one household" in merge.effect.text())  # type: ignore[attr-defined]
+    grab(merge, "15-merge.png", app)
+    merge.reject()
+    case = main.corrections.open_case(one)
+    settle(app, lambda: case.case is not None and not worker.busy)
+    case.reassign()
+    [move] = main.corrections.windows[1:]
+    move.collar.setText("5150")  # type: ignore[attr-defined]
+    move.reason.setPlainText("On leave until the call-back is due")  # type: ignore[attr-defined]
+    settle(app, lambda: "made by 5150" in move.effect.text())  # type: ignore[attr-defined]
+    grab(move, "16-reassign.png", app)
+    move.reject()
+    case.reject()
+
+
 def grab(widget: QWidget, name: str, app: QApplication) -> None:
     for _ in range(5):
         app.processEvents()
@@ -321,6 +405,7 @@ def main() -> int:
         tasks_closed=("b",), tasks_done_elsewhere=("b",), conflicts_new=("c",),
         clock_skew_seconds=None, skew_flagged=False, device_status="active"))
     grab(main, "10-sync.png", app)
+    put_right(main, app, first)
     reports(main, app)
     controller.quit()
     return 0

@@ -103,6 +103,9 @@ def _target(payload: Payload) -> str:
 
 def _names(payload: Payload) -> tuple[str, ...]:
     """Other aggregates a record names: a household's occurrence, a merged or split one."""
+    if isinstance(payload, EventCorrected) and not payload.restates_whole:
+        moved_to = payload.changes.get("occurrence_id")
+        return (str(moved_to),) if moved_to else ()
     if isinstance(payload, EventCorrected):
         try:
             payload = corrected_payload(payload)

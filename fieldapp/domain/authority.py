@@ -185,6 +185,11 @@ class Known:
     def record(self, event_id: str) -> Record | None:
         return self._records.get(event_id)
 
+    def as_it_stands(self, event_id: str, aggregate_id: str) -> Payload | None:
+        """What a record of `aggregate_id` now says, its corrections applied."""
+        events = self._events.get(aggregate_id, {}).values()
+        return next((e.payload for e in effective_events(events) if e.id == event_id), None)
+
     def device_owner(self, device_id: str) -> str | None:
         return self._devices.get(device_id)
 
@@ -354,7 +359,14 @@ def _restated(
 ) -> Decision:
     """What a record (or the record a correction restates) says of an occurrence or a
     household's place: a move, a new OIC, another occurrence."""
-    stated = corrected_payload(payload) if isinstance(payload, EventCorrected) else payload
+    stated: Payload = payload
+    if isinstance(payload, EventCorrected):
+        # A correction of changed fields states them over the record as it stands.
+        target = known.as_it_stands(payload.target_id, event.aggregate_id)
+        try:
+            stated = corrected_payload(payload, target)
+        except ValueError:
+            return _not_found("The record being corrected")
     stated_type = payload.target_type if isinstance(payload, EventCorrected) else event.type.value
     if isinstance(stated, HouseholdRecorded):
         parent = known.aggregate(stated.occurrence_id)
@@ -430,6 +442,12 @@ def _only(who: frozenset[str], action: str, occurrence: Aggregate | None) -> Dec
     return Decision("not_allowed", f"Only {joined} can {action}. " + _SAVED)
 
 
+def who_can(decision: Decision) -> str:
+    """A refusal as the laptop says it before anything is sent: who can, without the
+    endpoint's "not saved on the central system" ending."""
+    return decision.message.removesuffix(" " + _SAVED)
+
+
 def _not_found(what: str) -> Decision:
     return Decision(
         "not_found",
@@ -455,5 +473,6 @@ __all__ = [
     "Record",
     "decide",
     "settle",
+    "who_can",
 ]
 

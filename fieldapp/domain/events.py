@@ -59,13 +59,17 @@ class EventType(StrEnum):
 # The one schema version each type is written at today. Older versions are upgraded on read.
 # leaflet_issued 2: the risk question is answered explicitly ("no risk seen" or the risks), and
 # an escalation says to whom, by whom and when; version 1 records read with those unset.
+# event_corrected 2: carries only the changed fields (`changes`), applied over the record as it
+# stands; version 1 restated the whole record (`payload`) and still reads as it did.
 SCHEMA_VERSIONS: Mapping[EventType, int] = {
-    **{t: 1 for t in EventType}, EventType.LEAFLET_ISSUED: 2,
+    **{t: 1 for t in EventType}, EventType.LEAFLET_ISSUED: 2, EventType.EVENT_CORRECTED: 2,
 }
 
 # Fields added to a payload after its version was first written: left out of the record while
 # they hold their default, so a record made before them keeps its exact canonical JSON.
 _ADDED = {"added": True}
+# A field a later version no longer writes: left out of the record when empty.
+_DROPPED = {"dropped": True}
 
 # What demanded an escalation when leaflet_issued version 1 records were made; version 2
 # reads the force's combinations from resources/support.json instead.
@@ -173,9 +177,15 @@ class TaskReassigned:
 class EventCorrected:
     target_id: str
     target_type: str
-    payload: Mapping[str, Any]
+    payload: Mapping[str, Any] = field(metadata=_DROPPED)  # version 1: the whole record
     reason: str
     occurred_at: str = ""
+    changes: Mapping[str, Any] = field(default_factory=dict, metadata=_ADDED)  # version 2
+
+    @property
+    def restates_whole(self) -> bool:
+        """Version 1 restates the whole record; version 2 carries only what changed."""
+        return bool(self.payload)
 
 
 @dataclass(frozen=True)
@@ -454,7 +464,8 @@ def _parse_reassigned(r: Reader, rules: Rules, version: int) -> TaskReassigned:
 
 
 def _parse_corrected(r: Reader, rules: Rules, version: int) -> EventCorrected:
-    r.unexpected(("target_id", "target_type", "payload", "reason", "occurred_at"))
+    carried = "changes" if version >= 2 else "payload"
+    r.unexpected(("target_id", "target_type", carried, "reason", "occurred_at"))
     target_id = _uuid(r, "target_id", "record being corrected", version=7)
     target_type = r.choice("target_type", "kind of record being corrected", _CORRECTABLE)
     reason = r.text("reason", "reason for the correction", max_len=500, multiline=True)
@@ -468,12 +479,42 @@ def _parse_corrected(r: Reader, rules: Rules, version: int) -> EventCorrected:
             _check_moment(r, "occurred_at", moment, rules)
             occurred_at = format_utc(moment)
     payload: Mapping[str, Any] = {}
-    if target_type in _PARSERS:
+    changes: Mapping[str, Any] = {}
+    if target_type in _PARSERS and version >= 2:
+        changes = _parse_changes(r, EventType(target_type), rules)
+    elif target_type in _PARSERS:
         nested = Reader(r.data.get("payload"), r.problems, f"{r.name('payload')}.")
         kind = EventType(target_type)
         parsed = _PARSERS[kind](nested, rules, SCHEMA_VERSIONS[kind])
         payload = payload_to_dict(parsed)
-    return EventCorrected(target_id, target_type, payload, reason, occurred_at)
+    return EventCorrected(target_id, target_type, payload, reason, occurred_at, changes)
+
+
+def _parse_changes(r: Reader, kind: EventType, rules: Rules) -> dict[str, Any]:
+    """The changed fields of a version 2 correction, each checked by the corrected record
+    type's own rules. Rules across fields are the saving laptop's: it checks the whole record
+    the correction makes (see fieldapp/ui/corrections/case.py)."""
+    raw = r.data.get("changes", {})
+    if not isinstance(raw, Mapping) or not (raw or r.data.get("occurred_at")):
+        r.problem("changes", "Change at least one detail: a correction says what changed.")
+        return {}
+    own = {f.name for f in dataclasses.fields(PAYLOAD_TYPES[kind])}
+    foreign = sorted(str(k) for k in raw if k not in own)
+    if foreign:
+        r.problem("changes", f"A correction of {_CORRECTED_NAMES[kind]} can change only its "
+                  f"own details; it has no {', '.join(foreign)}.")
+        return {}
+    prefix = f"{r.name('changes')}."
+    found: list[Problem] = []
+    parsed = _PARSERS[kind](Reader(raw, found, prefix), rules, SCHEMA_VERSIONS[kind])
+    # The fields left out keep their values: only problems with the changed ones count.
+    r.problems.extend(p for p in found if re.split(r"[.\[]", p.field[len(prefix):])[0] in raw)
+    return {k: v for k, v in all_fields(parsed).items() if k in raw}
+
+
+def all_fields(payload: Payload) -> dict[str, Any]:
+    """Every field of `payload`, in plain values, including those at their defaults."""
+    return {f.name: _plain(getattr(payload, f.name)) for f in dataclasses.fields(payload)}
 
 
 def _parse_in_error(r: Reader, rules: Rules, version: int) -> EnteredInError:
@@ -564,6 +605,15 @@ _CORRECTABLE: Mapping[str, str] = {
     )
 }
 
+_CORRECTED_NAMES: Mapping[EventType, str] = {
+    EventType.OCCURRENCE_RECORDED: "an occurrence",
+    EventType.LEAFLET_ISSUED: "leaflets issued",
+    EventType.HOUSEHOLD_RECORDED: "a household",
+    EventType.VCAS_OFFERED: "a victim support offer",
+    EventType.CALLBACK_ATTEMPTED: "a call-back",
+    EventType.REFERRAL_RECORDED: "a referral step",
+}
+
 PAYLOAD_TYPES: Mapping[EventType, type] = {
     EventType.OCCURRENCE_RECORDED: OccurrenceRecorded,
     EventType.LEAFLET_ISSUED: LeafletIssue,
@@ -583,11 +633,14 @@ PAYLOAD_TYPES: Mapping[EventType, type] = {
 
 
 @functools.cache
-def _shape(cls: type) -> tuple[tuple[str, bool, Any], ...]:
-    """A payload class's fields: name, whether added later (left out at its default), default.
-    Worked out once per class: every event written or validated goes through `_plain`."""
+def _shape(cls: type) -> tuple[tuple[str, bool, bool, Any], ...]:
+    """A payload class's fields: name, whether dropped when empty, whether added later (left
+    out at its default), and that default. Worked out once per class: every event written or
+    validated goes through `_plain`."""
     return tuple(
-        (f.name, bool(f.metadata.get("added")), f.default) for f in dataclasses.fields(cls)
+        (f.name, bool(f.metadata.get("dropped")), bool(f.metadata.get("added")),
+         f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default)
+        for f in dataclasses.fields(cls)
     )
 
 
@@ -596,10 +649,11 @@ def _plain(value: Any) -> Any:
         return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         plain: dict[str, Any] = {}
-        for name, added, default in _shape(type(value)):
+        for name, dropped, added, default in _shape(type(value)):
             item = getattr(value, name)
-            if not (added and item == default):
-                plain[name] = _plain(item)
+            if (dropped and not item) or (added and not dropped and item == default):
+                continue  # left out (see _shape)
+            plain[name] = _plain(item)
         return plain
     if isinstance(value, tuple | list):
         return [_plain(v) for v in value]
@@ -752,7 +806,7 @@ def make_event(
         {
             "id": event_id,
             "type": event_type.value,
-            "schema_version": SCHEMA_VERSIONS[event_type],
+            "schema_version": _written_version(event_type, payload),
             "aggregate_id": aggregate_id,
             "occurred_at": format_utc(occurred_at) if occurred_at.tzinfo else "",
             "recorded_at": format_utc(recorded_at),
@@ -762,6 +816,14 @@ def make_event(
         },
         rules,
     )
+
+
+def _written_version(event_type: EventType, payload: Mapping[str, Any]) -> int:
+    """The version a new record is made at: today's, except that a correction restating the
+    whole record (central's record CLI, older writers) is still made as version 1."""
+    if event_type is EventType.EVENT_CORRECTED and "payload" in payload:
+        return 1
+    return SCHEMA_VERSIONS[event_type]
 
 
 def event_from_json(text: str) -> Event:
@@ -793,6 +855,8 @@ def _must_utc(text: str) -> datetime:
 def _payload_from_dict(event_type: EventType, data: Mapping[str, Any]) -> Payload:
     cls = PAYLOAD_TYPES[event_type]
     values = dict(data)
+    if event_type is EventType.EVENT_CORRECTED:
+        values.setdefault("payload", {})  # version 2 carries `changes` instead
     if event_type is EventType.HOUSEHOLD_RECORDED:
         values["members"] = tuple(Member(**m) for m in values["members"])
     if values.get("escalation") is not None:
@@ -815,5 +879,12 @@ def paired_household(payload: Payload) -> str:
     return ""
 
 
-def corrected_payload(correction: EventCorrected) -> Payload:
-    return _payload_from_dict(EventType(correction.target_type), correction.payload)
+def corrected_payload(correction: EventCorrected, target: Payload | None = None) -> Payload:
+    """The record a correction makes. Version 1 restates it whole; version 2 applies its
+    changes over `target`, the corrected record as it stands (ValueError without it)."""
+    kind = EventType(correction.target_type)
+    if correction.restates_whole:
+        return _payload_from_dict(kind, correction.payload)
+    if target is None or not isinstance(target, PAYLOAD_TYPES[kind]):
+        raise ValueError("a correction of changed fields needs the record it corrects")
+    return _payload_from_dict(kind, {**payload_to_dict(target), **correction.changes})

@@ -143,6 +143,14 @@ def join_keys(event: Event) -> frozenset[str]:
     component walk: an occurrence's reference, and the occurrence a corrected household is
     moved to. Not a case's identity (retention and erasure follow `related_keys` alone)."""
     payload = event.payload
+    if isinstance(payload, EventCorrected) and not payload.restates_whole:
+        # Version 2 carries only the changed fields: the ones that move a join are these.
+        changes = payload.changes
+        if payload.target_type == "occurrence_recorded" and "reference" in changes:
+            return frozenset({REFERENCE_KEY + reference_key(str(changes["reference"]))})
+        if payload.target_type == "household_recorded" and "occurrence_id" in changes:
+            return frozenset({str(changes["occurrence_id"])})
+        return frozenset()
     if isinstance(payload, EventCorrected):
         try:
             payload = corrected_payload(payload)

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from fieldapp.domain.correction import apply_corrections
 from fieldapp.domain.events import (
     CallbackAttempt,
     ConflictConfirmed,
@@ -30,7 +31,6 @@ from fieldapp.domain.events import (
     ReferralRecorded,
     TaskReassigned,
     VcasOffer,
-    corrected_payload,
     paired_household,
 )
 from fieldapp.domain.joins import (
@@ -164,15 +164,7 @@ def _effective(events: Mapping[str, Event]) -> tuple[list[Event], list[Conflict]
             _changed_by_another(c, e, "corrected a record") for c in fixes if c.author != e.author
         )
         if fixes:
-            winner = max(fixes, key=order_key)
-            assert isinstance(winner.payload, EventCorrected)
-            moment = winner.payload.occurred_at
-            e = replace(
-                e,
-                payload=corrected_payload(winner.payload),
-                occurred_at=datetime.fromisoformat(moment) if moment else e.occurred_at,
-                canonical="",
-            )
+            e = apply_corrections(e, sorted(fixes, key=order_key))
             if len(fixes) > 1:
                 conflicts.append(
                     Conflict.of(

@@ -17,14 +17,14 @@ from typing import Any, ClassVar, NamedTuple
 
 from fieldapp.domain.events import Event, EventType, event_from_json, normalise_postcode
 from fieldapp.domain.problems import format_utc, parse_utc
-from fieldapp.domain.projection import State, linked_keys
+from fieldapp.domain.projection import State, component, linked_keys
 from fieldapp.domain.referral import Referral
 from fieldapp.domain.schedule import CallbackTask, TaskState, TaskStatus, task_status
 from fieldapp.domain.views import Conflict, HouseholdView, OccurrenceView
 from fieldapp.store import access, codec
 from fieldapp.store.access import AccessEntry, Action
 from fieldapp.store.db import Database
-from fieldapp.store.projections import load_state
+from fieldapp.store.projections import SqlLookup, load_state
 from fieldapp.store.throttle import Clock
 
 _OPEN = (TaskStatus.OVERDUE, TaskStatus.DUE, TaskStatus.UPCOMING)
@@ -187,6 +187,13 @@ class StoreReads:
                 return
             after = rows[-1][0]
             yield from (event_from_json(body) for _, body in rows)
+
+    def case_events(self, keys: Iterable[str]) -> list[Event]:
+        """Every event connected to `keys` (the whole case a record is part of: its
+        occurrence, households and their records), for the authority rule and for what a
+        change would do."""
+        with self._db.reading() as conn:
+            return component(keys, SqlLookup(conn))
 
     def occurrences_without_leaflets(self, oic: str | None = None) -> list[OccurrenceView]:
         """Occurrences with no leaflet outcome recorded (of one OIC's, if given): the few the
@@ -405,6 +412,15 @@ class StoreReads:
             f"{len(results.households)} households found",
         )
         return results
+
+    def conflicts_about(self, scopes: Iterable[str]) -> list[Conflict]:
+        """Every conflict (confirmed or not) about these records, by the index on scope."""
+        with self._db.reading() as conn:
+            rows = conn.execute(
+                "SELECT c.body FROM json_each(?) j CROSS JOIN conflicts c ON c.scope = j.value "
+                "ORDER BY c.key", (json.dumps(sorted(set(scopes))),),
+            ).fetchall()
+        return [codec.decode(Conflict, body) for (body,) in rows]
 
     def conflicts(self, *, include_confirmed: bool = False) -> list[Conflict]:
         with self._db.reading() as conn:

@@ -21,6 +21,11 @@ the `Changes` those ops return.
     leaflets_due.py      the follow-ups' "Leaflets not recorded" section (its own op)
     referrals_tab.py     the detail pane (everything to make the call) and the Referrals tab:
                          send, acknowledge, withdraw, referral sheet
+    corrections/         putting records right (case.py: the ops, the authority rule asked
+                         once per case; forms.py: capture forms pre-filled to correct;
+                         change.py: entered in error, reassign; households.py: merge,
+                         split; dialogs.py: the case window and the opener)
+    consulting.py        one consultation entry per record opened (DPA 2018 s.62)
     callback_detail.py   the call's brief as text: warning, contacts, offer, attempts, risks
     referral_sheet.py    the one-household referral sheet for VCAS as a PDF (QPdfWriter)
     officer_details.py   "My contact details": the officer's name, phone and email for the

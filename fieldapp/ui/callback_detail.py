@@ -8,6 +8,7 @@ Pure text from read models (no Qt): the same for both places, and testable as it
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from html import escape
@@ -120,7 +121,10 @@ def brief(
     catalogue: LeafletCatalogue,
     policy: SchedulePolicy,
     today: date,
+    changed_by_others: Sequence[str] = (),
 ) -> Brief:
+    """`changed_by_others`: who else corrected or retracted the household's records, when
+    and why (`amend.changed_by_others`), shown as the put-right window shows it."""
     sections: list[tuple[str, tuple[str, ...]]] = []
     flag = ""
     people: list[str] = []
@@ -170,4 +174,6 @@ def brief(
         if why and referral.is_open:
             lines.append(why)
         sections.append(("VCAS referral", tuple(lines)))
+    if changed_by_others:
+        sections.append(("Changed by another officer", tuple(changed_by_others)))
     return Brief(SAFETY_WARNING if view.suspect_lives_here else "", tuple(sections), flag)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fieldapp.domain.amend import changed_by_others
 from fieldapp.domain.catalogue import (
     LEAFLET_OUTCOMES,
     OFFENCE_TYPES,
@@ -33,6 +34,7 @@ from fieldapp.domain.projection import Changes
 from fieldapp.domain.views import HouseholdView, LeafletIssueView, OccurrenceView
 from fieldapp.resources import load_catalogue
 from fieldapp.store import SearchResults, Store
+from fieldapp.ui.consulting import Consultations
 from fieldapp.ui.launcher import DraftKey, FormLauncher
 from fieldapp.ui.place import Place, draft_label
 from fieldapp.ui.session import Session
@@ -48,6 +50,8 @@ ROLE = Qt.ItemDataRole.UserRole
 class Opened:
     occurrence: OccurrenceView | None
     households: tuple[HouseholdView, ...]
+    # Changes another officer made, by the household (or occurrence) id they are shown on.
+    changed_by_others: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -75,7 +79,16 @@ def open_occurrence(store: Store, occurrence_id: str) -> Opened:
     view = store.occurrence(occurrence_id)
     if view is not None:
         remember(store, view.id, view.reference)
-    return Opened(view, tuple(store.households(occurrence_id)))
+    households = tuple(store.households(occurrence_id))
+    conflicts = store.conflicts_about([occurrence_id, *(i for h in households
+                                                        for i in h.merged_ids)])
+    changed = {
+        key: found
+        for key, ids in [(occurrence_id, [occurrence_id]),
+                         *((h.id, list(h.merged_ids)) for h in households)]
+        if (found := tuple(changed_by_others(conflicts, ids)))
+    }
+    return Opened(view, households, changed)
 
 
 def shortlist(store: Store) -> Shortlist:
@@ -87,7 +100,7 @@ def shortlist(store: Store) -> Shortlist:
     return Shortlist(tuple(read_recent(store)), tuple(drafts))
 
 
-def describe_household(view: HouseholdView) -> str:
+def describe_household(view: HouseholdView, changed: Iterable[str] = ()) -> str:
     members = ", ".join(
         RELATIONSHIPS.get(m.relationship, m.relationship)
         + (f" ({m.age})" if m.age is not None else "")
@@ -107,6 +120,7 @@ def describe_household(view: HouseholdView) -> str:
         lines.append(
             f"Call-back due {day(task.due)}" if task.is_open else f"Call-back: {task.reason}"
         )
+    lines += [f"Changed by another officer: {text}" for text in changed]
     return "\n".join(lines)
 
 
@@ -126,10 +140,13 @@ class OccurrencePanel(QWidget):
         self.household_button = self._button("Add &household…", "Add a household")
         self.offer_button = self._button("VCAS &offer…", "Record the VCAS offer")
         self.callback_button = self._button("Call-&back outcome…", "Record a call-back outcome")
+        self.put_right_button = self._button("&Put right (correct, in error, reassign, merge)…",
+                                             "Put a record right")
         actions = QGridLayout()
         for n, button in enumerate((self.leaflets_button, self.household_button,
                                     self.offer_button, self.callback_button)):
             actions.addWidget(button, n // 2, n % 2)
+        actions.addWidget(self.put_right_button, 2, 0, 1, 2)
         self.issues = QListWidget(self)
         self.issues.setAccessibleName("Leaflets issued")
         self.issues.setWordWrap(True)
@@ -157,9 +174,11 @@ class OccurrencePanel(QWidget):
         assert view is not None
         self.heading.setText(f"Occurrence {view.reference}")
         recorded = f", recorded {moment(view.recorded_at)}" if view.recorded_at else ""
+        changed = "".join(f"\nChanged by another officer: {text}"
+                          for text in opened.changed_by_others.get(view.id, ()))
         self.details.setText(
             f"{labels(view.offence_types, OFFENCE_TYPES)}. OIC {view.oic}, {view.district}"
-            f"{recorded}."
+            f"{recorded}.{changed}"
         )
         titles = load_catalogue().titles
         targets = load_catalogue().support.escalation_targets
@@ -188,7 +207,10 @@ class OccurrencePanel(QWidget):
         chosen = self.chosen_household()
         self.households.clear()
         for household in opened.households:
-            item = QListWidgetItem(describe_household(household), self.households)
+            item = QListWidgetItem(
+                describe_household(household, opened.changed_by_others.get(household.id, ())),
+                self.households,
+            )
             item.setData(ROLE, household.id)
             if household.id == chosen:
                 self.households.setCurrentItem(item)
@@ -208,6 +230,8 @@ class OccurrencePanel(QWidget):
 
 class CapturePage(QWidget):
     """Left: new, find, recent and drafts. Right: the open occurrence."""
+
+    put_right = Signal(str)  # the household (or, with none chosen, occurrence) to put right
 
     def __init__(
         self, session: Session, launcher: FormLauncher, parent: QWidget | None = None
@@ -261,6 +285,10 @@ class CapturePage(QWidget):
         self.panel.household_button.clicked.connect(self.add_household)
         self.panel.offer_button.clicked.connect(self.record_offer)
         self.panel.callback_button.clicked.connect(self.record_callback)
+        self.panel.put_right_button.clicked.connect(self.put_right_chosen)
+        self.consultations = Consultations(session)
+        self.household_consultations = Consultations(session)
+        self.panel.households.currentItemChanged.connect(self._household_shown)
         self.panel.households.itemActivated.connect(lambda _: self.record_offer())
         launcher.saved.connect(self._saved)
         session.worker.changed.connect(self.on_changes)
@@ -322,6 +350,7 @@ class CapturePage(QWidget):
             if key is not None:
                 self.launcher.open(key, "Continuing an unsaved draft.")
         else:
+            self.consultations.clear()  # opened again by the officer: logged again
             self.open(value)
 
     # ----------------------------------------------------------------- the occurrence
@@ -337,6 +366,8 @@ class CapturePage(QWidget):
         if opened.occurrence is None:
             return
         self.current = opened
+        assert opened.occurrence is not None
+        self.consultations.opened("occurrence", opened.occurrence.id)
         self.panel.show_occurrence(opened)
         self.right.setCurrentWidget(self.panel)
         self.refresh_shortlist()  # it is now the most recent
@@ -390,8 +421,22 @@ class CapturePage(QWidget):
             # At the door the offer follows the household: open it straight away.
             self._open_form(DraftKey("offer", aggregate_id))
 
+    def _household_shown(self) -> None:
+        chosen = self.panel.chosen_household()
+        if chosen:
+            self.household_consultations.opened("household", chosen, "shown with its occurrence")
+
+    def put_right_chosen(self) -> None:
+        """Put right the chosen household's records (with the occurrence's), or the
+        occurrence's when no household is chosen."""
+        view = self._occurrence()
+        if view is not None:
+            self.put_right.emit(self.panel.chosen_household() or view.id)
+
     def clear(self) -> None:
         self.current = None
+        self.consultations.clear()
+        self.household_consultations.clear()
         self.search.clear()
         self.results.clear()
         self.panel.clear()

@@ -7,7 +7,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal, SignalInstance
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -34,6 +34,7 @@ from fieldapp.domain.projection import Changes
 from fieldapp.domain.schedule import TaskStatus
 from fieldapp.domain.views import Conflict
 from fieldapp.store import Store, TaskRow, Totals
+from fieldapp.ui.consulting import Consultations
 from fieldapp.ui.followups_model import (
     FINISHED,
     PENDING,
@@ -73,6 +74,7 @@ CONFLICT_KINDS = {
     "concurrent_corrections": "One record was corrected twice",
     "occurrence_details_differ": "An occurrence was recorded twice with different details",
     "possible_duplicate_household": "One address may have been recorded twice",
+    "changed_by_another_officer": "A record was changed by another officer",
 }
 
 
@@ -165,6 +167,9 @@ def load_changed(
 
 class FollowUpsPage(QWidget):
     record_callback = Signal(str, str)  # household id, what the form should say it is for
+    put_right = Signal(str)  # household id: its records to correct, reassign, merge
+    merge_households = Signal(object)  # household ids of a possible-duplicate conflict
+    split_households = Signal(object)  # the same: "these are different households"
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -231,8 +236,12 @@ class FollowUpsPage(QWidget):
         self.refresh_button.clicked.connect(self.reload)
         self.summary = QLabel(self)
         self.summary.setAccessibleName("How many are shown")
+        self.put_right_button = QPushButton("P&ut right…", self)
+        self.put_right_button.setAccessibleName("Put the call-back's records right")
+        self.put_right_button.clicked.connect(self._put_right_selected)
         actions = QHBoxLayout()
         actions.addWidget(self.record_button)
+        actions.addWidget(self.put_right_button)
         actions.addWidget(self.refresh_button)
         actions.addStretch(1)
         actions.addWidget(self.summary)
@@ -250,8 +259,16 @@ class FollowUpsPage(QWidget):
         conflict_column.setContentsMargins(0, 0, 0, 0)
         conflict_column.addWidget(QLabel("<b>Conflicts to check</b>", self))
         conflict_column.addWidget(self.conflicts)
+        self.merge_button = QPushButton("&Merge the households…", self)
+        self.merge_button.setAccessibleName("Merge the households of the conflict")
+        self.merge_button.clicked.connect(lambda: self._duplicate(self.merge_households))
         confirm_row = QHBoxLayout()
         confirm_row.addWidget(self.confirm_button)
+        confirm_row.addWidget(self.merge_button)
+        self.split_button = QPushButton("D&ifferent households…", self)
+        self.split_button.setAccessibleName("These are different households")
+        self.split_button.clicked.connect(lambda: self._duplicate(self.split_households))
+        confirm_row.addWidget(self.split_button)
         confirm_row.addStretch(1)
         conflict_column.addLayout(confirm_row)
         self.leaflets_due = LeafletsDue(session, self)  # its own list, op and refresh
@@ -274,6 +291,9 @@ class FollowUpsPage(QWidget):
         self.table.selectionModel().selectionChanged.connect(self._show_selected)
         self.selection = Selection(self.table, self.model)
         self.referrals.selected_household.connect(self.detail.show_household)
+        self.consultations = Consultations(session)
+        self.referrals.selected_household.connect(
+            lambda household: self.consultations.opened("referral", household, "shown"))
         self.referrals.model.modelReset.connect(self._update_referral_label)
         split = QSplitter(Qt.Orientation.Vertical, self)
         split.addWidget(split_with_detail(self.kinds, self.detail, self))
@@ -362,6 +382,7 @@ class FollowUpsPage(QWidget):
         self.model.clear()
         self.referrals.clear()
         self.detail.clear()
+        self.consultations.clear()
         self.conflicts.clear()
         self.leaflets_due.clear()
         for line in (self.oic, self.district, self.reference, self.postcode):
@@ -400,6 +421,7 @@ class FollowUpsPage(QWidget):
         row = self.selected()
         if row is not None:
             self.detail.show_household(row.household_id)
+            self.consultations.opened("household", row.household_id, "call-back shown")
 
     def _update_summary(self) -> None:
         self.summary.setText(f"{self.model.rowCount():,} shown of {self.model.total:,}")
@@ -420,11 +442,27 @@ class FollowUpsPage(QWidget):
         if row.status in FINISHED:
             self.session.notify("That call-back is already finished.")
             return
-        self.session.consulted("household", row.household_id, "opened for a call-back")
+        self.consultations.opened("household", row.household_id, "opened for a call-back")
         about = f"Occurrence {row.reference}, {row.postcode}: call-back due {day(row.due)}."
         self.record_callback.emit(row.household_id, about)
 
+    def _put_right_selected(self) -> None:
+        row = self.selected()
+        if row is None:
+            self.session.notify("Choose a call-back in the list first.")
+            return
+        self.put_right.emit(row.household_id)
+
     # ----------------------------------------------------------------- conflicts
+
+    def _duplicate(self, signal: SignalInstance) -> None:
+        """Merge, or keep apart, the households of a possible-duplicate conflict."""
+        item = self.conflicts.currentItem()
+        conflict = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        if conflict is None or conflict.kind != "possible_duplicate_household":
+            self.session.notify("Choose a possible duplicate household in the list first.")
+            return
+        signal.emit(tuple(conflict.event_ids))
 
     def _show_conflicts(self, conflicts: Iterable[Conflict]) -> None:
         self.conflicts.clear()

@@ -109,6 +109,12 @@ class FormLauncher(QObject):
         form.restore_draft(prefill)
         return form
 
+    def adopt(self, name: str, form: CaptureForm) -> None:
+        """A form opened elsewhere (a correction, fieldapp/ui/corrections/) that a lock
+        closes like the rest, keeping its draft."""
+        self.open_forms[name] = form
+        form.finished.connect(lambda _: self._closed(name))
+
     def _build(self, key: DraftKey, context: str, person: str) -> CaptureForm:
         parent, session, draft = self.parent_widget, self.session, str(key)
         build: dict[str, Callable[[], CaptureForm]] = {

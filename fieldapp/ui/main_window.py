@@ -28,6 +28,7 @@ from fieldapp.domain.projection import Changes
 from fieldapp.store import Totals
 from fieldapp.sync.client import SyncSummary
 from fieldapp.ui.capture_page import CapturePage
+from fieldapp.ui.corrections.dialogs import CaseOpener
 from fieldapp.ui.enrol import EnrolPanel
 from fieldapp.ui.followups_page import TABS, FollowUpsPage, referrals_due_parts
 from fieldapp.ui.launcher import DraftKey, FormLauncher
@@ -118,6 +119,7 @@ class MainWindow(QMainWindow):
         self.launcher = FormLauncher(session, self)
         self.capture = CapturePage(session, self.launcher, self)
         self.followups = FollowUpsPage(session, self)
+        self.corrections = CaseOpener(session, self.launcher, self)
         self.enrol_panel = EnrolPanel(
             session.worker, skip_text="&Not now",
             later="Until then everything is kept on this laptop only.", parent=self,
@@ -157,6 +159,10 @@ class MainWindow(QMainWindow):
         session.worker.changed.connect(self._changed)
         session.worker.failed.connect(self._failure)
         self.followups.record_callback.connect(self._record_callback)
+        self.capture.put_right.connect(self.corrections.open_case)
+        self.followups.put_right.connect(self.corrections.open_case)
+        self.followups.merge_households.connect(self.corrections.open_merge)
+        self.followups.split_households.connect(self.corrections.open_split)
         self.banner.show_requested.connect(self._show_due)
         self.sync_page.correct.connect(self._correct)
         self.sync_page.dismiss.connect(self._dismiss)
@@ -241,6 +247,7 @@ class MainWindow(QMainWindow):
         place = self.capture.place()
         self.session.run(lambda store: keep_place(store, place))  # queued ahead of the lock
         self.launcher.close_all()
+        self.corrections.close_all()
         self.capture.clear()
         self.followups.clear()
         self.sync_page.clear()

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fieldapp.domain.amend import changed_by_others
 from fieldapp.domain.events import EventType
 from fieldapp.domain.officer_contact import OfficerContact
 from fieldapp.domain.projection import Changes
@@ -89,14 +90,15 @@ def load_detail(store: Store, household_id: str, today: date) -> Detail | None:
     """The op behind the pane and the call-back form: one household and its occurrence.
 
     Not logged here: the pane reloads it on every change to the household, and the form
-    loads it again. The opening is logged once, where the officer opens the call-back
-    (`FollowUpsPage._record_selected`, via `Session.consulted`)."""
+    loads it again. The opening is logged once, where the officer chooses the call-back or
+    referral (`FollowUpsPage`, through `consulting.Consultations`)."""
     view = store.household(household_id)
     if view is None:
         return None
     occurrence = store.occurrence(view.occurrence_id)
+    changed = changed_by_others(store.conflicts_about(view.merged_ids), view.merged_ids)
     return Detail(view, occurrence,
-                  brief(view, occurrence, load_catalogue(), load_policy(), today))
+                  brief(view, occurrence, load_catalogue(), load_policy(), today, changed))
 
 
 class DetailPane(QScrollArea):

@@ -388,3 +388,62 @@ def test_only_the_oic_accepting_another_record_of_the_occurrence_widens_its_view
     force.ok("B", accept("B", scene.occurrence, theirs, "N"))
     assert b_ids - {scene.shared.id} <= force.pull("N")
     assert not force.pull("A") & b_ids
+def _changes(make: Events, author: str, target: Event, changes: dict[str, Any]) -> Event:
+    """A correction of only the changed fields (event_corrected version 2)."""
+    fix = make.make(
+        EventType.EVENT_CORRECTED, target.aggregate_id,
+        {"target_id": target.id, "target_type": target.type.value, "changes": changes,
+         "reason": "Correction"},
+        author,
+    )
+    assert fix.schema_version == 2
+    return fix
+
+
+def test_a_v2_correction_moving_an_occurrences_district_needs_its_supervisor(
+    scene: Scene
+) -> None:
+    force = scene.force
+    force.officer("SB", team="TS2", district="Bradford", role="supervisor")
+    make = force.make
+    # B is the OIC and the author, but not a supervisor: a move of district is refused, with
+    # the rule's sentence, though the correction carries nothing but the district.
+    move = _changes(make, "B", scene.occurrence, {"district": "Leeds"})
+    answer = force.client.post("/v1/push", json={"events": [move.to_dict()]},
+                               headers=force.headers("B"))
+    [rejected] = answer.json()["rejected"]
+    assert rejected["code"] == "not_allowed"
+    assert rejected["problems"][0]["message"].startswith(
+        "Only a supervisor of Bradford can move 13/123456/24 to another district.")
+    assert move.id not in {e.id for e in _stored(force.storage)}
+    # B may change what the rule lets an OIC change: the offences, by changes alone.
+    force.ok("B", _changes(make, "B", scene.occurrence, {"offence_types": ["iioc", "voyeurism"]}))
+    # The supervisor of Bradford may move it; the Leeds supervisor then sees the case, its
+    # OIC and offences as the earlier correction left them.
+    force.pull("SB")
+    force.ok("SB", _changes(make, "SB", scene.occurrence, {"district": "Leeds"}))
+    assert {scene.occurrence.id, scene.household.id, scene.offer.id} <= force.pull("SL")
+    view = force.laptops["SL"].state.occurrences[scene.occurrence.aggregate_id]
+    assert (view.district, view.oic, tuple(view.offence_types)) == (
+        "Leeds", "B", ("iioc", "voyeurism"))
+
+
+def test_a_malformed_v2_correction_is_refused_and_stores_nothing(scene: Scene) -> None:
+    force = scene.force
+    good = _changes(force.make, "B", scene.household, {"address": "2 High Street"}).to_dict()
+    bad = [
+        {**good, "payload": {**good["payload"], "changes": {"district": "Leeds"}}},
+        {**good, "payload": {**good["payload"], "changes": {"postcode": "nowhere"}}},
+        {**good, "payload": {**good["payload"], "changes": "address"}},
+        {**good, "payload": {**good["payload"], "payload": good["payload"]["changes"]}},
+    ]
+    for number, body in enumerate(bad):
+        body = {**body, "id": f"{body['id'][:-2]}{number:02d}"}
+        answer = force.client.post("/v1/push", json={"events": [body]},
+                                   headers=force.headers("B"))
+        assert answer.status_code < 500, answer.text
+        [rejected] = answer.json()["rejected"]
+        assert rejected["code"] == "invalid_record", rejected
+        assert all(p["message"].endswith(".") for p in rejected["problems"])
+    stored = {e.id for e in _stored(force.storage)}
+    assert not stored & {good["id"][:-2] + f"{n:02d}" for n in range(len(bad))}

@@ -221,6 +221,8 @@ def test_every_read_query_uses_an_index(store: Store, analysed: bool) -> None:
     store.search("13/0")
     store.search("LS1")
     store.conflicts()
+    store.conflicts_about([some.aggregate_id, events[0].aggregate_id])
+    store.case_events([some.aggregate_id])
     store.totals(today)
     store.event(some.id)
     store.outbox(50)

@@ -28,6 +28,7 @@ from fieldapp.ui.forms.base import CaptureForm
 from fieldapp.ui.forms.household import HouseholdForm
 from fieldapp.ui.forms.leaflets import LeafletForm
 from fieldapp.ui.launcher import DraftKey
+from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.style import STYLE_SHEET
 
 problems: list[str] = []
@@ -89,6 +90,63 @@ def check(name: str, window: QWidget, *, refused: bool = False) -> None:
 
 def _in_fields(window: QWidget, widget: QWidget) -> bool:
     return isinstance(window, CaptureForm) and window.body.isAncestorOf(widget)
+
+
+def put_right(controller: AppController, main: MainWindow, offer: CaptureForm,
+              household_id: str) -> None:
+    """The put-right windows (fieldapp/ui/corrections/), on a saved household and offer."""
+    offer.save()
+    settle(lambda: offer.reviewing)
+    offer.confirm()
+    settle(lambda: not controller.worker.busy)
+    case = main.corrections.open_case(household_id)
+    settle(lambda: case.case is not None)
+    settle()
+    check("put right: the case window", case)
+    for n in range(case.records.count()):
+        case.records.setCurrentRow(n)
+        label = case.records.item(n).text().split(":")[0]
+        if label in ("Household", "VCAS offer", "Occurrence"):
+            case.correct()
+            settle(lambda: not controller.worker.busy)
+            settle()
+            [form] = [f for k, f in main.launcher.open_forms.items() if k.startswith("correct:")]
+            check(f"put right: correct the {label.lower()}", form)
+            form.save()  # refused: no reason, nothing changed
+            settle(lambda: not controller.worker.busy)
+            settle()
+            check(f"put right: correct the {label.lower()}, refused", form, refused=True)
+            form.abandon()
+            settle()
+    case.records.setCurrentRow(0)
+    case.in_error()
+    case.reassign()
+    settle(lambda: not controller.worker.busy)
+    settle()
+    for dialog in main.corrections.windows[1:]:
+        check(f"put right: {dialog.windowTitle().lower()}", dialog)
+        dialog.reject()
+    case.reject()
+    # The same address again: merge, or keep apart, side by side.
+    main.capture.add_household()
+    twin = next(f for f in main.launcher.open_forms.values() if isinstance(f, HouseholdForm))
+    twin.fill({"address": "4 Beck Side", "postcode": "LS6 2QQ",
+               "members": [{"relationship": "partner", "name": "Jane Smith"},
+                           {"relationship": "child", "age": 7}]})
+    twin.save()
+    settle(lambda: twin.reviewing)
+    twin.confirm()
+    settle(lambda: not controller.worker.busy)
+    for form in list(main.launcher.open_forms.values()):
+        form.abandon()
+    pair = (household_id, twin.aggregate_id)
+    for open_it in (main.corrections.open_merge, main.corrections.open_split):
+        open_it(pair)
+        settle(lambda: bool(main.corrections.windows))
+        settle()
+        for dialog in list(main.corrections.windows):
+            check(f"put right: {dialog.windowTitle().lower()}", dialog)
+            dialog.reject()
 
 
 def main() -> int:
@@ -192,6 +250,8 @@ def main() -> int:
     callback.outcome.button("accepted").click()  # type: ignore[attr-defined]
     settle()
     check("call-back form", callback)
+    callback.reject()
+    put_right(controller, main, offer, household_id)
     controller.quit()
     print(json.dumps({"seen": seen, "problems": problems,
                       "screen": app.primaryScreen().availableGeometry().getRect()}))

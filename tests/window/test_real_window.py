@@ -14,6 +14,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -37,56 +39,47 @@ def _on_screen(x: XSession, window: str, name: str) -> None:
 
 def test_the_doorstep_typed_at_full_speed_in_a_real_window(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    with x_session(WIDTH, HEIGHT) as x:
-        log = (tmp_path / "app.log").open("w")
-        env = x.env | {"FIELDAPP_HOME": str(home), "HOME": str(tmp_path)}
-        app = subprocess.Popen([sys.executable, "-m", "fieldapp", "--home", str(home)],
-                               cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            _new_profile(x)
-            x.key("alt+o")  # Stay offline for now
-            main = _wait_main(x)
-            _on_screen(x, main, "the main window")
+    with x_session(WIDTH, HEIGHT) as x, running_app(x, tmp_path, home) as app:
+        _new_profile(x)
+        x.key("alt+o")  # Stay offline for now
+        main = _wait_main(x)
+        _on_screen(x, main, "the main window")
 
-            x.key("ctrl+n")
-            _on_screen(x, x.wait_active("New occurrence"), "the occurrence form")
-            x.type("13/77/26")
-            x.key("Tab", "space", "alt+d")
-            x.type("Leeds")
-            x.key("ctrl+s")
+        x.key("ctrl+n")
+        _on_screen(x, x.wait_active("New occurrence"), "the occurrence form")
+        x.type("13/77/26")
+        x.key("Tab", "space", "alt+d")
+        x.type("Leeds")
+        x.key("ctrl+s")
 
-            _on_screen(x, x.wait_active("Leaflets issued"), "the leaflets form")
-            x.type("John Smith")
-            x.key("Tab", "space", "alt+o", "ctrl+s")  # a leaflet; no risk seen
+        _on_screen(x, x.wait_active("Leaflets issued"), "the leaflets form")
+        x.type("John Smith")
+        x.key("Tab", "space", "alt+o", "ctrl+s")  # a leaflet; no risk seen
 
-            _on_screen(x, x.wait_active("Household"), "the household form")
-            x.type("4 Beck Side")
-            x.key("Tab")
-            x.type("LS6 2QQ")
-            x.key("alt+p")
-            x.type("Jane Smith")
-            x.key("alt+c")
-            x.type("9")
-            x.key("alt+c")
-            x.type("4")
-            x.key("alt+u", "ctrl+s")
-            time.sleep(1)  # the check before saving, read by the officer
-            x.key("Return")
+        _on_screen(x, x.wait_active("Household"), "the household form")
+        x.type("4 Beck Side")
+        x.key("Tab")
+        x.type("LS6 2QQ")
+        x.key("alt+p")
+        x.type("Jane Smith")
+        x.key("alt+c")
+        x.type("9")
+        x.key("alt+c")
+        x.type("4")
+        x.key("alt+u", "ctrl+s")
+        time.sleep(1)  # the check before saving, read by the officer
+        x.key("Return")
 
-            _on_screen(x, x.wait_active("VCAS offer"), "the offer form")
-            x.key("Right", "space", "ctrl+s")
-            time.sleep(1)
-            x.key("Return")
-            x.wait_gone("VCAS offer")
-            x.wait_active("fieldapp")
-            time.sleep(1)
-            x.screenshot(tmp_path / "doorstep.png")
-            x.key("ctrl+q")
-            assert app.wait(timeout=60) == 0
-        finally:
-            if app.poll() is None:
-                app.kill()
-            log.close()
+        _on_screen(x, x.wait_active("VCAS offer"), "the offer form")
+        x.key("Right", "space", "ctrl+s")
+        time.sleep(1)
+        x.key("Return")
+        x.wait_gone("VCAS offer")
+        x.wait_active("fieldapp")
+        time.sleep(1)
+        x.screenshot(tmp_path / "doorstep.png")
+        x.key("ctrl+q")
+        assert app.wait(timeout=60) == 0
     assert (tmp_path / "doorstep.png").stat().st_size > 10_000
 
     with Profiles(lambda: datetime.now(UTC), home).unlock("1234", PASSPHRASE) as store:
@@ -105,6 +98,21 @@ def test_the_doorstep_typed_at_full_speed_in_a_real_window(tmp_path: Path) -> No
         assert offer.outcome == "declined"
         assert household.task is not None and household.task.is_open
         assert household.task.due == load_policy().first_due(offer.occurred_at)
+
+
+@contextmanager
+def running_app(x: XSession, tmp_path: Path, home: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """The real app (`python -m fieldapp`) on the display, its output in app.log; killed if
+    the test ends with it still running."""
+    with (tmp_path / "app.log").open("w") as log:
+        env = x.env | {"FIELDAPP_HOME": str(home), "HOME": str(tmp_path)}
+        app = subprocess.Popen([sys.executable, "-m", "fieldapp", "--home", str(home)],
+                               cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            yield app
+        finally:
+            if app.poll() is None:
+                app.kill()
 
 
 def _new_profile(x: XSession) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -343,9 +343,9 @@ class CaptureForm(QDialog):
         self.save_button.setEnabled(False)
         self.clear_problems()
         if self.reviewed:
-            self.session.check(self._capture(), self._checked, self._not_saved)
+            self.send_check(self._capture(), self._checked, self._not_saved)
         else:
-            self.session.record(self._capture(), self._saved, self._not_saved)
+            self.send_record(self._capture(), self._saved, self._not_saved)
 
     def _checked(self, _: object) -> None:
         self._saving = False
@@ -366,7 +366,17 @@ class CaptureForm(QDialog):
             return
         self._saving = True
         self.review.confirm.setEnabled(False)
-        self.session.record(self._capture(), self._saved, self._not_saved)
+        self.send_record(self._capture(), self._saved, self._not_saved)
+
+    def send_check(self, capture: Capture, done: Callable[[Event], object],
+                   failed: Callable[[BaseException], object]) -> None:
+        """The check before saving, on the worker (a correction form asks more of it)."""
+        self.session.check(capture, done, failed)
+
+    def send_record(self, capture: Capture, done: Callable[[Changes], object],
+                    failed: Callable[[BaseException], object]) -> None:
+        """Saving, on the worker (a correction form asks more of it)."""
+        self.session.record(capture, done, failed)
 
     def _saved(self, changes: Changes) -> None:
         self._saving = False

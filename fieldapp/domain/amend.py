@@ -1,0 +1,243 @@
+"""Putting records right on the laptop: which changes the officer may make, and what each
+would change.
+
+The laptop asks the authority rule (`authority.decide`) the endpoint applies, from what it
+holds itself: every event it holds is one it may see (the endpoint sent it, or the officer
+made it). A change the rule withholds is offered with the rule's own sentence saying who can.
+What a change would do is read off two projections, with and without it, never guessed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from fieldapp.domain.authority import Actor, AuthorityTable, Decision, Known, decide, who_can
+from fieldapp.domain.events import (
+    EnteredInError,
+    Event,
+    EventCorrected,
+    EventType,
+    HouseholdRecorded,
+    HouseholdsMerged,
+    HouseholdsSplit,
+    Payload,
+    TaskReassigned,
+    payload_to_dict,
+)
+from fieldapp.domain.policy import SchedulePolicy
+from fieldapp.domain.problems import Problem
+from fieldapp.domain.projection import State, effective_events, project, related_keys
+from fieldapp.domain.views import Conflict
+
+CORRECT = "correct"
+IN_ERROR = "entered_in_error"
+REASSIGN = "reassign"
+MERGE = "merge"
+SPLIT = "split"
+
+# The kinds of record a correction may restate (events.py _CORRECTABLE), in the order a case
+# lists them.
+CORRECTABLE = (
+    EventType.OCCURRENCE_RECORDED,
+    EventType.LEAFLET_ISSUED,
+    EventType.HOUSEHOLD_RECORDED,
+    EventType.VCAS_OFFERED,
+    EventType.CALLBACK_ATTEMPTED,
+)
+
+
+
+def laptop_known(table: AuthorityTable, events: Iterable[Event]) -> Known:
+    """What the laptop knows, as `authority.Known`: everything it holds it may see."""
+    held = list(events)
+    visible = {k for e in held for k in related_keys(e)}
+    return Known(table, held, visible=visible)
+
+
+@dataclass(frozen=True)
+class Offer:
+    """One change the officer may or may not make: if not, `why` is the rule's sentence."""
+
+    action: str
+    allowed: bool
+    why: str = ""
+
+    @classmethod
+    def of(cls, action: str, decision: Decision) -> Offer:
+        return cls(action, decision.allowed, "" if decision.allowed else who_can(decision))
+
+
+def _ask(actor: Actor, device_id: str, known: Known, aggregate_id: str, action: str,
+         kind: EventType, payload: Payload, now: datetime) -> Offer:
+    """The rule's answer for the change as it would be made (a probe, never saved)."""
+    probe = Event(
+        id="", type=kind, aggregate_id=aggregate_id, occurred_at=now, recorded_at=now,
+        author=actor.collar, device_id=device_id, payload=payload,
+    )
+    return Offer.of(action, decide(actor, probe, known))
+
+
+def offers_for_record(
+    actor: Actor, device_id: str, known: Known, record: Event, now: datetime
+) -> tuple[Offer, Offer]:
+    """Whether `actor` may correct `record` (as it now stands) or mark it entered in error."""
+    fix = EventCorrected(record.id, record.type.value, payload_to_dict(record.payload), "")
+    return (
+        _ask(actor, device_id, known, record.aggregate_id, CORRECT, EventType.EVENT_CORRECTED,
+             fix, now),
+        _ask(actor, device_id, known, record.aggregate_id, IN_ERROR,
+             EventType.ENTERED_IN_ERROR, EnteredInError(record.id, ""), now),
+    )
+
+
+def offer_for_household(
+    actor: Actor, device_id: str, known: Known, action: str, household_id: str, now: datetime,
+    other_id: str = "",
+) -> Offer:
+    """Whether `actor` may reassign the household's call-back, or merge it with (or split
+    it from) `other_id`."""
+    choices: dict[str, tuple[EventType, Payload]] = {
+        REASSIGN: (EventType.TASK_REASSIGNED, TaskReassigned("", "")),
+        MERGE: (EventType.HOUSEHOLDS_MERGED, HouseholdsMerged(other_id, "")),
+        SPLIT: (EventType.HOUSEHOLDS_SPLIT, HouseholdsSplit(other_id, "")),
+    }
+    kind, payload = choices[action]
+    return _ask(actor, device_id, known, household_id, action, kind, payload, now)
+
+
+def current_records(events: Iterable[Event]) -> list[Event]:
+    """The records of a case as they now stand (corrected, retracted ones gone) that a
+    correction may restate: each keeps its own id, which a correction names."""
+    kinds = set(CORRECTABLE)
+    return [e for e in effective_events(events) if e.type in kinds]
+
+
+def changed_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+    """The payload fields a correction changes (a field left out reads as its default)."""
+    return sorted(k for k in set(before) | set(after) if _plain(before.get(k)) != _plain(
+        after.get(k)))
+
+
+def _plain(value: Any) -> Any:
+    # Lists and tuples, and an absent field and an empty one, compare equal.
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items() if v not in (None, "", [], (), False)}
+    return None if value in ("", [], (), False) else value
+
+
+def nothing_changed(fields: Sequence[str], moment_changed: bool) -> list[Problem]:
+    if fields or moment_changed:
+        return []
+    return [Problem("", "Nothing was changed: change what was wrong, or close without "
+                        "saving.")]
+
+
+def check_collar(collar: str, current: str) -> list[Problem]:
+    """A call-back's new officer is not the one it is with now. (Its format, letters and
+    digits, is the event's own check; the laptop holds no list of the force's officers.)"""
+    if collar.strip() and collar.strip().casefold() == current.casefold():
+        return [Problem("payload.to_officer",
+                        f"The call-back is already with {current}: choose another officer.")]
+    return []
+
+
+def _day(value: date) -> str:
+    return f"{value:%d/%m/%Y}"
+
+
+def effect(before: State, after: State) -> list[str]:
+    """What a change does, in the officer's words: read off the state without it and with
+    it."""
+    said: list[str] = []
+    for occurrence in before.occurrences.values():
+        if occurrence.id not in after.occurrences:
+            said.append(f"Occurrence {occurrence.reference} will no longer be shown.")
+    for household_id, old in sorted(before.households.items()):
+        new = after.household_of(household_id)
+        where = f"{' '.join(old.address.split())}, {old.postcode}"
+        if new is None:
+            said.append(f"The household at {where} will no longer be shown.")
+        elif new.id != household_id:
+            joined = before.households.get(new.id, new)  # the one it joins, as it was
+            there = f"{' '.join(joined.address.split())}, {joined.postcode}"
+            said.append(f"The two records of {where} will be one household." if there == where
+                        else f"The household at {where} will be one household with the one "
+                        f"at {there}.")
+        task, now = old.task, new.task if new is not None else None
+        if task is not None and task.is_open:
+            if now is None or not now.is_open:
+                said.append(f"The call-back due {_day(task.due)} will be cancelled.")
+            elif now.due != task.due:
+                said.append(f"The call-back will be due {_day(now.due)} instead of "
+                            f"{_day(task.due)}.")
+            if now is not None and now.is_open and now.assignee != task.assignee:
+                said.append(f"The call-back will be made by {now.assignee} instead of "
+                            f"{task.assignee or 'nobody'}.")
+        elif now is not None and now.is_open and new is not None and new.id == household_id:
+            said.append(f"A call-back will be due {_day(now.due)}.")
+        referral = old.referral
+        after_referral = new.referral if new is not None else None
+        if referral is not None and referral.is_open and (
+            after_referral is None or not after_referral.is_open
+        ):
+            said.append(f"The VCAS referral due {_day(referral.due)} will no longer be due.")
+        elif (after_referral is not None and after_referral.is_open
+              and (referral is None or not referral.is_open) and new is not None
+              and new.id == household_id):
+            said.append(f"A VCAS referral will be due {_day(after_referral.due)}.")
+    for household_id, new in sorted(after.households.items()):
+        if household_id not in before.households and before.household_of(household_id):
+            said.append(f"The household at {' '.join(new.address.split())}, {new.postcode} "
+                        "will be a household of its own again.")
+    return said or ["No call-back or referral changes."]
+
+
+def effect_of(events: Iterable[Event], change: Event, policy: SchedulePolicy) -> list[str]:
+    """What `change` would do to the case `events` are: projected without it and with it."""
+    held = list(events)
+    return effect(project(held, policy), project([*held, change], policy))
+
+
+def changed_by_others(conflicts: Iterable[Conflict], ids: Iterable[str]) -> list[str]:
+    """Who changed these records (or the household they sit in) other than their author,
+    when and why, as the projection's `changed_by_another_officer` conflicts say it."""
+    wanted = set(ids)
+    return [
+        c.resolution
+        for c in conflicts
+        if c.kind == "changed_by_another_officer" and (wanted & set(c.event_ids)
+                                                       or c.scope in wanted)
+    ]
+
+
+def household_occurrence(record: Event) -> str:
+    """The occurrence a household record names (for a form that re-records it)."""
+    payload = record.payload
+    return payload.occurrence_id if isinstance(payload, HouseholdRecorded) else ""
+
+
+__all__ = [
+    "CORRECT",
+    "CORRECTABLE",
+    "IN_ERROR",
+    "MERGE",
+    "REASSIGN",
+    "SPLIT",
+    "Offer",
+    "changed_by_others",
+    "changed_fields",
+    "check_collar",
+    "current_records",
+    "effect",
+    "effect_of",
+    "household_occurrence",
+    "laptop_known",
+    "nothing_changed",
+    "offer_for_household",
+    "offers_for_record",
+]

@@ -1,0 +1,119 @@
+"""Putting records right, the domain's part: the authority rule asked from what a laptop
+holds, what a change does (two projections), the fields a correction changes, and a
+reassignment's collar number."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from factories import event, household, new_id, occurrence, offer
+
+from fieldapp.domain import amend
+from fieldapp.domain.authority import Actor
+from fieldapp.domain.events import EventType, payload_to_dict
+from fieldapp.domain.projection import project
+from fieldapp.resources import load_authority, load_policy
+
+AT = datetime(2026, 12, 1, 10, tzinfo=UTC)  # a decline today is due Tuesday 22/12/2026
+NOW = AT + timedelta(hours=1)
+OFFICER = Actor("1234", "officer", "team-a", "Leeds")
+
+
+def a_case(oic: str = "1234") -> tuple[list, str, str]:
+    o, h = new_id(), new_id()
+    made = offer(h, "declined", AT)
+    return [occurrence(o, AT, oic=oic), household(h, o, AT), made], h, made.id
+
+
+def test_the_author_may_correct_but_only_the_oic_or_a_supervisor_reassign() -> None:
+    events, h, offer_id = a_case(oic="9999")
+    known = amend.laptop_known(load_authority(), events)
+    [record] = [e for e in events if e.id == offer_id]
+    correct, in_error = amend.offers_for_record(OFFICER, "laptop-a", known, record, NOW)
+    assert correct.allowed and in_error.allowed
+    reassign = amend.offer_for_household(OFFICER, "laptop-a", known, amend.REASSIGN, h, NOW)
+    assert not reassign.allowed
+    assert reassign.why == ("Only the OIC of 13/123456/24 or a supervisor can reassign this "
+                            "call-back.")
+    supervisor = Actor("5555", "supervisor", "team-s", "Leeds")
+    assert amend.offer_for_household(supervisor, "laptop-s", known, amend.REASSIGN, h,
+                                     NOW).allowed
+    elsewhere = Actor("5555", "supervisor", "team-s", "Bradford")
+    assert not amend.offer_for_household(elsewhere, "laptop-s", known, amend.REASSIGN, h,
+                                         NOW).allowed
+
+
+def test_another_officers_record_is_theirs_the_oics_or_a_supervisors_to_correct() -> None:
+    o, h = new_id(), new_id()
+    theirs = offer(h, "declined", AT, author="7777")
+    events = [occurrence(o, AT, oic="9999"), household(h, o, AT, author="7777"), theirs]
+    known = amend.laptop_known(load_authority(), events)
+    correct, in_error = amend.offers_for_record(OFFICER, "laptop-a", known, theirs, NOW)
+    assert not correct.allowed and not in_error.allowed
+    assert correct.why.startswith("Only the officer who recorded it, the OIC of 13/123456/24 or "
+                                  "a supervisor can correct this record.")
+    oic = Actor("9999", "officer", "team-b", "Leeds")
+    assert all(o.allowed for o in amend.offers_for_record(oic, "laptop-o", known, theirs, NOW))
+
+
+def test_a_retraction_says_the_call_back_will_be_cancelled() -> None:
+    events, h, offer_id = a_case()
+    void = event(EventType.ENTERED_IN_ERROR, h, {"target_id": offer_id, "reason": "Wrong house"},
+                 NOW)
+    assert amend.effect_of(events, void, load_policy()) == [
+        "The call-back due 22/12/2026 will be cancelled."]
+
+
+def test_a_correction_of_the_date_moves_the_call_back() -> None:
+    events, h, offer_id = a_case()
+    fix = event(EventType.EVENT_CORRECTED, h, {
+        "target_id": offer_id, "target_type": "vcas_offered", "payload": {"outcome": "declined"},
+        "reason": "A day earlier", "occurred_at": (AT - timedelta(days=1)).isoformat()}, NOW)
+    assert amend.effect_of(events, fix, load_policy()) == [
+        "The call-back will be due 21/12/2026 instead of 22/12/2026."]
+
+
+def test_a_reassignment_and_a_merge_say_what_they_do() -> None:
+    events, h, _ = a_case()
+    move = event(EventType.TASK_REASSIGNED, h, {"to_officer": "5678", "reason": "Leave"}, NOW)
+    assert amend.effect_of(events, move, load_policy()) == [
+        "The call-back will be made by 5678 instead of 1234."]
+    other = new_id()
+    twin = household(other, events[0].aggregate_id, AT, address="2 Low Lane", postcode="LS2 7EE")
+    merge = event(EventType.HOUSEHOLDS_MERGED, min(h, other),
+                  {"merged_id": max(h, other), "reason": "Same family"}, NOW)
+    said = amend.effect_of([*events, twin], merge, load_policy())
+    assert any("will be one household with the one at" in s for s in said)
+
+
+def test_nothing_changes_is_said_so() -> None:
+    events, h, _ = a_case()
+    step = event(EventType.CONFLICT_CONFIRMED, h, {"conflict_key": "x", "note": ""}, NOW)
+    assert amend.effect_of(events, step, load_policy()) == ["No call-back or referral changes."]
+
+
+def test_only_changed_fields_count_and_a_correction_must_change_something() -> None:
+    events, _, offer_id = a_case()
+    [record] = [e for e in events if e.id == offer_id]
+    before = payload_to_dict(record.payload)
+    assert amend.changed_fields(before, dict(before)) == []
+    assert amend.changed_fields(before, {**before, "outcome": "not_present"}) == ["outcome"]
+    assert amend.nothing_changed([], False)[0].message.startswith("Nothing was changed")
+    assert amend.nothing_changed([], True) == []
+
+
+def test_a_call_back_is_not_reassigned_to_the_officer_it_is_with() -> None:
+    assert amend.check_collar("1234", "1234")[0].message == (
+        "The call-back is already with 1234: choose another officer.")
+    assert amend.check_collar("5678", "1234") == []
+
+
+def test_changes_by_others_are_read_from_the_projection() -> None:
+    events, h, offer_id = a_case()
+    fix = event(EventType.EVENT_CORRECTED, h, {
+        "target_id": offer_id, "target_type": "vcas_offered",
+        "payload": {"outcome": "not_present"}, "reason": "Nobody in"}, NOW, author="5678")
+    state = project([*events, fix], load_policy())
+    [said] = amend.changed_by_others(state.conflicts.values(), [offer_id])
+    assert said == "5678 corrected a record (recorded by 1234) on 01/12/2026: Nobody in"
+    assert amend.changed_by_others(state.conflicts.values(), ["elsewhere"]) == []
