@@ -171,7 +171,7 @@ def _effective(events: Mapping[str, Event]) -> tuple[list[Event], list[Conflict]
                         "concurrent_corrections",
                         e.aggregate_id,
                         [c.id for c in fixes],
-                        "The most recent correction is shown.",
+                        "The corrections are applied in the order they were made.",
                     )
                 )
         result.append(e)
