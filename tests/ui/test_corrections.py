@@ -70,11 +70,12 @@ def a_case(qtbot: QtBot, session: Session, *, oic: str = "1234",
 
 
 def a_duplicate(qtbot: QtBot, session: Session) -> tuple[str, str, str]:
-    """A case whose address was recorded a second time: a possible duplicate household."""
+    """A case whose address was recorded a second time, typed so that the rule does not join
+    them (an address typed the same way is one household): a possible duplicate household."""
     o, h, _ = a_case(qtbot, session)
     twin = new_id()
     append(qtbot, session, [household(twin, o, AT + timedelta(minutes=30), postcode="LS6 2QQ",
-                                      address="4 Beck Side")])
+                                      address="4 Beck Side, Leeds")])
     return o, h, twin
 
 
