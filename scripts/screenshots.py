@@ -242,7 +242,7 @@ def put_right(main: MainWindow, app: QApplication, first: str) -> None:
     case = main.corrections.open_case(household.id)
     settle(app, lambda: case.case is not None and not worker.busy)
     case.records.setCurrentRow(case.records.count() - 1)
-    grab(case, "12-put-right.png", app)  # 4521 recorded it; 3307 is the OIC
+    grab(case, "16-put-right.png", app)  # 4521 recorded it; 3307 is the OIC
     records = list(case.case.records)  # type: ignore[union-attr]
     case.records.setCurrentRow(next(n for n, r in enumerate(records) if r.label == "Household"))
     case.correct()
@@ -255,14 +255,14 @@ def put_right(main: MainWindow, app: QApplication, first: str) -> None:
     form.correction_reason.setPlainText("The younger child was at nursery: missed at the door")
     form.save()
     settle(app, lambda: form.reviewing and not worker.busy)
-    grab(form, "13-correct-household.png", app)
+    grab(form, "17-correct-household.png", app)
     form.abandon()
     case.records.setCurrentRow(next(n for n, r in enumerate(records) if r.label == "VCAS offer"))
     case.in_error()
     [retract] = main.corrections.windows[1:]
     retract.reason.setPlainText("Recorded against the wrong household")  # type: ignore[attr-defined]
     settle(app, lambda: "cancelled" in retract.effect.text())  # type: ignore[attr-defined]
-    grab(retract, "14-entered-in-error.png", app)
+    grab(retract, "18-entered-in-error.png", app)
     retract.reject()
     case.reject()
     # A case of the officer's own (4521 is its OIC), recorded from two laptops.
@@ -288,7 +288,7 @@ def put_right(main: MainWindow, app: QApplication, first: str) -> None:
     [merge] = main.corrections.windows
     merge.reason.setPlainText("One family: recorded from two laptops")  # type: ignore[attr-defined]
     settle(app, lambda: "one household" in merge.effect.text())  # type: ignore[attr-defined]
-    grab(merge, "15-merge.png", app)
+    grab(merge, "19-merge.png", app)
     merge.reject()
     case = main.corrections.open_case(one)
     settle(app, lambda: case.case is not None and not worker.busy)
@@ -297,7 +297,7 @@ def put_right(main: MainWindow, app: QApplication, first: str) -> None:
     move.collar.setText("5150")  # type: ignore[attr-defined]
     move.reason.setPlainText("On leave until the call-back is due")  # type: ignore[attr-defined]
     settle(app, lambda: "made by 5150" in move.effect.text())  # type: ignore[attr-defined]
-    grab(move, "16-reassign.png", app)
+    grab(move, "20-reassign.png", app)
     move.reject()
     case.reject()
 

@@ -254,9 +254,13 @@ class FollowUpsPage(QWidget):
         self.confirm_button = QPushButton("&Confirm the decision…", self)
         self.confirm_button.setAccessibleName("Confirm the decision on the conflict")
         self.confirm_button.clicked.connect(self._confirm_conflict)
+        # Conflicts and leaflets not recorded side by side under the list, so the call-backs
+        # keep most of the height at 1366x768 (stacked, they left the list three rows).
         conflict_box = QWidget(self)
-        conflict_column = QVBoxLayout(conflict_box)
-        conflict_column.setContentsMargins(0, 0, 0, 0)
+        bottom_row = QHBoxLayout(conflict_box)
+        bottom_row.setContentsMargins(0, 0, 0, 0)
+        conflict_column = QVBoxLayout()
+        bottom_row.addLayout(conflict_column, 1)
         conflict_column.addWidget(QLabel("<b>Conflicts to check</b>", self))
         conflict_column.addWidget(self.conflicts)
         self.merge_button = QPushButton("&Merge the households…", self)
@@ -272,7 +276,7 @@ class FollowUpsPage(QWidget):
         confirm_row.addStretch(1)
         conflict_column.addLayout(confirm_row)
         self.leaflets_due = LeafletsDue(session, self)  # its own list, op and refresh
-        conflict_column.addWidget(self.leaflets_due)
+        bottom_row.addWidget(self.leaflets_due, 1)
 
         top = QWidget(self)
         top_column = QVBoxLayout(top)
