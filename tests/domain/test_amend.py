@@ -22,7 +22,8 @@ OFFICER = Actor("1234", "officer", "team-a", "Leeds")
 def a_case(oic: str = "1234") -> tuple[list, str, str]:
     o, h = new_id(), new_id()
     made = offer(h, "declined", AT)
-    return [occurrence(o, AT, oic=oic, reference="13/123456/24"), household(h, o, AT), made], h, made.id
+    recorded = occurrence(o, AT, oic=oic, reference="13/123456/24")
+    return [recorded, household(h, o, AT), made], h, made.id
 
 
 def test_the_author_may_correct_but_only_the_oic_or_a_supervisor_reassign() -> None:
@@ -46,7 +47,8 @@ def test_the_author_may_correct_but_only_the_oic_or_a_supervisor_reassign() -> N
 def test_another_officers_record_is_theirs_the_oics_or_a_supervisors_to_correct() -> None:
     o, h = new_id(), new_id()
     theirs = offer(h, "declined", AT, author="7777")
-    events = [occurrence(o, AT, oic="9999", reference="13/123456/24"), household(h, o, AT, author="7777"), theirs]
+    events = [occurrence(o, AT, oic="9999", reference="13/123456/24"),
+              household(h, o, AT, author="7777"), theirs]
     known = amend.laptop_known(load_authority(), events)
     correct, in_error = amend.offers_for_record(OFFICER, "laptop-a", known, theirs, NOW)
     assert not correct.allowed and not in_error.allowed
