@@ -9,7 +9,14 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from test_real_window import PASSPHRASE, _new_profile, _on_screen, _wait_main, running_app
+from test_real_window import (
+    PASSPHRASE,
+    _new_profile,
+    _on_screen,
+    _wait_main,
+    decline_the_offer,
+    running_app,
+)
 from xsession import x_session
 
 from fieldapp.domain.events import EventType
@@ -41,12 +48,7 @@ def test_a_household_is_corrected_by_keyboard_in_a_real_window(tmp_path: Path) -
         time.sleep(1)
         x.key("Return")
         x.wait_active("VCAS offer")
-        x.key("Right", "space", "ctrl+s")
-        time.sleep(1)
-        x.key("Return")
-        x.wait_gone("VCAS offer")
-        x.wait_active("fieldapp")
-        time.sleep(1)
+        decline_the_offer(x)
 
         x.key("alt+p")  # Put right…, for the household chosen on the Record page
         _on_screen(x, x.wait_active("Put records right"), "the put-right window")

@@ -71,12 +71,7 @@ def test_the_doorstep_typed_at_full_speed_in_a_real_window(tmp_path: Path) -> No
         x.key("Return")
 
         _on_screen(x, x.wait_active("VCAS offer"), "the offer form")
-        x.key("Right", "space", "ctrl+s")
-        time.sleep(1)
-        x.key("Return")
-        x.wait_gone("VCAS offer")
-        x.wait_active("fieldapp")
-        time.sleep(1)
+        decline_the_offer(x)
         x.screenshot(tmp_path / "doorstep.png")
         x.key("ctrl+q")
         assert app.wait(timeout=60) == 0
@@ -126,6 +121,17 @@ def _new_profile(x: XSession) -> None:
     x.type(PASSPHRASE)
     x.key("Return")  # Enter creates the profile
     x.wait_active("Connect to the central system")
+
+
+def decline_the_offer(x: XSession) -> None:
+    """On the open offer form: Declined, saved, the check before saving read and accepted,
+    and back on the main window."""
+    x.key("Right", "space", "ctrl+s")
+    time.sleep(1)
+    x.key("Return")
+    x.wait_gone("VCAS offer")
+    x.wait_active("fieldapp")
+    time.sleep(1)
 
 
 def _wait_main(x: XSession) -> str:
