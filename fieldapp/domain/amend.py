@@ -27,9 +27,10 @@ from fieldapp.domain.events import (
     TaskReassigned,
     payload_to_dict,
 )
-from fieldapp.domain.policy import SchedulePolicy
+from fieldapp.domain.policy import SchedulePolicy, london_date
 from fieldapp.domain.problems import Problem
 from fieldapp.domain.projection import State, effective_events, project, related_keys
+from fieldapp.domain.referral import Referral, ReferralState
 from fieldapp.domain.views import Conflict
 
 CORRECT = "correct"
@@ -46,6 +47,7 @@ CORRECTABLE = (
     EventType.HOUSEHOLD_RECORDED,
     EventType.VCAS_OFFERED,
     EventType.CALLBACK_ATTEMPTED,
+    EventType.REFERRAL_RECORDED,
 )
 
 
@@ -180,21 +182,48 @@ def effect(before: State, after: State) -> list[str]:
                             f"{task.assignee or 'nobody'}.")
         elif now is not None and now.is_open and new is not None and new.id == household_id:
             said.append(f"A call-back will be due {_day(now.due)}.")
-        referral = old.referral
-        after_referral = new.referral if new is not None else None
-        if referral is not None and referral.is_open and (
-            after_referral is None or not after_referral.is_open
-        ):
-            said.append(f"The VCAS referral due {_day(referral.due)} will no longer be due.")
-        elif (after_referral is not None and after_referral.is_open
-              and (referral is None or not referral.is_open) and new is not None
-              and new.id == household_id):
-            said.append(f"A VCAS referral will be due {_day(after_referral.due)}.")
+        if new is not None and new.id == household_id:
+            said.extend(referral_effect(old.referral, new.referral))
+        elif old.referral is not None and old.referral.is_open and (
+                new is None or new.referral is None or not new.referral.is_open):
+            said.append(f"The VCAS referral due {_day(old.referral.due)} will no longer be due.")
     for household_id, new in sorted(after.households.items()):
         if household_id not in before.households and before.household_of(household_id):
             said.append(f"The household at {' '.join(new.address.split())}, {new.postcode} "
                         "will be a household of its own again.")
     return said or ["No call-back or referral changes."]
+
+
+_STATE_WORDS = {
+    ReferralState.NO_CONSENT: "waiting for consent",
+    ReferralState.DUE: "due",
+    ReferralState.SENT: "sent",
+    ReferralState.ACKNOWLEDGED: "acknowledged by VCAS",
+    ReferralState.WITHDRAWN: "withdrawn",
+}
+
+
+def referral_effect(old: Referral | None, new: Referral | None) -> list[str]:
+    """What a change does to one household's VCAS referral (a step corrected or retracted,
+    an acceptance changed), in the officer's words."""
+    if old is not None and old.is_open and (new is None or not new.is_open):
+        return [f"The VCAS referral due {_day(old.due)} will no longer be due."]
+    if new is None:
+        return [] if old is None else ["The household will have no VCAS referral."]
+    if new.is_open and (old is None or not old.is_open):
+        # A referral that was sent or withdrawn, and no longer is: it is owed again.
+        return [f"A VCAS referral will be due {_day(new.due)}." if old is None
+                else f"The referral will be due again: it was due {_day(new.due)}."]
+    if old is None:
+        return []
+    if old.state is not new.state:
+        return [f"The VCAS referral will be shown as {_STATE_WORDS[new.state]} instead of "
+                f"{_STATE_WORDS[old.state]}."]
+    if old.sent_at is not None and new.sent_at is not None and (
+            london_date(old.sent_at) != london_date(new.sent_at)):
+        return [f"The VCAS referral will be shown as sent on {_day(london_date(new.sent_at))} "
+                f"instead of {_day(london_date(old.sent_at))}."]
+    return []
 
 
 def effect_of(events: Iterable[Event], change: Event, policy: SchedulePolicy) -> list[str]:
@@ -240,4 +269,5 @@ __all__ = [
     "nothing_changed",
     "offer_for_household",
     "offers_for_record",
+    "referral_effect",
 ]
