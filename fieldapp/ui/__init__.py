@@ -11,7 +11,8 @@ the `Changes` those ops return.
     capture_page.py      the doorstep: find or start an occurrence, then its records
     forms/               one dialog per event type (base.py: CaptureForm, messages beside
                          fields, drafts, the check before saving; occurrence.py, leaflets.py,
-                         household.py, vcas.py; contact.py: who to call, inside the offer)
+                         household.py, vcas.py, referral.py: a referral step; contact.py:
+                         who to call, inside the offer)
     launcher.py          opens forms by draft key, closes them all on lock
     place.py             where the officer was at a lock (occurrence, open forms); drafts
                          named by form, occurrence reference and address

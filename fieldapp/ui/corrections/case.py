@@ -16,7 +16,7 @@ from typing import Any
 
 from fieldapp.domain import amend
 from fieldapp.domain.authority import Actor, decide, who_can
-from fieldapp.domain.catalogue import OFFER_OUTCOMES
+from fieldapp.domain.catalogue import OFFER_OUTCOMES, REFERRAL_STEPS
 from fieldapp.domain.events import (
     CallbackAttempt,
     Event,
@@ -25,6 +25,7 @@ from fieldapp.domain.events import (
     HouseholdRecorded,
     LeafletIssue,
     OccurrenceRecorded,
+    ReferralRecorded,
     TaskReassigned,
     VcasOffer,
     all_fields,
@@ -47,6 +48,7 @@ KIND_LABELS = {
     EventType.HOUSEHOLD_RECORDED: "Household",
     EventType.VCAS_OFFERED: "VCAS offer",
     EventType.CALLBACK_ATTEMPTED: "Call-back",
+    EventType.REFERRAL_RECORDED: "VCAS referral step",
 }
 
 
@@ -104,6 +106,8 @@ def summary_of(event: Event) -> str:
         what = OFFER_OUTCOMES.get(p.outcome, p.outcome)
     elif isinstance(p, CallbackAttempt):
         what = p.outcome.replace("_", " ")
+    elif isinstance(p, ReferralRecorded):
+        what = REFERRAL_STEPS.get(p.step, p.step)
     else:
         what = ""
     return f"{when} by {event.author}: {what}"

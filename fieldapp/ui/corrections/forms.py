@@ -36,6 +36,7 @@ from fieldapp.ui.forms.contact import CONTACTS_HEIGHT
 from fieldapp.ui.forms.household import HouseholdForm
 from fieldapp.ui.forms.leaflets import LeafletForm
 from fieldapp.ui.forms.occurrence import OccurrenceForm
+from fieldapp.ui.forms.referral import ReferralStepForm
 from fieldapp.ui.forms.vcas import CallbackForm, OfferForm
 from fieldapp.ui.session import Capture, Session
 from fieldapp.ui.text import moment
@@ -225,6 +226,10 @@ class CorrectCallback(Correcting, CallbackForm):
     heading = "Correct the call-back"
 
 
+class CorrectReferralStep(Correcting, ReferralStepForm):
+    heading = "Correct the VCAS referral step"
+
+
 def correction_form(
     session: Session, record: Event, context: str, parent: QWidget | None
 ) -> Correcting:
@@ -241,6 +246,7 @@ def correction_form(
             EventType.LEAFLET_ISSUED: CorrectLeaflets,
             EventType.VCAS_OFFERED: CorrectOffer,
             EventType.CALLBACK_ATTEMPTED: CorrectCallback,
+            EventType.REFERRAL_RECORDED: CorrectReferralStep,
         }
         form = built[kind](session, record=record, context=context, parent=parent)
     return form
