@@ -171,6 +171,19 @@ def load_case(store: Store, key: str, now: datetime) -> Case:
     )
 
 
+def reopen_record(store: Store, record_id: str, now: datetime) -> tuple[Case, RecordRow] | None:
+    """The record a correction was open on at a lock, as it now stands, and its case; None
+    if it is gone (retracted, or not on this laptop) or the rule no longer lets the officer
+    correct it."""
+    record = store.event(record_id)
+    if record is None:
+        return None
+    case = load_case(store, record.aggregate_id, now)
+    row = next((r for r in case.records if r.event.id == record_id and r.correct.allowed),
+               None)
+    return (case, row) if row is not None else None
+
+
 @dataclass(frozen=True)
 class Change:
     """A change to save: the record it makes, and for a correction the record it restates

@@ -45,8 +45,16 @@ PREVIEW_DELAY_MS = 300
 REASON_KEY = "correction.reason"
 
 
+DRAFT_PREFIX = "correct:"
+
+
 def draft_key(record: Event) -> str:
-    return f"correct:{record.id}"
+    return f"{DRAFT_PREFIX}{record.id}"
+
+
+def corrected_id(key: str) -> str:
+    """The record a correction's draft key names ("" for another form's key)."""
+    return key.removeprefix(DRAFT_PREFIX) if key.startswith(DRAFT_PREFIX) else ""
 
 
 def _to_minute(value: datetime) -> datetime:
