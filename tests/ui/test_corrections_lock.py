@@ -8,12 +8,11 @@ from datetime import timedelta
 from factories import event
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
-from test_corrections import AT, a_case, append, opener_for
-from ui_support import first_run, record_a_call_back, unlock, wait_idle
+from test_corrections import AT, a_case, append, choose, opener_for, put_right_from_the_record
+from ui_support import unlock, wait_idle
 
 from fieldapp.domain.events import EventType
 from fieldapp.ui.controller import AppController
-from fieldapp.ui.corrections.dialogs import CaseDialog
 from fieldapp.ui.corrections.forms import Correcting, CorrectOffer
 from fieldapp.ui.session import Session
 
@@ -21,15 +20,8 @@ from fieldapp.ui.session import Session
 def test_a_correction_open_at_the_lock_is_reopened_with_its_draft(
     qtbot: QtBot, controller: AppController
 ) -> None:
-    main = first_run(qtbot, controller)
-    record_a_call_back(qtbot, controller)
-    main.capture.panel.put_right_button.click()
-    qtbot.waitUntil(lambda: bool(main.corrections.each(CaseDialog)), timeout=10_000)
-    [case] = main.corrections.each(CaseDialog)
-    qtbot.waitUntil(lambda: case.case is not None, timeout=10_000)
-    [row] = [n for n in range(case.records.count())
-             if case.records.item(n).text().startswith("VCAS offer")]
-    case.records.setCurrentRow(row)
+    main, case = put_right_from_the_record(qtbot, controller)
+    choose(case, "VCAS offer")
     case.correct()
     [form] = [f for f in main.launcher.open_forms.values() if isinstance(f, Correcting)]
     assert isinstance(form, CorrectOffer)

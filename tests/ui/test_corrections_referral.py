@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from factories import event, new_id, occurrence, offer
+from factories import event
 from pytestqt.qtbot import QtBot
 from test_corrections import (
     AT,
+    a_case,
     append,
     choose,
     correction,
@@ -30,20 +31,12 @@ STEP = "VCAS referral step"
 
 def a_sent_referral(qtbot: QtBot, session: Session, *, author: str = "1234",
                     oic: str = "1234") -> tuple[str, str]:
-    """An acceptance with consent on Tuesday 10/03/2026 (the referral due 12/03/2026),
-    and the referral sent by secure email."""
-    o, h = new_id(), new_id()
+    """A case whose offer was accepted with consent on Tuesday 10/03/2026 (the referral due
+    12/03/2026), and the referral sent by secure email."""
+    _, h, _ = a_case(qtbot, session, oic=oic, outcome="accepted")
     sent = event(EventType.REFERRAL_RECORDED, h, {"step": "sent", "method": "secure_email"},
                  AT + timedelta(minutes=40), author=author)
-    append(qtbot, session, [
-        occurrence(o, AT, oic=oic, reference="13/240117/26"),
-        event(EventType.HOUSEHOLD_RECORDED, h, {
-            "occurrence_id": o, "address": "4 Beck Side", "postcode": "LS6 2QQ",
-            "members": [{"relationship": "partner", "name": "Jane Smithc"}]},
-            AT + timedelta(minutes=5)),
-        offer(h, "accepted", AT + timedelta(minutes=10)),
-        sent,
-    ])
+    append(qtbot, session, [sent])
     return h, sent.id
 
 
