@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from fieldapp.domain.authority import Actor, AuthorityTable, Decision, Known, decide, who_can
+from fieldapp.domain.commands import check_referral_step
 from fieldapp.domain.events import (
     EnteredInError,
     Event,
@@ -24,6 +25,7 @@ from fieldapp.domain.events import (
     HouseholdsMerged,
     HouseholdsSplit,
     Payload,
+    ReferralRecorded,
     TaskReassigned,
     payload_to_dict,
 )
@@ -232,6 +234,29 @@ def effect_of(events: Iterable[Event], change: Event, policy: SchedulePolicy) ->
     return effect(project(held, policy), project([*held, change], policy))
 
 
+def check_step_correction(events: Iterable[Event], change: Event,
+                          policy: SchedulePolicy) -> list[Problem]:
+    """A referral step, corrected, must stand as that step recorded anew would, against the
+    referral as the case's other records leave it: a 'sent' step corrected to
+    'acknowledged' with no other step sent is refused, as recording it would be."""
+    p = change.payload
+    if not isinstance(p, EventCorrected) or p.target_type != EventType.REFERRAL_RECORDED.value:
+        return []
+    held = list(events)
+    step = next((e for e in effective_events([*held, change]) if e.id == p.target_id), None)
+    if step is None or not isinstance(step.payload, ReferralRecorded):
+        return []
+    without = Event(  # the step retracted: a probe, never saved
+        id="", type=EventType.ENTERED_IN_ERROR, aggregate_id=change.aggregate_id,
+        occurred_at=change.occurred_at, recorded_at=change.recorded_at, author=change.author,
+        device_id=change.device_id, payload=EnteredInError(p.target_id, ""),
+    )
+    household = project([*held, without], policy).household_of(change.aggregate_id)
+    # Named as the corrected record's own field, for the form that restates it.
+    return [Problem(f"payload.{q.field}", q.message)
+            for q in check_referral_step(step.payload, household)]
+
+
 def changed_by_others(conflicts: Iterable[Conflict], ids: Iterable[str]) -> list[str]:
     """Who changed these records (or the household they sit in) other than their author,
     when and why, as the projection's `changed_by_another_officer` conflicts say it."""
@@ -261,6 +286,7 @@ __all__ = [
     "changed_by_others",
     "changed_fields",
     "check_collar",
+    "check_step_correction",
     "current_records",
     "effect",
     "effect_of",

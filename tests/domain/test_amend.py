@@ -162,3 +162,24 @@ def test_a_referral_step_is_its_author_the_oics_or_a_supervisors_to_put_right() 
                                    "13/123456/24 or a supervisor can mark this record")
     author = Actor("7777", "officer", "team-b", "Leeds")
     assert all(o.allowed for o in amend.offers_for_record(author, "laptop-b", known, step, NOW))
+
+
+def test_a_corrected_referral_step_must_stand_as_that_step_recorded_anew_would() -> None:
+    events, h, sent_id = a_sent_referral()
+
+    def corrected(changes: dict[str, str]) -> Event:
+        return event(EventType.EVENT_CORRECTED, h, {
+            "target_id": sent_id, "target_type": "referral_recorded", "changes": changes,
+            "reason": "Checked with VCAS"}, NOW)
+
+    acknowledged = corrected({"step": "acknowledged", "method": "", "vcas_contact": "R Patel"})
+    assert [(p.field, p.message) for p in amend.check_step_correction(
+        events, acknowledged, load_policy())] == [
+        ("payload.payload.step", "Record that the referral was sent first.")]
+    # Sent another way, or withdrawn instead: each stands as the step would.
+    for changes in ({"method": "phone"}, {"step": "withdrawn", "method": "", "reason": "Moved"}):
+        assert amend.check_step_correction(events, corrected(changes), load_policy()) == []
+    offer_fix = event(EventType.EVENT_CORRECTED, h, {
+        "target_id": events[2].id, "target_type": "vcas_offered",
+        "changes": {"outcome": "declined"}, "reason": "Declined"}, NOW)
+    assert amend.check_step_correction(events, offer_fix, load_policy()) == []

@@ -97,3 +97,20 @@ def test_another_officers_step_is_withheld_with_the_rules_sentence(
             "correct this record." in dialog.why.text())
     dialog.in_error()
     assert opener.each(InErrorDialog) == []
+
+
+def test_a_sent_step_cannot_be_corrected_to_an_acknowledgement_of_nothing_sent(
+    qtbot: QtBot, session: Session
+) -> None:
+    h, _ = a_sent_referral(qtbot, session)
+    dialog, form = correction(qtbot, session, h, STEP,
+                              lambda f: f.method.value() == "secure_email")
+    form.step.button("acknowledged").click()
+    qtbot.keyClicks(form.vcas_contact, "R Patel")
+    qtbot.keyClicks(form.correction_reason, "VCAS acknowledged it")
+    form.save()
+    qtbot.waitUntil(lambda: "Record that the referral was sent first." in
+                    form.problem_text("payload.step"), timeout=10_000)
+    assert not form.reviewing
+    referral = read(qtbot, session, lambda store: store.household(h)).referral
+    assert referral.state is ReferralState.SENT

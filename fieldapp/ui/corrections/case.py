@@ -212,9 +212,10 @@ def check_change(store: Store, change: Change, identity: Identity, now: datetime
         household = store.household(event.aggregate_id)
         task = household.task if household else None
         problems = amend.check_collar(payload.to_officer, task.assignee if task else "")
+    events = store.case_events([event.aggregate_id])
+    problems += amend.check_step_correction(events, event, load_policy())
     if problems:
         raise InvalidEvent(problems)
-    events = store.case_events([event.aggregate_id])
     known = amend.laptop_known(load_authority(), events)
     decision = decide(actor_of(store, identity), event, known)
     if not decision.allowed:
