@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from fieldapp.domain.authority import Actor, AuthorityTable, Decision, Known, decide, who_can
+from fieldapp.domain.commands import check_referral_step
 from fieldapp.domain.events import (
     EnteredInError,
     Event,
@@ -24,12 +25,14 @@ from fieldapp.domain.events import (
     HouseholdsMerged,
     HouseholdsSplit,
     Payload,
+    ReferralRecorded,
     TaskReassigned,
     payload_to_dict,
 )
-from fieldapp.domain.policy import SchedulePolicy
+from fieldapp.domain.policy import SchedulePolicy, london_date
 from fieldapp.domain.problems import Problem
 from fieldapp.domain.projection import State, effective_events, project, related_keys
+from fieldapp.domain.referral import Referral, ReferralState
 from fieldapp.domain.views import Conflict
 
 CORRECT = "correct"
@@ -46,6 +49,7 @@ CORRECTABLE = (
     EventType.HOUSEHOLD_RECORDED,
     EventType.VCAS_OFFERED,
     EventType.CALLBACK_ATTEMPTED,
+    EventType.REFERRAL_RECORDED,
 )
 
 
@@ -180,16 +184,11 @@ def effect(before: State, after: State) -> list[str]:
                             f"{task.assignee or 'nobody'}.")
         elif now is not None and now.is_open and new is not None and new.id == household_id:
             said.append(f"A call-back will be due {_day(now.due)}.")
-        referral = old.referral
-        after_referral = new.referral if new is not None else None
-        if referral is not None and referral.is_open and (
-            after_referral is None or not after_referral.is_open
-        ):
-            said.append(f"The VCAS referral due {_day(referral.due)} will no longer be due.")
-        elif (after_referral is not None and after_referral.is_open
-              and (referral is None or not referral.is_open) and new is not None
-              and new.id == household_id):
-            said.append(f"A VCAS referral will be due {_day(after_referral.due)}.")
+        if new is not None and new.id == household_id:
+            said.extend(referral_effect(old.referral, new.referral))
+        elif old.referral is not None and old.referral.is_open and (
+                new is None or new.referral is None or not new.referral.is_open):
+            said.append(f"The VCAS referral due {_day(old.referral.due)} will no longer be due.")
     for household_id, new in sorted(after.households.items()):
         if household_id not in before.households and before.household_of(household_id):
             said.append(f"The household at {' '.join(new.address.split())}, {new.postcode} "
@@ -197,10 +196,65 @@ def effect(before: State, after: State) -> list[str]:
     return said or ["No call-back or referral changes."]
 
 
+_STATE_WORDS = {
+    ReferralState.NO_CONSENT: "waiting for consent",
+    ReferralState.DUE: "due",
+    ReferralState.SENT: "sent",
+    ReferralState.ACKNOWLEDGED: "acknowledged by VCAS",
+    ReferralState.WITHDRAWN: "withdrawn",
+}
+
+
+def referral_effect(old: Referral | None, new: Referral | None) -> list[str]:
+    """What a change does to one household's VCAS referral (a step corrected or retracted,
+    an acceptance changed), in the officer's words."""
+    if old is not None and old.is_open and (new is None or not new.is_open):
+        return [f"The VCAS referral due {_day(old.due)} will no longer be due."]
+    if new is None:
+        return [] if old is None else ["The household will have no VCAS referral."]
+    if new.is_open and (old is None or not old.is_open):
+        # A referral that was sent or withdrawn, and no longer is: it is owed again.
+        return [f"A VCAS referral will be due {_day(new.due)}." if old is None
+                else f"The referral will be due again: it was due {_day(new.due)}."]
+    if old is None:
+        return []
+    if old.state is not new.state:
+        return [f"The VCAS referral will be shown as {_STATE_WORDS[new.state]} instead of "
+                f"{_STATE_WORDS[old.state]}."]
+    if old.sent_at is not None and new.sent_at is not None and (
+            london_date(old.sent_at) != london_date(new.sent_at)):
+        return [f"The VCAS referral will be shown as sent on {_day(london_date(new.sent_at))} "
+                f"instead of {_day(london_date(old.sent_at))}."]
+    return []
+
+
 def effect_of(events: Iterable[Event], change: Event, policy: SchedulePolicy) -> list[str]:
     """What `change` would do to the case `events` are: projected without it and with it."""
     held = list(events)
     return effect(project(held, policy), project([*held, change], policy))
+
+
+def check_step_correction(events: Iterable[Event], change: Event,
+                          policy: SchedulePolicy) -> list[Problem]:
+    """A referral step, corrected, must stand as that step recorded anew would, against the
+    referral as the case's other records leave it: a 'sent' step corrected to
+    'acknowledged' with no other step sent is refused, as recording it would be."""
+    p = change.payload
+    if not isinstance(p, EventCorrected) or p.target_type != EventType.REFERRAL_RECORDED.value:
+        return []
+    held = list(events)
+    step = next((e for e in effective_events([*held, change]) if e.id == p.target_id), None)
+    if step is None or not isinstance(step.payload, ReferralRecorded):
+        return []
+    without = Event(  # the step retracted: a probe, never saved
+        id="", type=EventType.ENTERED_IN_ERROR, aggregate_id=change.aggregate_id,
+        occurred_at=change.occurred_at, recorded_at=change.recorded_at, author=change.author,
+        device_id=change.device_id, payload=EnteredInError(p.target_id, ""),
+    )
+    household = project([*held, without], policy).household_of(change.aggregate_id)
+    # Named as the corrected record's own field, for the form that restates it.
+    return [Problem(f"payload.{q.field}", q.message)
+            for q in check_referral_step(step.payload, household)]
 
 
 def changed_by_others(conflicts: Iterable[Conflict], ids: Iterable[str]) -> list[str]:
@@ -232,6 +286,7 @@ __all__ = [
     "changed_by_others",
     "changed_fields",
     "check_collar",
+    "check_step_correction",
     "current_records",
     "effect",
     "effect_of",
@@ -240,4 +295,5 @@ __all__ = [
     "nothing_changed",
     "offer_for_household",
     "offers_for_record",
+    "referral_effect",
 ]

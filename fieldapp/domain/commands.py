@@ -58,7 +58,7 @@ def check_against(event: Event, state: State, target: Event | None = None) -> li
                     )
                 )
     if isinstance(p, ReferralRecorded):
-        problems += _referral_step(p, state.household_of(event.aggregate_id))
+        problems += check_referral_step(p, state.household_of(event.aggregate_id))
     if isinstance(p, HouseholdsMerged | HouseholdsSplit):
         field = "payload.merged_id" if isinstance(p, HouseholdsMerged) else "payload.other_id"
         other = paired_household(p)
@@ -82,7 +82,8 @@ def check_against(event: Event, state: State, target: Event | None = None) -> li
     return problems
 
 
-def _referral_step(p: ReferralRecorded, household: HouseholdView | None) -> list[Problem]:
+def check_referral_step(p: ReferralRecorded, household: HouseholdView | None) -> list[Problem]:
+    """Whether step `p` may be recorded on the household's referral as it stands."""
     referral = household.referral if household else None
     if p.step == "sent":
         why = why_not_sendable(referral)

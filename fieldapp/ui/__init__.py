@@ -11,10 +11,11 @@ the `Changes` those ops return.
     capture_page.py      the doorstep: find or start an occurrence, then its records
     forms/               one dialog per event type (base.py: CaptureForm, messages beside
                          fields, drafts, the check before saving; occurrence.py, leaflets.py,
-                         household.py, vcas.py; contact.py: who to call, inside the offer)
+                         household.py, vcas.py, referral.py: a referral step; contact.py:
+                         who to call, inside the offer)
     launcher.py          opens forms by draft key, closes them all on lock
-    place.py             where the officer was at a lock (occurrence, open forms); drafts
-                         named by form, occurrence reference and address
+    place.py             where the officer was at a lock (occurrence, open forms, corrections
+                         included); drafts named by form, occurrence reference and address
     followups_model.py   the call-back and referral table models (filter and sort on the
                          model side)
     followups_page.py    the OIC's follow-ups (call-backs, referrals) and conflicts

@@ -32,7 +32,7 @@ from fieldapp.ui.corrections.dialogs import CaseOpener
 from fieldapp.ui.enrol import EnrolPanel
 from fieldapp.ui.followups_page import TABS, FollowUpsPage, referrals_due_parts
 from fieldapp.ui.launcher import DraftKey, FormLauncher
-from fieldapp.ui.place import keep_place, read_place
+from fieldapp.ui.place import Place, keep_place, read_place
 from fieldapp.ui.reports_model import reports_allowed
 from fieldapp.ui.reports_page import ReportsPage
 from fieldapp.ui.session import Identity, Session
@@ -219,10 +219,14 @@ class MainWindow(QMainWindow):
         """After unlock: load the lists, say what is due, start syncing if enrolled."""
         self.followups.reload()
         self.capture.refresh_shortlist()
-        self.session.run(read_place, self.capture.resume)
+        self.session.run(read_place, self._resume)
         today = self.session.today()
         self.session.run(lambda store: store.totals(today), self._announce_due)
         self.session.run(read_facts, self._facts_at_start)
+
+    def _resume(self, place: Place) -> None:
+        self.capture.resume(place)
+        self.corrections.reopen(place.forms)  # the corrections open at the lock
 
     def _check_day(self) -> None:
         today = self.session.today()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fieldapp.store import Store
+from fieldapp.ui.corrections.forms import corrected_id
 from fieldapp.ui.launcher import DraftKey
 
 PLACE_SETTING = "ui.place"  # a setting inside the encrypted store, never QSettings
@@ -20,7 +21,8 @@ PLACE_SETTING = "ui.place"  # a setting inside the encrypted store, never QSetti
 
 @dataclass(frozen=True)
 class Place:
-    """The occurrence shown and the forms open (by draft key), in the order they opened."""
+    """The occurrence shown and the forms open (by draft key, a correction's included), in
+    the order they opened."""
 
     occurrence_id: str = ""
     forms: tuple[str, ...] = ()
@@ -35,7 +37,8 @@ def keep_place(store: Store, place: Place) -> None:
 def read_place(store: Store) -> Place:
     try:
         data = json.loads(store.get_setting(PLACE_SETTING) or "{}")
-        forms = tuple(str(f) for f in data.get("forms", []) if DraftKey.parse(str(f)))
+        forms = tuple(str(f) for f in data.get("forms", [])
+                      if DraftKey.parse(str(f)) or corrected_id(str(f)))
         return Place(str(data.get("occurrence", "")), forms)
     except (ValueError, AttributeError, TypeError):
         return Place()  # written by an older version: start on the Record page's list

@@ -10,7 +10,7 @@ from factories import event, household, new_id, occurrence, offer
 
 from fieldapp.domain import amend
 from fieldapp.domain.authority import Actor
-from fieldapp.domain.events import EventType, payload_to_dict
+from fieldapp.domain.events import Event, EventType, payload_to_dict
 from fieldapp.domain.projection import project
 from fieldapp.resources import load_authority, load_policy
 
@@ -119,3 +119,67 @@ def test_changes_by_others_are_read_from_the_projection() -> None:
     [said] = amend.changed_by_others(state.conflicts.values(), [offer_id])
     assert said == "5678 corrected a record (recorded by 1234) on 01/12/2026: Nobody in"
     assert amend.changed_by_others(state.conflicts.values(), ["elsewhere"]) == []
+
+
+def a_sent_referral() -> tuple[list[Event], str, str]:
+    """An acceptance with consent (due Thursday 03/12/2026) and the referral sent by 7777."""
+    o, h = new_id(), new_id()
+    sent = event(EventType.REFERRAL_RECORDED, h, {"step": "sent", "method": "secure_email"},
+                 AT + timedelta(hours=1), author="7777")
+    return [occurrence(o, AT, oic="9999", reference="13/123456/24"), household(h, o, AT),
+            offer(h, "accepted", AT), sent], h, sent.id
+
+
+def test_a_referral_step_retracted_or_corrected_says_what_happens_to_the_referral() -> None:
+    events, h, sent_id = a_sent_referral()
+    void = event(EventType.ENTERED_IN_ERROR, h, {"target_id": sent_id, "reason": "Not sent"},
+                 NOW)
+    assert amend.effect_of(events, void, load_policy()) == [
+        "The referral will be due again: it was due 03/12/2026."]
+    later = event(EventType.EVENT_CORRECTED, h, {
+        "target_id": sent_id, "target_type": "referral_recorded",
+        "changes": {"method": "secure_email"}, "reason": "Sent the next day",
+        "occurred_at": (AT + timedelta(days=1)).isoformat()}, NOW + timedelta(days=1))
+    assert later.schema_version == 2
+    assert amend.effect_of(events, later, load_policy()) == [
+        "The VCAS referral will be shown as sent on 02/12/2026 instead of 01/12/2026."]
+    withdrawn = event(EventType.EVENT_CORRECTED, h, {
+        "target_id": sent_id, "target_type": "referral_recorded",
+        "changes": {"step": "withdrawn", "method": "", "reason": "They asked us to stop"},
+        "reason": "It was withdrawn, not sent"}, NOW)
+    assert amend.effect_of(events, withdrawn, load_policy()) == [
+        "The VCAS referral will be shown as withdrawn instead of sent."]
+
+
+def test_a_referral_step_is_its_author_the_oics_or_a_supervisors_to_put_right() -> None:
+    events, h, sent_id = a_sent_referral()
+    [step] = [e for e in events if e.id == sent_id]
+    assert step in amend.current_records(events)
+    known = amend.laptop_known(load_authority(), events)
+    correct, in_error = amend.offers_for_record(OFFICER, "laptop-a", known, step, NOW)
+    assert not correct.allowed and not in_error.allowed
+    assert in_error.why.startswith("Only the officer who recorded it, the OIC of "
+                                   "13/123456/24 or a supervisor can mark this record")
+    author = Actor("7777", "officer", "team-b", "Leeds")
+    assert all(o.allowed for o in amend.offers_for_record(author, "laptop-b", known, step, NOW))
+
+
+def test_a_corrected_referral_step_must_stand_as_that_step_recorded_anew_would() -> None:
+    events, h, sent_id = a_sent_referral()
+
+    def corrected(changes: dict[str, str]) -> Event:
+        return event(EventType.EVENT_CORRECTED, h, {
+            "target_id": sent_id, "target_type": "referral_recorded", "changes": changes,
+            "reason": "Checked with VCAS"}, NOW)
+
+    acknowledged = corrected({"step": "acknowledged", "method": "", "vcas_contact": "R Patel"})
+    assert [(p.field, p.message) for p in amend.check_step_correction(
+        events, acknowledged, load_policy())] == [
+        ("payload.payload.step", "Record that the referral was sent first.")]
+    # Sent another way, or withdrawn instead: each stands as the step would.
+    for changes in ({"method": "phone"}, {"step": "withdrawn", "method": "", "reason": "Moved"}):
+        assert amend.check_step_correction(events, corrected(changes), load_policy()) == []
+    offer_fix = event(EventType.EVENT_CORRECTED, h, {
+        "target_id": events[2].id, "target_type": "vcas_offered",
+        "changes": {"outcome": "declined"}, "reason": "Declined"}, NOW)
+    assert amend.check_step_correction(events, offer_fix, load_policy()) == []

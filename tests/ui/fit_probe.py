@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from ui_support import FAST_KDF, PASSPHRASE, FixedClock
 
+from fieldapp.domain.events import EventType
 from fieldapp.store import Profiles
 from fieldapp.ui.controller import AppController
 from fieldapp.ui.forms.base import CaptureForm
@@ -29,6 +30,7 @@ from fieldapp.ui.forms.household import HouseholdForm
 from fieldapp.ui.forms.leaflets import LeafletForm
 from fieldapp.ui.launcher import DraftKey
 from fieldapp.ui.main_window import MainWindow
+from fieldapp.ui.session import Capture
 from fieldapp.ui.style import STYLE_SHEET
 
 problems: list[str] = []
@@ -149,6 +151,37 @@ def put_right(controller: AppController, main: MainWindow, offer: CaptureForm,
             dialog.reject()
 
 
+def put_right_referral(controller: AppController, main: MainWindow,
+                       household_id: str) -> None:
+    """A referral step's correction form, in its fullest state (a withdrawal, the reason's
+    box shown), after an acceptance at the call-back."""
+    for kind, payload in (
+        (EventType.CALLBACK_ATTEMPTED, {"outcome": "accepted", "consent_to_share": True,
+                                        "contact_phone": "07700 900123"}),
+        (EventType.REFERRAL_RECORDED, {"step": "withdrawn", "reason": "They asked us not to"}),
+    ):
+        main.session.record(Capture(kind, household_id, payload, main.session.clock()),
+                            lambda _: None, lambda e: problems.append(f"not saved: {e}"))
+        settle(lambda: not controller.worker.busy)
+    case = main.corrections.open_case(household_id)
+    settle(lambda: case.case is not None)
+    settle()
+    labels = [case.records.item(n).text().split(":")[0] for n in range(case.records.count())]
+    case.records.setCurrentRow(labels.index("VCAS referral step"))
+    case.correct()
+    settle(lambda: not controller.worker.busy)
+    settle()
+    [form] = [f for k, f in main.launcher.open_forms.items() if k.startswith("correct:")]
+    check("put right: correct the referral step", form)
+    form.save()  # refused: no reason, nothing changed
+    settle(lambda: not controller.worker.busy)
+    settle()
+    check("put right: correct the referral step, refused", form, refused=True)
+    form.abandon()
+    case.reject()
+    settle()
+
+
 def main() -> int:
     app = QApplication([])
     app.setStyleSheet(STYLE_SHEET)
@@ -252,6 +285,7 @@ def main() -> int:
     check("call-back form", callback)
     callback.reject()
     put_right(controller, main, offer, household_id)
+    put_right_referral(controller, main, household_id)
     controller.quit()
     print(json.dumps({"seen": seen, "problems": problems,
                       "screen": app.primaryScreen().availableGeometry().getRect()}))

@@ -34,6 +34,7 @@ from fieldapp.ui.corrections.dialogs import (
 from fieldapp.ui.corrections.forms import Correcting, CorrectOffer
 from fieldapp.ui.followups_page import FollowUpsPage
 from fieldapp.ui.launcher import FormLauncher
+from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.referrals_tab import load_detail
 from fieldapp.ui.session import Session
 from fieldapp.ui.widgets import ErrorLabel
@@ -383,15 +384,23 @@ def test_a_supervisor_of_the_district_may_reassign(qtbot: QtBot, session: Sessio
         dialog.reject()
 
 
-def test_put_right_is_reached_from_the_record_and_from_the_follow_ups(
-    qtbot: QtBot, controller: AppController
-) -> None:
+def put_right_from_the_record(qtbot: QtBot,
+                              controller: AppController) -> tuple[MainWindow, CaseDialog]:
+    """The app, a call-back recorded through its forms, and its case opened (Put right… on
+    the Record page)."""
     main = first_run(qtbot, controller)
     record_a_call_back(qtbot, controller)
     main.capture.panel.put_right_button.click()
     qtbot.waitUntil(lambda: bool(main.corrections.each(CaseDialog)), timeout=10_000)
-    [from_record] = main.corrections.each(CaseDialog)
-    qtbot.waitUntil(lambda: from_record.case is not None, timeout=10_000)
+    [case] = main.corrections.each(CaseDialog)
+    qtbot.waitUntil(lambda: case.case is not None, timeout=10_000)
+    return main, case
+
+
+def test_put_right_is_reached_from_the_record_and_from_the_follow_ups(
+    qtbot: QtBot, controller: AppController
+) -> None:
+    main, from_record = put_right_from_the_record(qtbot, controller)
     assert from_record.case is not None and from_record.case.household is not None
     from_record.reject()
     main.followups.reload()

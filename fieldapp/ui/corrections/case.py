@@ -16,7 +16,7 @@ from typing import Any
 
 from fieldapp.domain import amend
 from fieldapp.domain.authority import Actor, decide, who_can
-from fieldapp.domain.catalogue import OFFER_OUTCOMES
+from fieldapp.domain.catalogue import OFFER_OUTCOMES, REFERRAL_STEPS
 from fieldapp.domain.events import (
     CallbackAttempt,
     Event,
@@ -25,6 +25,7 @@ from fieldapp.domain.events import (
     HouseholdRecorded,
     LeafletIssue,
     OccurrenceRecorded,
+    ReferralRecorded,
     TaskReassigned,
     VcasOffer,
     all_fields,
@@ -47,6 +48,7 @@ KIND_LABELS = {
     EventType.HOUSEHOLD_RECORDED: "Household",
     EventType.VCAS_OFFERED: "VCAS offer",
     EventType.CALLBACK_ATTEMPTED: "Call-back",
+    EventType.REFERRAL_RECORDED: "VCAS referral step",
 }
 
 
@@ -104,6 +106,8 @@ def summary_of(event: Event) -> str:
         what = OFFER_OUTCOMES.get(p.outcome, p.outcome)
     elif isinstance(p, CallbackAttempt):
         what = p.outcome.replace("_", " ")
+    elif isinstance(p, ReferralRecorded):
+        what = REFERRAL_STEPS.get(p.step, p.step)
     else:
         what = ""
     return f"{when} by {event.author}: {what}"
@@ -167,6 +171,19 @@ def load_case(store: Store, key: str, now: datetime) -> Case:
     )
 
 
+def reopen_record(store: Store, record_id: str, now: datetime) -> tuple[Case, RecordRow] | None:
+    """The record a correction was open on at a lock, as it now stands, and its case; None
+    if it is gone (retracted, or not on this laptop) or the rule no longer lets the officer
+    correct it."""
+    record = store.event(record_id)
+    if record is None:
+        return None
+    case = load_case(store, record.aggregate_id, now)
+    row = next((r for r in case.records if r.event.id == record_id and r.correct.allowed),
+               None)
+    return (case, row) if row is not None else None
+
+
 @dataclass(frozen=True)
 class Change:
     """A change to save: the record it makes, and for a correction the record it restates
@@ -195,9 +212,10 @@ def check_change(store: Store, change: Change, identity: Identity, now: datetime
         household = store.household(event.aggregate_id)
         task = household.task if household else None
         problems = amend.check_collar(payload.to_officer, task.assignee if task else "")
+    events = store.case_events([event.aggregate_id])
+    problems += amend.check_step_correction(events, event, load_policy())
     if problems:
         raise InvalidEvent(problems)
-    events = store.case_events([event.aggregate_id])
     known = amend.laptop_known(load_authority(), events)
     decision = decide(actor_of(store, identity), event, known)
     if not decision.allowed:

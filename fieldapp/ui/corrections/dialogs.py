@@ -7,6 +7,7 @@ these widgets only enable what it allows and show its sentence for what it withh
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import shiboken6
@@ -24,9 +25,10 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp.domain.projection import Changes
-from fieldapp.ui.corrections.case import Case, RecordRow, load_case
+from fieldapp.store import Store
+from fieldapp.ui.corrections.case import Case, RecordRow, load_case, reopen_record
 from fieldapp.ui.corrections.change import InErrorDialog, ReassignDialog, where
-from fieldapp.ui.corrections.forms import correction_form
+from fieldapp.ui.corrections.forms import corrected_id, correction_form, draft_key
 from fieldapp.ui.corrections.households import MergeDialog, SplitDialog
 from fieldapp.ui.launcher import FormLauncher
 from fieldapp.ui.session import Session
@@ -134,10 +136,8 @@ class CaseDialog(QDialog):
         if not shiboken6.isValid(self):
             return
         self.case = case
-        if case.household is not None:
-            self.heading.setText(f"Put right: the household at {where(case.household)}")
-        elif case.occurrence is not None:
-            self.heading.setText(f"Put right: occurrence {case.occurrence.reference}")
+        if case.household is not None or case.occurrence is not None:
+            self.heading.setText(case_heading(case))
         self.others_note.setText(
             "Changed by another officer:\n" + "\n".join(case.changed_by_others)
             if case.changed_by_others else "")
@@ -221,6 +221,12 @@ class CaseDialog(QDialog):
             self.opener.show(SplitDialog(self.session, case, self))
 
 
+def case_heading(case: Case) -> str:
+    if case.household is not None:
+        return f"Put right: the household at {where(case.household)}"
+    return f"Put right: occurrence {case.occurrence.reference}" if case.occurrence else ""
+
+
 class CaseOpener(QObject):
     """Opens the put-right windows, and closes them all at a lock (correction forms keep a
     draft, as every form does)."""
@@ -268,8 +274,26 @@ class CaseOpener(QObject):
 
         self.session.run(lambda store: load_case(store, key, clock()), loaded)
 
+    def reopen(self, names: Iterable[str]) -> None:
+        """After unlock: each correction form open at the lock, with its draft."""
+        clock = self.session.clock
+
+        def find(record_id: str) -> Callable[[Store], tuple[Case, RecordRow] | None]:
+            return lambda store: reopen_record(store, record_id, clock())
+
+        for record_id in filter(None, map(corrected_id, names)):
+            self.session.run(find(record_id), self._reopened)
+
+    def _reopened(self, found: tuple[Case, RecordRow] | None) -> None:
+        if found is None:
+            self.session.notify("A record you were correcting at the lock can no longer be "
+                                "corrected on this laptop.")
+            return
+        case, row = found
+        self.correct(row, case_heading(case))
+
     def correct(self, row: RecordRow, context: str) -> None:
-        name = f"correct:{row.event.id}"
+        name = draft_key(row.event)
         existing = self.launcher.open_forms.get(name)
         if existing is not None:
             existing.raise_()

@@ -36,6 +36,7 @@ from fieldapp.ui.forms.contact import CONTACTS_HEIGHT
 from fieldapp.ui.forms.household import HouseholdForm
 from fieldapp.ui.forms.leaflets import LeafletForm
 from fieldapp.ui.forms.occurrence import OccurrenceForm
+from fieldapp.ui.forms.referral import ReferralStepForm
 from fieldapp.ui.forms.vcas import CallbackForm, OfferForm
 from fieldapp.ui.session import Capture, Session
 from fieldapp.ui.text import moment
@@ -44,8 +45,16 @@ PREVIEW_DELAY_MS = 300
 REASON_KEY = "correction.reason"
 
 
+DRAFT_PREFIX = "correct:"
+
+
 def draft_key(record: Event) -> str:
-    return f"correct:{record.id}"
+    return f"{DRAFT_PREFIX}{record.id}"
+
+
+def corrected_id(key: str) -> str:
+    """The record a correction's draft key names ("" for another form's key)."""
+    return key.removeprefix(DRAFT_PREFIX) if key.startswith(DRAFT_PREFIX) else ""
 
 
 def _to_minute(value: datetime) -> datetime:
@@ -225,6 +234,10 @@ class CorrectCallback(Correcting, CallbackForm):
     heading = "Correct the call-back"
 
 
+class CorrectReferralStep(Correcting, ReferralStepForm):
+    heading = "Correct the VCAS referral step"
+
+
 def correction_form(
     session: Session, record: Event, context: str, parent: QWidget | None
 ) -> Correcting:
@@ -241,6 +254,7 @@ def correction_form(
             EventType.LEAFLET_ISSUED: CorrectLeaflets,
             EventType.VCAS_OFFERED: CorrectOffer,
             EventType.CALLBACK_ATTEMPTED: CorrectCallback,
+            EventType.REFERRAL_RECORDED: CorrectReferralStep,
         }
         form = built[kind](session, record=record, context=context, parent=parent)
     return form
