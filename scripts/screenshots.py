@@ -197,7 +197,11 @@ def followups(main: MainWindow, app: QApplication, shown: str) -> None:
     document = QPdfDocument()
     document.load(str(sheet))
     page_size = document.pagePointSize(0).toSize()
-    document.render(0, page_size * 1.5).save(str(OUT / "15-referral-sheet.png"))
+    # The top of the A4 page, cut to a laptop screen's height: the sheet's text is all there,
+    # and the rest of the page is blank.
+    image = document.render(0, page_size * 1.5)
+    image.copy(0, 0, min(image.width(), 1366), min(image.height(), 768)).save(
+        str(OUT / "15-referral-sheet.png"))
     document.close()
     print("saved docs/screenshots/15-referral-sheet.png")
     page.kinds.setCurrentIndex(0)
