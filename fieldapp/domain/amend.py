@@ -17,6 +17,7 @@ from typing import Any
 from fieldapp.domain.authority import Actor, AuthorityTable, Decision, Known, decide, who_can
 from fieldapp.domain.commands import check_referral_step
 from fieldapp.domain.events import (
+    CORRECTABLE,
     EnteredInError,
     Event,
     EventCorrected,
@@ -40,18 +41,6 @@ IN_ERROR = "entered_in_error"
 REASSIGN = "reassign"
 MERGE = "merge"
 SPLIT = "split"
-
-# The kinds of record a correction may restate (events.py _CORRECTABLE), in the order a case
-# lists them.
-CORRECTABLE = (
-    EventType.OCCURRENCE_RECORDED,
-    EventType.LEAFLET_ISSUED,
-    EventType.HOUSEHOLD_RECORDED,
-    EventType.VCAS_OFFERED,
-    EventType.CALLBACK_ATTEMPTED,
-    EventType.REFERRAL_RECORDED,
-)
-
 
 
 def laptop_known(table: AuthorityTable, events: Iterable[Event]) -> Known:

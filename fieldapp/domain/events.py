@@ -593,17 +593,16 @@ _PARSERS: Mapping[EventType, Callable[[Reader, Rules, int], Payload]] = {
     EventType.REFERRAL_RECORDED: _parse_referral,
 }
 
-_CORRECTABLE: Mapping[str, str] = {
-    t.value: t.value
-    for t in (
-        EventType.OCCURRENCE_RECORDED,
-        EventType.LEAFLET_ISSUED,
-        EventType.HOUSEHOLD_RECORDED,
-        EventType.VCAS_OFFERED,
-        EventType.CALLBACK_ATTEMPTED,
-        EventType.REFERRAL_RECORDED,
-    )
-}
+# The kinds of record a correction may restate, in the order a case lists them.
+CORRECTABLE: tuple[EventType, ...] = (
+    EventType.OCCURRENCE_RECORDED,
+    EventType.LEAFLET_ISSUED,
+    EventType.HOUSEHOLD_RECORDED,
+    EventType.VCAS_OFFERED,
+    EventType.CALLBACK_ATTEMPTED,
+    EventType.REFERRAL_RECORDED,
+)
+_CORRECTABLE: Mapping[str, str] = {t.value: t.value for t in CORRECTABLE}
 
 _CORRECTED_NAMES: Mapping[EventType, str] = {
     EventType.OCCURRENCE_RECORDED: "an occurrence",
