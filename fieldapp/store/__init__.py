@@ -24,7 +24,7 @@ from fieldapp.store.errors import (
 )
 from fieldapp.store.keys import passphrase_problems
 from fieldapp.store.profiles import Profiles
-from fieldapp.store.reads import ReferralRow, SearchResults, TaskRow, Totals
+from fieldapp.store.reads import ReferralRow, SearchResults, TaskCounts, TaskRow, Totals
 from fieldapp.store.store import Store
 
 __all__ = [
@@ -47,6 +47,7 @@ __all__ = [
     "Store",
     "StoreError",
     "StoreLocked",
+    "TaskCounts",
     "TaskRow",
     "TooManyAttempts",
     "Totals",

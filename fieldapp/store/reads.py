@@ -113,6 +113,51 @@ _TASK_ROW = (
 _STATES = {state.value: state for state in TaskState}  # a dict lookup is faster per row
 
 
+def _task_rows(rows: Iterable[Any]) -> list[TaskRow]:
+    return [
+        TaskRow(
+            household, occurrence, reference, district, postcode, assignee,
+            date.fromisoformat(due), _STATES[state], attempts, rule, reason, author, device,
+        )
+        for (
+            household, occurrence, reference, district, postcode, assignee, due, state,
+            attempts, rule, reason, author, device,
+        ) in rows
+    ]
+
+
+class TaskCounts(NamedTuple):
+    """How many call-backs stand where on a London day: the open ones by their due day
+    against today, and the finished ones (done here, done elsewhere, closed) together, as
+    the follow-ups' tabs show them. Counted from an index, without reading a row."""
+
+    overdue: int = 0
+    due: int = 0
+    upcoming: int = 0
+    finished: int = 0
+
+    def of(self, statuses: Collection[TaskStatus]) -> int:
+        """How many have one of these statuses; any finished one asked counts all three."""
+        wanted = set(statuses)
+        return (
+            self.overdue * (TaskStatus.OVERDUE in wanted)
+            + self.due * (TaskStatus.DUE in wanted)
+            + self.upcoming * (TaskStatus.UPCOMING in wanted)
+            + self.finished * bool(wanted - set(_OPEN))
+        )
+
+
+def _task_counts(conn: Any, today: date) -> TaskCounts:
+    # One pass over the narrow (state, due) index: the table's rows hold the JSON.
+    return TaskCounts(*conn.execute(
+        "SELECT count(*) FILTER (WHERE state = 'open' AND due < :d), "
+        "count(*) FILTER (WHERE state = 'open' AND due = :d), "
+        "count(*) FILTER (WHERE state = 'open' AND due > :d), "
+        "count(*) FILTER (WHERE state <> 'open') FROM tasks INDEXED BY tasks_by_state",
+        {"d": today.isoformat()},
+    ).fetchone())
+
+
 @dataclass(frozen=True)
 class Totals:
     events: int
@@ -340,17 +385,42 @@ class StoreReads:
         """Every call-back task, soonest due first, or those of these households (in no
         order). For lists of many tasks: `tasks` decodes each one's JSON, which takes
         seconds at 100,000."""
-        rows = self._household_rows(_TASK_ROW, "tasks", household_ids)
-        return [
-            TaskRow(
-                household, occurrence, reference, district, postcode, assignee,
-                date.fromisoformat(due), _STATES[state], attempts, rule, reason, author, device,
-            )
-            for (
-                household, occurrence, reference, district, postcode, assignee, due, state,
-                attempts, rule, reason, author, device,
-            ) in rows
-        ]
+        return _task_rows(self._household_rows(_TASK_ROW, "tasks", household_ids))
+
+    def task_page(self, after: TaskRow | None, limit: int) -> list[TaskRow]:
+        """The next `limit` call-back tasks after `after` (from the first if None), soonest
+        due first: the list reads 100,000 a page at a time, each page found by its key in
+        the covering index, not by an offset counted through the ones before."""
+        due, household = (after.due.isoformat(), after.household_id) if after else ("", "")
+        with self._db.reading() as conn:
+            rows = conn.execute(
+                f"SELECT {_TASK_ROW} FROM tasks t "  # noqa: S608 (fixed names only)
+                "WHERE (t.due, t.household_id) > (?, ?) ORDER BY t.due, t.household_id LIMIT ?",
+                (due, household, limit),
+            ).fetchall()
+        return _task_rows(rows)
+
+    def first_open_tasks(self, limit: int) -> list[TaskRow]:
+        """The `limit` open call-back tasks due soonest, and the others due on the last one's
+        day: the follow-ups' first screen (the list orders one day's call-backs by occurrence,
+        so a screen cut inside a day could show the wrong ones)."""
+        sql = (f"SELECT {_TASK_ROW} FROM tasks t INDEXED BY tasks_by_state "  # noqa: S608
+               "WHERE t.state = 'open' ")
+        with self._db.reading() as conn:
+            rows = conn.execute(
+                f"{sql} ORDER BY t.due, t.household_id LIMIT ?", (limit,)
+            ).fetchall()
+            if len(rows) == limit:
+                last = rows[-1]  # due and household id are the row's 7th and 1st columns
+                rows += conn.execute(
+                    f"{sql} AND t.due = ? AND t.household_id > ? ORDER BY t.household_id",
+                    (last[6], last[0]),
+                ).fetchall()
+        return _task_rows(rows)
+
+    def task_counts(self, today: date) -> TaskCounts:
+        with self._db.reading() as conn:
+            return _task_counts(conn, today)
 
     def referral_rows(self, household_ids: Iterable[str] | None = None) -> list[ReferralRow]:
         """Every VCAS referral, soonest due first, or those of these households (no order)."""
@@ -438,11 +508,7 @@ class StoreReads:
                 conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
                 for table in ("events", "occurrences", "households")
             ]
-            overdue, due, upcoming = conn.execute(
-                "SELECT count(*) FILTER (WHERE due < :d), count(*) FILTER (WHERE due = :d), "
-                "count(*) FILTER (WHERE due > :d) FROM tasks WHERE state = 'open'",
-                {"d": today.isoformat()},
-            ).fetchone()
+            tasks = _task_counts(conn, today)
             referrals_overdue, referrals_due = conn.execute(
                 "SELECT count(*) FILTER (WHERE due < :d), count(*) FILTER (WHERE due = :d) "
                 "FROM referrals WHERE state = 'due'",
@@ -459,9 +525,9 @@ class StoreReads:
             events=events,
             occurrences=occurrences,
             households=households,
-            tasks_overdue=overdue,
-            tasks_due=due,
-            tasks_upcoming=upcoming,
+            tasks_overdue=tasks.overdue,
+            tasks_due=tasks.due,
+            tasks_upcoming=tasks.upcoming,
             conflicts_open=conflicts,
             outbox_pending=outbox.get("pending", 0),
             outbox_rejected=outbox.get("rejected", 0),

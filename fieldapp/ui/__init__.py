@@ -17,7 +17,10 @@ the `Changes` those ops return.
     place.py             where the officer was at a lock (occurrence, open forms, corrections
                          included); drafts named by form, occurrence reference and address
     followups_model.py   the call-back and referral table models (filter and sort on the
-                         model side)
+                         model side; the first screen first, then every row)
+    followups_load.py    the call-back list's ops: the first screen (counts from an index),
+                         then every call-back a page at a time by key; a change's rows
+    followups_conflicts.py  "Conflicts to check": each named by its record, a list model
     followups_page.py    the OIC's follow-ups (call-backs, referrals) and conflicts
     leaflets_due.py      the follow-ups' "Leaflets not recorded" section (its own op)
     referrals_tab.py     the detail pane (everything to make the call) and the Referrals tab:

@@ -3,12 +3,17 @@
 Filtering and sorting happen on the list the model holds, not row by row through a proxy:
 one list comprehension over prepared keys keeps typing in a filter box smooth at 100,000
 call-backs, where a Python `filterAcceptsRow` would be called once per row per keystroke.
+
+The model may first hold the first screen only (`show_first`), with the store's counts of
+every row, while the page reads the rest (followups_load.py) and gives them all in one
+`set_rows`: filters and sorts chosen meanwhile then apply to every row.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from enum import IntEnum
 from operator import attrgetter
@@ -26,6 +31,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from fieldapp.domain.referral import ReferralStatus
 from fieldapp.domain.schedule import TaskStatus
+from fieldapp.store import TaskCounts
 from fieldapp.ui.callback_detail import REFERRAL_LABELS
 from fieldapp.ui.text import day
 
@@ -193,14 +199,6 @@ def prepare(rows: Iterable[FollowUp]) -> Prepared:
     return Prepared(tuple(ordered), tuple(_Keys.of(r) for r in ordered))
 
 
-@dataclass
-class _Counts:
-    by_status: dict[TaskStatus, int] = field(default_factory=dict)
-
-    def of(self, statuses: Iterable[TaskStatus]) -> int:
-        return sum(self.by_status.get(s, 0) for s in statuses)
-
-
 class FollowUpModel(QAbstractTableModel):
     """Rows in, filtered and sorted on the model side; `counts_changed` feeds the tab labels."""
 
@@ -214,11 +212,27 @@ class FollowUpModel(QAbstractTableModel):
         self._shown_at: list[int] = []  # positions in _rows of the rows shown
         self._filter = FollowUpFilter()
         self._sort = (Column.DUE, Qt.SortOrder.AscendingOrder)
-        self.counts = _Counts()
+        self.counts = TaskCounts()
+        self._first: TaskCounts | None = None  # the store's counts while only a screen is held
 
     # ----------------------------------------------------------------- feeding
 
+    def show_first(self, rows: Prepared, counts: TaskCounts) -> None:
+        """The first screen's rows, and how many there are of each status in all."""
+        self._first = counts
+        self._set(rows)
+
     def set_rows(self, rows: Sequence[FollowUp] | Prepared) -> None:
+        """Every row."""
+        self._first = None
+        self._set(rows)
+
+    @property
+    def complete(self) -> bool:
+        """Whether the model holds every row (not only the first screen)."""
+        return self._first is None
+
+    def _set(self, rows: Sequence[FollowUp] | Prepared) -> None:
         prepared = rows if isinstance(rows, Prepared) else prepare(rows)
         self._rows = list(prepared.rows)
         self._keys = list(prepared.keys)
@@ -269,13 +283,18 @@ class FollowUpModel(QAbstractTableModel):
 
     @property
     def total(self) -> int:
-        return len(self._rows)
+        """How many call-backs there are in all (also those not yet read)."""
+        return len(self._rows) if self._first is None else sum(self._first)
 
     def _recount(self) -> None:
-        counts: dict[TaskStatus, int] = {}
-        for keys in self._keys:
-            counts[keys.status] = counts.get(keys.status, 0) + 1
-        self.counts = _Counts(counts)
+        if self._first is not None:
+            self.counts = self._first
+        else:
+            by_status = Counter(keys.status for keys in self._keys)
+            self.counts = TaskCounts(
+                by_status[TaskStatus.OVERDUE], by_status[TaskStatus.DUE],
+                by_status[TaskStatus.UPCOMING], sum(by_status[s] for s in FINISHED),
+            )
         self.counts_changed.emit()
 
     def _refilter(self, among: list[int] | None = None) -> None:

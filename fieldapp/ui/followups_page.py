@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Collection, Iterable
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Iterable
 
-from PySide6.QtCore import Qt, QTimer, Signal, SignalInstance
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal, SignalInstance
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -18,8 +15,7 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
+    QListView,
     QPushButton,
     QSplitter,
     QTabBar,
@@ -33,8 +29,21 @@ from fieldapp.domain.events import EventType
 from fieldapp.domain.projection import Changes
 from fieldapp.domain.schedule import TaskStatus
 from fieldapp.domain.views import Conflict
-from fieldapp.store import Store, TaskRow, Totals
+from fieldapp.store import Totals
 from fieldapp.ui.consulting import Consultations
+from fieldapp.ui.followups_conflicts import ConflictsModel, Named
+from fieldapp.ui.followups_load import (
+    FIRST_SCREEN,
+    PAGE,
+    Context,
+    FirstScreen,
+    Loaded,
+    Page,
+    load_changed,
+    load_first,
+    load_page,
+    merged,
+)
 from fieldapp.ui.followups_model import (
     FINISHED,
     PENDING,
@@ -67,17 +76,6 @@ TABS: tuple[tuple[str, frozenset[TaskStatus]], ...] = (
     ("Done or closed", FINISHED),
 )
 
-CONFLICT_KINDS = {
-    "offer_outcomes_differ": "Offers to one household were recorded with different outcomes",
-    "callback_outcomes_differ": "Call-backs to one household were recorded with different "
-    "outcomes",
-    "concurrent_corrections": "One record was corrected twice",
-    "occurrence_details_differ": "An occurrence was recorded twice with different details",
-    "possible_duplicate_household": "One address may have been recorded twice",
-    "changed_by_another_officer": "A record was changed by another officer",
-}
-
-
 def referrals_due_parts(totals: Totals) -> list[str]:
     """The due-today banner's words for referrals waiting to be sent to VCAS."""
     parts = []
@@ -89,80 +87,22 @@ def referrals_due_parts(totals: Totals) -> list[str]:
     return parts
 
 
-@dataclass(frozen=True)
-class Loaded:
-    rows: Prepared
-    conflicts: tuple[Conflict, ...]
-    references: dict[str, str]  # occurrence id -> reference, to name a conflict about one
+class RowsView(QTableView):
+    """A table of whole rows: Home and End go to the first and last row, as in a list (a
+    table's own go to the first and last cell of the row); `moved` says whether to the end."""
+
+    moved = Signal(bool)
+
+    def moveCursor(
+        self, cursorAction: QAbstractItemView.CursorAction, modifiers: Qt.KeyboardModifier
+    ) -> QModelIndex:
+        if cursorAction in (_HOME, _END):  # what a table does with Ctrl+Home, Ctrl+End
+            modifiers |= Qt.KeyboardModifier.ControlModifier
+        self.moved.emit(cursorAction is _END)
+        return super().moveCursor(cursorAction, modifiers)
 
 
-def rows_of(
-    tasks: Iterable[TaskRow], open_conflicts: Iterable[Conflict], today: date, device: str,
-    escalated: Collection[str] = frozenset(),
-) -> list[FollowUp]:
-    """Follow-up rows for these call-back tasks; `escalated`: occurrences with a risk
-    escalated."""
-    conflicts = Counter(c.scope for c in open_conflicts)
-    return [
-        FollowUp(
-            household_id=task.household_id,
-            occurrence_id=task.occurrence_id,
-            due=task.due,
-            status=task.status(today, device),
-            reference=task.occurrence_reference,
-            postcode=task.postcode,
-            district=task.district,
-            assignee=task.assignee,
-            attempts=task.attempts_made,
-            note=task.reason if task.is_closed else task.rule,
-            closed_by=task.closed_by_author,
-            conflicts=conflicts[task.household_id],
-            escalated=task.occurrence_id in escalated,
-        )
-        for task in tasks
-    ]
-
-
-def _references(
-    store: Store, tasks: list[TaskRow], conflicts: list[Conflict], known: dict[str, str]
-) -> dict[str, str]:
-    """`known` with the tasks' occurrences, and the occurrences the conflicts are about that
-    have no call-back (a few: one lookup each)."""
-    references = dict(known)
-    references.update((t.occurrence_id, t.occurrence_reference) for t in tasks)
-    households = {t.household_id for t in tasks}
-    for scope in sorted({c.scope for c in conflicts} - households - set(references)):
-        view = store.occurrence(scope)
-        if view is not None:
-            references[scope] = view.reference
-    return references
-
-
-def load_all(store: Store, today: date, device: str) -> Loaded:
-    # Plain columns, not the stored views: decoding 100,000 of those took seconds.
-    tasks = store.task_rows()
-    conflicts = store.conflicts()
-    return Loaded(
-        prepare(rows_of(tasks, conflicts, today, device, store.escalated_occurrences())),
-        tuple(conflicts),
-        _references(store, tasks, conflicts, {}),
-    )
-
-
-def load_changed(
-    store: Store, changes: Changes, today: date, device: str, known: dict[str, str]
-) -> Loaded:
-    """Only what a change touched: the call-backs of its households, without a full load."""
-    tasks = store.task_rows(changes.households)
-    conflicts = store.conflicts()
-    # An occurrence the change touched may have had its reference corrected.
-    kept = {k: v for k, v in known.items() if k not in changes.occurrences}
-    escalated = store.escalated_occurrences(t.occurrence_id for t in tasks)
-    return Loaded(
-        prepare(rows_of(tasks, conflicts, today, device, escalated)),
-        tuple(conflicts),
-        _references(store, tasks, conflicts, kept),
-    )
+_HOME, _END = QAbstractItemView.CursorAction.MoveHome, QAbstractItemView.CursorAction.MoveEnd
 
 
 class FollowUpsPage(QWidget):
@@ -176,10 +116,14 @@ class FollowUpsPage(QWidget):
         self.session = session
         self.setAccessibleName("Follow-ups")
         self.model = FollowUpModel(self)
-        self._references: dict[str, str] = {}
-        self._loaded = False
+        self._loaded = False  # every row read
         self._loading = False
         self._stale = False
+        self._load = 0  # which load a page read belongs to (a lock or a reload starts anew)
+        self._seen = Changes()  # changes made while the rows were being read
+        self._to_end = False  # End was pressed on the first screen: go on to the last row
+        self._shown_load = 0  # the load whose first screen is shown
+        self.first_screen, self.page_size = FIRST_SCREEN, PAGE
 
         self.tabs = QTabBar(self)
         self.tabs.setAccessibleName("Which call-backs to show")
@@ -209,7 +153,7 @@ class FollowUpsPage(QWidget):
             filters.addWidget(widget, 1, column)
         filters.addWidget(self.mine, 1, 4)
 
-        self.table = QTableView(self)
+        self.table = RowsView(self)
         self.table.setAccessibleName("Call-backs")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -227,6 +171,7 @@ class FollowUpsPage(QWidget):
                               (Column.ATTEMPTS, 80)):
             header.resizeSection(column, width)
         self.table.doubleClicked.connect(self._record_selected)
+        self.table.moved.connect(self._moved)
 
         self.record_button = QPushButton("&Record call-back outcome…", self)
         self.record_button.setAccessibleName("Record call-back outcome")
@@ -248,7 +193,9 @@ class FollowUpsPage(QWidget):
         enter = QShortcut(QKeySequence(Qt.Key.Key_Return), self.table, self._record_selected)
         enter.setContext(Qt.ShortcutContext.WidgetShortcut)  # not while typing in a filter
 
-        self.conflicts = QListWidget(self)
+        self.conflicts_model = ConflictsModel(self)
+        self.conflicts = QListView(self)
+        self.conflicts.setModel(self.conflicts_model)
         self.conflicts.setAccessibleName("Conflicts to check")
         self.conflicts.setWordWrap(True)
         self.confirm_button = QPushButton("&Confirm the decision…", self)
@@ -332,15 +279,21 @@ class FollowUpsPage(QWidget):
     # ----------------------------------------------------------------- loading
 
     def reload(self) -> None:
+        """The first screen first, then every call-back a page at a time."""
         if self._loading:
             self._stale = True
             return
-        self._loading, self._stale = True, False
-        self.referrals.reload()
+        self._loading, self._stale, self._seen = True, False, Changes()
+        self._load += 1
+        load = self._load
         today, device = self.session.today(), self.session.identity.device_id
+        first_screen = self.first_screen
         self.session.run(
-            lambda store: load_all(store, today, device), self._loaded_all, self._load_failed
+            lambda store: load_first(store, today, device, first_screen),
+            lambda first: self._first_read(load, first),
+            self._load_failed,
         )
+        self.referrals.reload()
         self.leaflets_due.reload()
 
     @property
@@ -348,46 +301,97 @@ class FollowUpsPage(QWidget):
         """Whether the list holds what the profile had when last read, with no read pending."""
         return self._loaded and not self._loading
 
+    @property
+    def shown(self) -> bool:
+        """Whether the list shows its first screen (every row may still be being read)."""
+        return self._loaded or self._shown_load == self._load
+
     def _load_failed(self, error: BaseException) -> None:
         self._loading = False
         self.session.notify(describe(error))
 
-    def _loaded_all(self, loaded: Loaded) -> None:
+    def _first_read(self, load: int, first: FirstScreen) -> None:
+        if load != self._load:
+            return
+        if not self._loaded:  # a reload keeps the rows it had until it has them all
+            self.selection.keep(lambda: self.model.show_first(first.loaded.rows, first.counts))
+        self._shown_load = load
+        self._show_conflicts(first.loaded.conflicts)
+        self._read_page(load, first.context, [], None)
+
+    def _read_page(
+        self, load: int, context: Context, held: list[FollowUp], after: Page | None
+    ) -> None:
+        last, size = (after.last if after is not None else None), self.page_size
+        self.session.run(
+            lambda store: load_page(store, context, last, size),
+            lambda page: self._page_read(load, context, held, page),
+            self._load_failed,
+        )
+
+    def _page_read(self, load: int, context: Context, held: list[FollowUp], page: Page) -> None:
+        if load != self._load:
+            return
+        held += page.rows
+        if page.last is not None:
+            self._read_page(load, context, held, page)
+        else:  # sorted and keyed on the worker: the UI thread only swaps them in
+            self.session.run(lambda _: prepare(held), lambda rows: self._all_read(load, rows),
+                             self._load_failed)
+
+    def _all_read(self, load: int, rows: Prepared) -> None:
+        if load != self._load:
+            return
         self._loading = False
         if self._stale:
-            self.reload()  # something changed while the list was being read
+            self.reload()  # asked again while the list was being read
             return
         self._loaded = True
-        self._references = loaded.references
-        self.selection.keep(lambda: self.model.set_rows(loaded.rows))
-        self._show_conflicts(loaded.conflicts)
+        self.selection.keep(lambda: self.model.set_rows(rows))
+        if self._to_end:
+            self._to_end = False
+            self.select_row(self.model.rowCount() - 1)
+        if not self._seen.empty:  # pages read before a change may hold its old rows
+            self.on_changes(self._seen)
+
+    def _moved(self, to_end: bool) -> None:
+        # End before every row is read goes to the first screen's last row; the rest lands
+        # a moment later, and the officer asked for the last of all.
+        self._to_end = to_end and not self.model.complete
+
+    def select_row(self, row: int) -> None:
+        """Make this row of the list current and selected, and bring it into view."""
+        index = self.model.index(row, 0)
+        if index.isValid():
+            self.table.setCurrentIndex(index)
+            self.table.selectRow(row)
+            self.table.scrollTo(index)
 
     def on_changes(self, changes: Changes) -> None:
         if self._loading:
-            self._stale = True
+            self._seen = merged(self._seen, changes)
             return
         if not self._loaded or not changes.households:
             return
         today, device = self.session.today(), self.session.identity.device_id
-        known = dict(self._references)
 
         def done(loaded: Loaded) -> None:
-            self._references = loaded.references
             self.selection.keep(
                 lambda: self.model.replace_households(changes.households, loaded.rows)
             )
             self._show_conflicts(loaded.conflicts)
 
-        self.session.run(lambda store: load_changed(store, changes, today, device, known), done)
+        self.session.run(lambda store: load_changed(store, changes, today, device), done)
 
     def clear(self) -> None:
-        self._loaded = self._loading = self._stale = False
-        self._references = {}
+        self._loaded = self._loading = self._stale = self._to_end = False
+        self._load += 1
+        self._seen = Changes()
         self.model.clear()
         self.referrals.clear()
         self.detail.clear()
         self.consultations.clear()
-        self.conflicts.clear()
+        self.conflicts_model.set_rows(())
         self.leaflets_due.clear()
         for line in (self.oic, self.district, self.reference, self.postcode):
             line.clear()
@@ -428,7 +432,8 @@ class FollowUpsPage(QWidget):
             self.consultations.opened("household", row.household_id, "call-back shown")
 
     def _update_summary(self) -> None:
-        self.summary.setText(f"{self.model.rowCount():,} shown of {self.model.total:,}")
+        shown = f"{self.model.rowCount():,} shown of {self.model.total:,}"
+        self.summary.setText(shown if self.model.complete else f"{shown} (reading the rest…)")
 
     # ----------------------------------------------------------------- selection
 
@@ -459,37 +464,30 @@ class FollowUpsPage(QWidget):
 
     # ----------------------------------------------------------------- conflicts
 
+    def _chosen_conflict(self) -> Conflict | None:
+        return self.conflicts_model.conflict_at(self.conflicts.currentIndex().row())
+
     def _duplicate(self, signal: SignalInstance) -> None:
         """Merge, or keep apart, the households of a possible-duplicate conflict."""
-        item = self.conflicts.currentItem()
-        conflict = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        conflict = self._chosen_conflict()
         if conflict is None or conflict.kind != "possible_duplicate_household":
             self.session.notify("Choose a possible duplicate household in the list first.")
             return
         signal.emit(tuple(conflict.event_ids))
 
-    def _show_conflicts(self, conflicts: Iterable[Conflict]) -> None:
-        self.conflicts.clear()
-        for conflict in conflicts:
-            text = f"{CONFLICT_KINDS.get(conflict.kind, conflict.kind)}. {conflict.resolution}"
-            where = self.model.find(conflict.scope)
-            if where is not None:
-                text = f"{where.reference}, {where.postcode}: {text}"
-            elif conflict.scope in self._references:
-                text = f"{self._references[conflict.scope]}: {text}"
-            item = QListWidgetItem(text, self.conflicts)
-            item.setData(Qt.ItemDataRole.UserRole, conflict)
+    def _show_conflicts(self, conflicts: Iterable[Named]) -> None:
+        self.conflicts_model.set_rows(conflicts)
 
     def _confirm_conflict(self) -> None:
-        item = self.conflicts.currentItem()
-        if item is None:
+        conflict = self._chosen_conflict()
+        if conflict is None:
             self.session.notify("Choose a conflict in the list first.")
             return
         note, ok = QInputDialog.getText(
             self, "Confirm the decision", "Note on the decision (optional):"
         )
         if ok:
-            self.confirm_conflict(item.data(Qt.ItemDataRole.UserRole), note)
+            self.confirm_conflict(conflict, note)
 
     def confirm_conflict(self, conflict: Conflict, note: str) -> None:
         """The OIC accepts what the rules decided; recorded as an event like any other."""

@@ -178,6 +178,39 @@ def test_task_rows_say_what_the_stored_views_say(store: Store, seed: int) -> Non
     assert store.task_rows([]) == []
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_pages_first_screen_and_counts_say_what_every_row_says(store: Store, seed: int) -> None:
+    """Read a page at a time by key, the call-backs are every row in order, once each; the
+    first screen is the soonest open ones and the rest of their last day; the counts are
+    those of every row's status."""
+    rng = random.Random(seed)
+    store.append(cases_on_two_laptops(rng))
+    every = store.task_rows()
+    assert every == sorted(every, key=lambda r: (r.due, r.household_id))
+    for size in (1, 2, 3, len(every), len(every) + 1):
+        pages, after = [], None
+        while page := store.task_page(after, size):
+            assert len(page) <= size
+            pages += page
+            after = page[-1]
+        assert pages == every
+    open_rows = [r for r in every if not r.is_closed]
+    for size in (1, 2, 4, len(open_rows) + 1):
+        first = store.first_open_tasks(size)
+        cut = open_rows[min(size, len(open_rows)) - 1].due
+        assert sorted(first) == sorted(r for r in open_rows if r.due <= cut)
+        assert [r.due for r in first] == sorted(r.due for r in first)
+    for today in (DUE - timedelta(days=1), DUE, DUE + timedelta(days=3)):
+        counts = store.task_counts(today)
+        statuses = [r.status(today) for r in every]
+        assert counts.overdue == statuses.count(TaskStatus.OVERDUE)
+        assert counts.due == statuses.count(TaskStatus.DUE)
+        assert counts.upcoming == statuses.count(TaskStatus.UPCOMING)
+        assert counts.finished == len(every) - len(open_rows) > 0
+        assert counts.of(list(TaskStatus)) == len(every)
+        assert counts.of({TaskStatus.DONE}) == counts.finished  # the finished ones together
+
+
 # --------------------------------------------------------------------------- query plans
 
 
@@ -238,6 +271,9 @@ def test_every_read_query_uses_an_index(store: Store, analysed: bool) -> None:
     store.state_for([some])
     store.task_rows()
     store.task_rows([some.aggregate_id, events[0].aggregate_id])
+    store.task_counts(today)
+    store.task_page(store.task_page(None, 2)[-1], 2)
+    store.first_open_tasks(1)
     # Writes read too: the component walk, and the rows a change replaces.
     store.append([offer(some.aggregate_id, "declined", START + timedelta(days=1))])
     store.mark_acknowledged({some.id: 1})

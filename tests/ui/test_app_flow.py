@@ -148,12 +148,12 @@ def test_conflicts_are_listed_and_the_oic_can_confirm_them(
     ])
     main = unlock_existing(qtbot, controller)
     page = main.followups
-    qtbot.waitUntil(lambda: page.conflicts.count() == 1)
-    text = page.conflicts.item(0).text()
+    qtbot.waitUntil(lambda: page.conflicts_model.rowCount() == 1)
+    text = page.conflicts_model.index(0).data()
     assert text.startswith("13/000003/26, LS1 4HY: Offers to one household")
     assert page.model.find(h).conflicts == 1  # type: ignore[union-attr]
-    page.confirm_conflict(page.conflicts.item(0).data(Qt.ItemDataRole.UserRole), "Checked")
-    qtbot.waitUntil(lambda: page.conflicts.count() == 0)
+    page.confirm_conflict(page.conflicts_model.index(0).data(Qt.ItemDataRole.UserRole), "Checked")
+    qtbot.waitUntil(lambda: page.conflicts_model.rowCount() == 0)
     qtbot.waitUntil(lambda: page.model.find(h).conflicts == 0)  # type: ignore[union-attr]
 
 

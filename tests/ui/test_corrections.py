@@ -523,8 +523,9 @@ def test_the_conflict_list_offers_merge_and_different_households(
     page = FollowUpsPage(session)
     qtbot.addWidget(page)
     page.reload()
-    qtbot.waitUntil(lambda: page.loaded and page.conflicts.count() == 1, timeout=10_000)
-    page.conflicts.setCurrentRow(0)
+    qtbot.waitUntil(lambda: page.loaded and page.conflicts_model.rowCount() == 1,
+                    timeout=10_000)
+    page.conflicts.setCurrentIndex(page.conflicts_model.index(0))
     for button, signal in ((page.merge_button, page.merge_households),
                            (page.split_button, page.split_households)):
         with qtbot.waitSignal(signal) as sent:

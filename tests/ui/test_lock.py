@@ -11,8 +11,10 @@ from pytestqt.qtbot import QtBot
 from ui_support import FixedClock, first_run, record_a_call_back, unlock, wait_idle
 
 from fieldapp.domain.projection import Changes
+from fieldapp.domain.views import Conflict
 from fieldapp.store import Profiles
 from fieldapp.ui.controller import AppController
+from fieldapp.ui.followups_conflicts import Named
 from fieldapp.ui.launcher import DraftKey
 from fieldapp.ui.widgets import ErrorLabel
 
@@ -27,7 +29,10 @@ def test_ctrl_l_clears_every_view_drops_the_store_and_keeps_the_draft(
     qtbot.waitUntil(lambda: main.capture.panel.households.count() == 1)
     form = main.launcher.open(DraftKey("leaflets", main.capture.current.occurrence.id))  # type: ignore[union-attr]
     qtbot.keyClicks(form.person, "Half typed")  # type: ignore[attr-defined]
-    main.followups.conflicts.addItem("something held")
+    qtbot.waitUntil(lambda: main.followups.loaded)
+    main.followups.conflicts_model.set_rows(
+        [Named(Conflict("k", "offer_outcomes_differ", "h", (), "Kept."), "13/1/26")]
+    )
 
     main.activateWindow()
     qtbot.waitUntil(main.isActiveWindow)
@@ -35,7 +40,7 @@ def test_ctrl_l_clears_every_view_drops_the_store_and_keeps_the_draft(
     assert controller.locked
     assert not controller.worker.is_open
     assert main.followups.model.rowCount() == 0 and main.followups.model.total == 0
-    assert main.followups.conflicts.count() == 0
+    assert main.followups.conflicts_model.rowCount() == 0
     assert main.capture.current is None and main.capture.panel.households.count() == 0
     assert main.capture.results.count() == 0
     assert main.launcher.open_forms == {}

@@ -1,0 +1,114 @@
+"""The follow-up list's ops on the database worker: its first screen, then every call-back a
+page at a time, and the rows a change touched.
+
+What the officer waits for is the first screen: the open call-backs due soonest and the tabs'
+counts (from an index), whatever the profile holds. The rest is read after it, a page per op,
+so a save or a sync waits behind one page, never behind 100,000 rows; the filter and the sort
+then work on every row (followups_model.py).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from fieldapp.domain.projection import Changes
+from fieldapp.domain.views import Conflict
+from fieldapp.store import Store, TaskCounts, TaskRow
+from fieldapp.ui.followups_conflicts import Named, name_conflicts
+from fieldapp.ui.followups_model import FollowUp, Prepared, prepare
+
+FIRST_SCREEN = 200  # open call-backs read before the list shows: more than a screen holds
+PAGE = 20_000  # call-backs read per op after the first screen
+
+
+@dataclass(frozen=True)
+class Loaded:
+    rows: Prepared
+    conflicts: tuple[Named, ...]  # the open conflicts, each with the words naming its record
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every page's rows need beside their tasks, read once with the first screen."""
+
+    today: date
+    device: str
+    conflicts: tuple[Conflict, ...]
+    escalated: frozenset[str]  # occurrences with a suicide or self-harm risk escalated
+
+
+@dataclass(frozen=True)
+class FirstScreen:
+    loaded: Loaded
+    counts: TaskCounts
+    context: Context
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[FollowUp]
+    last: TaskRow | None  # where the next page starts; None: this was the last
+
+
+def rows_of(
+    tasks: Iterable[TaskRow], open_conflicts: Iterable[Conflict], today: date, device: str,
+    escalated: Collection[str] = frozenset(),
+) -> list[FollowUp]:
+    """Follow-up rows for these call-back tasks; `escalated`: occurrences with a risk
+    escalated."""
+    conflicts = Counter(c.scope for c in open_conflicts)
+    return [
+        FollowUp(
+            household_id=task.household_id,
+            occurrence_id=task.occurrence_id,
+            due=task.due,
+            status=task.status(today, device),
+            reference=task.occurrence_reference,
+            postcode=task.postcode,
+            district=task.district,
+            assignee=task.assignee,
+            attempts=task.attempts_made,
+            note=task.reason if task.is_closed else task.rule,
+            closed_by=task.closed_by_author,
+            conflicts=conflicts[task.household_id],
+            escalated=task.occurrence_id in escalated,
+        )
+        for task in tasks
+    ]
+
+
+def load_first(store: Store, today: date, device: str, size: int = FIRST_SCREEN) -> FirstScreen:
+    conflicts = tuple(store.conflicts())
+    context = Context(today, device, conflicts, frozenset(store.escalated_occurrences()))
+    tasks = store.first_open_tasks(size)
+    rows = rows_of(tasks, conflicts, today, device, context.escalated)
+    loaded = Loaded(prepare(rows), name_conflicts(store, conflicts))
+    return FirstScreen(loaded, store.task_counts(today), context)
+
+
+def load_page(store: Store, context: Context, after: TaskRow | None, size: int = PAGE) -> Page:
+    # Plain columns, not the stored views: decoding 100,000 of those took seconds.
+    tasks = store.task_page(after, size)
+    rows = rows_of(tasks, context.conflicts, context.today, context.device, context.escalated)
+    return Page(rows, tasks[-1] if len(tasks) == size else None)
+
+
+def load_changed(store: Store, changes: Changes, today: date, device: str) -> Loaded:
+    """Only what a change touched: the call-backs of its households, without a full load."""
+    tasks = store.task_rows(changes.households)
+    conflicts = store.conflicts()
+    escalated = store.escalated_occurrences(t.occurrence_id for t in tasks)
+    return Loaded(
+        prepare(rows_of(tasks, conflicts, today, device, escalated)),
+        name_conflicts(store, conflicts),
+    )
+
+
+def merged(a: Changes, b: Changes) -> Changes:
+    """The households and occurrences of both (what the list redraws from)."""
+    return Changes(
+        households=a.households | b.households, occurrences=a.occurrences | b.occurrences
+    )
