@@ -191,11 +191,21 @@ class Prepared:
 
     rows: tuple[FollowUp, ...]
     keys: tuple[_Keys, ...]
+    counts: TaskCounts
 
 
 def prepare(rows: Iterable[FollowUp]) -> Prepared:
     ordered = sorted(rows, key=_SORT_KEYS[Column.DUE])
-    return Prepared(tuple(ordered), tuple(_Keys.of(r) for r in ordered))
+    keys = tuple(map(_Keys.of, ordered))
+    return Prepared(tuple(ordered), keys, _count(keys))
+
+
+def _count(keys: Iterable[_Keys]) -> TaskCounts:
+    by_status = Counter(map(attrgetter("status"), keys))  # one pass in C
+    return TaskCounts(
+        by_status[TaskStatus.OVERDUE], by_status[TaskStatus.DUE],
+        by_status[TaskStatus.UPCOMING], sum(by_status[s] for s in FINISHED),
+    )
 
 
 class FollowUpModel(QAbstractTableModel):
@@ -237,7 +247,7 @@ class FollowUpModel(QAbstractTableModel):
         self._keys = list(prepared.keys)
         if self._sort != (Column.DUE, Qt.SortOrder.AscendingOrder):  # prepared is in due order
             self._order_rows()
-        self._recount()
+        self._recount(prepared.counts if self._first is None else self._first)
         self._refilter()
 
     def replace_households(
@@ -251,7 +261,7 @@ class FollowUpModel(QAbstractTableModel):
         self._rows = [r for r, _ in kept] + list(fresh.rows)
         self._keys = [k for _, k in kept] + list(fresh.keys)
         self._order_rows()
-        self._recount()
+        self._recount(_count(self._keys) if self._first is None else self._first)
         self._refilter()
 
     def clear(self) -> None:
@@ -285,15 +295,8 @@ class FollowUpModel(QAbstractTableModel):
         """How many call-backs there are in all (also those not yet read)."""
         return len(self._rows) if self._first is None else sum(self._first)
 
-    def _recount(self) -> None:
-        if self._first is not None:
-            self.counts = self._first
-        else:
-            by_status = Counter(keys.status for keys in self._keys)
-            self.counts = TaskCounts(
-                by_status[TaskStatus.OVERDUE], by_status[TaskStatus.DUE],
-                by_status[TaskStatus.UPCOMING], sum(by_status[s] for s in FINISHED),
-            )
+    def _recount(self, counts: TaskCounts) -> None:
+        self.counts = counts
         self.counts_changed.emit()
 
     def _refilter(self, among: list[int] | None = None) -> None:
@@ -305,8 +308,7 @@ class FollowUpModel(QAbstractTableModel):
 
     def _pick(self, among: list[int] | None = None) -> None:
         self._shown_at = self._filter.pick(self._keys, among)
-        rows = self._rows
-        self._shown = [rows[i] for i in self._shown_at]
+        self._shown = list(map(self._rows.__getitem__, self._shown_at))
 
     def _order_rows(self) -> None:
         """All rows (with their keys) into the chosen column's order."""
