@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from factories import callback, event, household, leaflets, new_id, occurrence, offer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 from ui_support import NOW, first_run, record_a_call_back, wait_idle
@@ -525,7 +526,9 @@ def test_the_conflict_list_offers_merge_and_different_households(
     page.reload()
     qtbot.waitUntil(lambda: page.loaded and page.conflicts_model.rowCount() == 1,
                     timeout=10_000)
-    page.conflicts.setCurrentIndex(page.conflicts_model.index(0))
+    page.conflicts.setFocus()
+    qtbot.keyClick(page.conflicts, Qt.Key.Key_Down)  # the list is chosen from by keyboard
+    assert page.conflicts.currentIndex().row() == 0
     for button, signal in ((page.merge_button, page.merge_households),
                            (page.split_button, page.split_households)):
         with qtbot.waitSignal(signal) as sent:

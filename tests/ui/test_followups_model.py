@@ -17,7 +17,9 @@ from fieldapp.ui.followups_model import (
     FollowUp,
     FollowUpFilter,
     FollowUpModel,
+    prepare,
 )
+from fieldapp.ui.followups_page import RowsView
 
 DAY = date(2026, 3, 31)
 
@@ -188,3 +190,34 @@ def test_typing_on_backspacing_and_sorting_show_what_a_plain_filter_would(qtbot:
         want = _expected(rows, model.filter, column, order)
         got = [model.row_at(n).household_id for n in range(model.rowCount())]  # type: ignore[union-attr]
         assert got == want, (name, value)
+
+
+def test_end_reaches_the_100000th_row_once_every_row_is_in(qtbot: QtBot) -> None:
+    """The first screen, then every row (as the page gives them): the keyboard goes through
+    all 100,000 in the follow-ups' own view."""
+    everything = prepare(
+        row(n, DAY + timedelta(days=n % 90), TaskStatus.UPCOMING) for n in range(100_000)
+    )
+    model = FollowUpModel()
+    view = RowsView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.resize(1000, 600)
+    view.show()
+    model.show_first(prepare(everything.rows[:200]), everything.counts)
+    assert (model.rowCount(), model.total, model.complete) == (200, 100_000, False)
+    assert model.counts.of(PENDING) == 100_000
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_Down)
+    qtbot.keyClick(view, Qt.Key.Key_End)
+    assert view.currentIndex().row() == 199
+    model.set_rows(everything)
+    view.setCurrentIndex(model.index(199, 0))  # kept on its row, as the page's Selection does
+    qtbot.keyClick(view, Qt.Key.Key_End)
+    assert view.currentIndex().row() == 99_999
+    last = everything.rows[-1]
+    assert model.data(view.currentIndex().siblingAtColumn(Column.REFERENCE)) == last.reference
+    qtbot.keyClick(view, Qt.Key.Key_PageUp)
+    assert 0 < view.currentIndex().row() < 99_999
+    qtbot.keyClick(view, Qt.Key.Key_Home)
+    assert view.currentIndex().row() == 0
