@@ -326,3 +326,15 @@ def test_a_joined_occurrence_and_household_are_read_by_any_of_their_ids(store: S
     assert store.households(o1) == [one] and set(one.merged_ids) == {h1, h2}
     assert store.household(h2) == store.household(h1) == one
     assert store.totals(DUE).households == 1
+
+
+def test_occurrences_without_leaflets_are_those_the_projected_state_holds(store: Store) -> None:
+    """Chosen in SQL from the stored views: the ones the domain's own test picks, each OIC's."""
+    store.append(scenario(7, 40))
+    occurrences = store.state().occurrences.values()
+    assert any(o.leaflet_issues for o in occurrences)
+    assert any(not o.leaflet_issues for o in occurrences)
+    for oic in (None, *sorted({o.oic for o in occurrences})):
+        found = sorted(v.id for v in store.occurrences_without_leaflets(oic))
+        assert found == sorted(o.id for o in occurrences if not o.leaflet_issues
+                               and oic in (None, o.oic))
