@@ -1,17 +1,21 @@
 """Desktop app benchmarks, run by hand (not part of the test suite):
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python bench/bench_ui.py [--tasks 100000]
+    QT_QPA_PLATFORM=offscreen .venv/bin/python bench/bench_ui.py [--tasks 100000] [--repeat 3]
 
-1. The follow-up view (table model + QTableView) opened and filtered at 100,000 call-backs
-   against 100: the view's own cost, from rows already read (their filter keys are worked out
-   on the database worker, the rest on the UI thread).
-2. The same, opened from a real encrypted profile (unlock excluded): the database worker reads
-   the projected state, then the view shows it.
-3. Memory (resident set) of the unlocked app with 100,000 events against an empty profile.
+1. The follow-up view (table model + QTableView) shown and filtered at 100,000 call-backs
+   against 100: the view's own cost, from rows already read (synthetic rows).
+2. The database worker's share, on the real encrypted profiles: the list's first screen
+   (the soonest open call-backs, the tabs' counts), and every row (its pages, sorted, keyed).
+3. The follow-ups opened from a real encrypted profile, in a fresh process each time, the two
+   sizes alternating (`--repeat` times, medians): from the unlock to the list's first rows
+   painted (what the officer waits for), to every row read with the worker idle, and the
+   longest the UI thread went without running a 10 ms timer (in all, and after the rows
+   painted). The last line is the open's ratio, 100,000 against 100 call-backs.
+4. Memory (resident set) of the unlocked app with 100,000 events against an empty profile.
 
 Each figure is a ratio to a baseline measured in the same run. Profiles are built once and
-kept under the temporary folder (fieldapp-bench/), because building 100,000 call-backs through
-the store takes minutes.
+kept under the temporary folder (fieldapp-bench/, named by the store's schema version),
+because building 100,000 call-backs through the store takes minutes.
 """
 
 from __future__ import annotations
