@@ -58,12 +58,15 @@ def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[threading.Event, lis
     opened.set()
 
 
-def small_page(qtbot: QtBot, session: Session) -> FollowUpsPage:
+def first_screen(qtbot: QtBot, session: Session) -> FollowUpsPage:
+    """The page, cut small, once it shows its first screen."""
     page = FollowUpsPage(session)
     qtbot.addWidget(page)
     page.first_screen, page.page_size = 10, 7
     page.resize(1366, 768)
     page.show()
+    page.reload()
+    qtbot.waitUntil(lambda: page.shown)
     return page
 
 
@@ -72,9 +75,7 @@ def test_the_first_screen_shows_first_and_a_filter_finds_rows_not_yet_read(
     gate: tuple[threading.Event, list[int]],
 ) -> None:
     opened, _ = gate
-    page = small_page(qtbot, session)
-    page.reload()
-    qtbot.waitUntil(lambda: page.shown)
+    page = first_screen(qtbot, session)
     assert 10 <= page.model.rowCount() < CALLBACKS and not page.model.complete
     assert page.model.row_at(0).household_id == households[0]  # type: ignore[union-attr]
     # The tabs count every call-back, from the index, before the rows are read.
@@ -98,14 +99,12 @@ def test_end_on_the_first_screen_goes_on_to_the_last_row_once_every_row_is_read(
     gate: tuple[threading.Event, list[int]],
 ) -> None:
     opened, _ = gate
-    page = small_page(qtbot, session)
-    page.reload()
-    qtbot.waitUntil(lambda: page.shown)
-    first_screen = page.model.rowCount()
+    page = first_screen(qtbot, session)
+    shown = page.model.rowCount()
     page.table.setFocus()
     qtbot.keyClick(page.table, Qt.Key.Key_Down)
     qtbot.keyClick(page.table, Qt.Key.Key_End)
-    assert page.table.currentIndex().row() == first_screen - 1
+    assert page.table.currentIndex().row() == shown - 1
     opened.set()
     qtbot.waitUntil(lambda: page.loaded)
     qtbot.waitUntil(lambda: page.table.currentIndex().row() == CALLBACKS - 1)
@@ -122,8 +121,7 @@ def test_a_change_redraws_its_rows_and_keeps_the_selection_without_reading_every
 ) -> None:
     opened, reads = gate
     opened.set()
-    page = small_page(qtbot, session)
-    page.reload()
+    page = first_screen(qtbot, session)
     qtbot.waitUntil(lambda: page.loaded)
     assert len(reads) == -(-CALLBACKS // 7)
     page.table.setFocus()
@@ -145,9 +143,7 @@ def test_a_change_while_the_rows_are_read_is_in_them_once_read(
     gate: tuple[threading.Event, list[int]],
 ) -> None:
     opened, _ = gate
-    page = small_page(qtbot, session)
-    page.reload()
-    qtbot.waitUntil(lambda: page.shown)
+    page = first_screen(qtbot, session)
     soonest = households[0]
     # Its call-back is answered and done after the first page (which holds it open) is read:
     # the append waits on the worker behind that page, and the next page waits behind it.
