@@ -29,7 +29,7 @@ from fieldapp.domain.events import EventType
 from fieldapp.domain.projection import Changes
 from fieldapp.domain.schedule import TaskStatus
 from fieldapp.domain.views import Conflict
-from fieldapp.store import Totals
+from fieldapp.store import TaskRow, Totals
 from fieldapp.ui.consulting import Consultations
 from fieldapp.ui.followups_conflicts import ConflictsModel, Named
 from fieldapp.ui.followups_load import (
@@ -320,9 +320,9 @@ class FollowUpsPage(QWidget):
         self._read_page(load, first.context, [], None)
 
     def _read_page(
-        self, load: int, context: Context, held: list[FollowUp], after: Page | None
+        self, load: int, context: Context, held: list[FollowUp], last: TaskRow | None
     ) -> None:
-        last, size = (after.last if after is not None else None), self.page_size
+        size = self.page_size
         self.session.run(
             lambda store: load_page(store, context, last, size),
             lambda page: self._page_read(load, context, held, page),
@@ -334,7 +334,7 @@ class FollowUpsPage(QWidget):
             return
         held += page.rows
         if page.last is not None:
-            self._read_page(load, context, held, page)
+            self._read_page(load, context, held, page.last)
         else:  # sorted and keyed on the worker: the UI thread only swaps them in
             self.session.run(lambda _: prepare(held), lambda rows: self._all_read(load, rows),
                              self._load_failed)
@@ -350,7 +350,7 @@ class FollowUpsPage(QWidget):
         self.selection.keep(lambda: self.model.set_rows(rows))
         if self._to_end:
             self._to_end = False
-            self.select_row(self.model.rowCount() - 1)
+            self._select_row(self.model.rowCount() - 1)
         if not self._seen.empty:  # pages read before a change may hold its old rows
             self.on_changes(self._seen)
 
@@ -359,7 +359,7 @@ class FollowUpsPage(QWidget):
         # a moment later, and the officer asked for the last of all.
         self._to_end = to_end and not self.model.complete
 
-    def select_row(self, row: int) -> None:
+    def _select_row(self, row: int) -> None:
         """Make this row of the list current and selected, and bring it into view."""
         index = self.model.index(row, 0)
         if index.isValid():
