@@ -216,11 +216,12 @@ def child(mode: str, home: str) -> None:
     # (An empty profile's list has no rows to paint: its memory is all that is measured.)
     first = wait(lambda: probe.painted is not None) if mode.startswith("store") else 0.0
     every = wait(lambda: page.loaded and not controller.worker.busy)
-    rows, rss = page.model.total, _rss_kib()
+    probe.timer.stop()  # before quitting: the lock's own wait is not the open's
+    result = {"mode": mode, "open_s": first, "all_s": every, "rows": page.model.total,
+              "longest_block_s": probe.longest, "longest_shown_block_s": probe.longest_shown,
+              "rss_kib": _rss_kib()}
     controller.quit()
-    print(json.dumps({"mode": mode, "open_s": first, "all_s": every, "rows": rows,
-                      "longest_block_s": probe.longest,
-                      "longest_shown_block_s": probe.longest_shown, "rss_kib": rss}))
+    print(json.dumps(result))
 
 
 def worker_times(home: Path) -> tuple[float, float]:
