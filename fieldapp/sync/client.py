@@ -23,12 +23,11 @@ from fieldapp.domain.policy import SchedulePolicy
 from fieldapp.domain.problems import Problem, parse_utc
 from fieldapp.domain.projection import Changes
 from fieldapp.domain.retention import Erasure
+from fieldapp.domain.wire import DeviceStatus, PullReply
 from fieldapp.sync.protocol import (
     MAX_BATCH_EVENTS,
     PULL_PAGE,
-    DeviceStatus,
     DeviceWipe,
-    PullPage,
     Retry,
     SyncError,
     classify,
@@ -269,7 +268,7 @@ class SyncClient:
 
     def _pull_page(
         self, cursor: str | None, cancelled: Callable[[], bool], rules: Rules
-    ) -> PullPage:
+    ) -> PullReply[Event]:
         params = {"limit": str(PULL_PAGE)}
         if cursor:
             params["cursor"] = cursor
