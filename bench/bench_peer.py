@@ -1,6 +1,7 @@
 """fieldapp's sync beside PouchDB's on the same events, and the limit, in one run.
 
     .venv/bin/python bench/bench_peer.py [--events 100000] [--repeat 3] [--security off,on]
+                                         [--postgresql]
 
 The PouchDB peer (../shared/peers/pouchdb/, PouchDB 9 + express-pouchdb 4, plain HTTP) is
 copied to a temporary folder and installed there with npm. Both replicate bench_sync.py's
@@ -9,7 +10,9 @@ A → endpoint, pull endpoint → a fresh laptop B (fieldapp: with its schedule 
 incremental (1,000 more events A → endpoint → B) and a no-op sync of both. fieldapp runs over
 verified HTTPS to `fieldapp-central serve` on 127.0.0.1, each run in a child process of its
 own (cipher_memory_security is process-wide in SQLCipher, and the child's peak RSS is the
-laptops'), once per cipher_memory_security setting; runs alternate with PouchDB's.
+laptops'), once per cipher_memory_security setting; runs alternate with PouchDB's. With
+`--postgresql` the endpoint stores into a throwaway PostgreSQL cluster (the test suite's, from
+tests/central/conftest.py: fsync off, so its commits cost less than SQLite's FULL ones).
 
 The limit is measured in the same child, after the phases: a bulk insert per side (SQLCipher
 with the store's settings; SQLite with the endpoint's), JSON encode and decode, round trips
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib.util
 import json
 import os
 import random
@@ -37,6 +41,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -107,9 +112,31 @@ def timed(action: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-def fieldapp_phases(work: Path, events: Path, extra: Path, security: bool) -> dict[str, Any]:
+@contextmanager
+def endpoint_database(postgresql: bool) -> Iterator[str | None]:
+    """None for the endpoint's SQLite file, or the URL of a fresh PostgreSQL database."""
+    if not postgresql:
+        yield None
+        return
+    sys.path.insert(0, str(ROOT / "tests" / "central"))  # the cluster's own helpers
+    spec = importlib.util.spec_from_file_location(
+        "central_conftest", ROOT / "tests" / "central" / "conftest.py")
+    assert spec is not None
+    assert spec.loader is not None
+    conftest = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conftest)
+    cluster = conftest.PostgresCluster()
+    try:
+        yield cluster.create_database()
+    finally:
+        cluster.stop()
+
+
+def fieldapp_phases(
+    work: Path, events: Path, extra: Path, security: bool, database_url: str | None = None
+) -> dict[str, Any]:
     certs = Certificates(work)
-    central = Central(work, certs)
+    central = Central(work, certs, database_url=database_url)
     out: dict[str, Any] = {}
     with running(central):
         a = laptop(work, "5001", central, certs.ca, security)
@@ -218,8 +245,9 @@ def limit_parts(
 def child_main(args: argparse.Namespace) -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-peer-fa-"))
     try:
-        result = fieldapp_phases(work, Path(args.events_file), Path(args.extra_file),
-                                 args.child == "on")
+        with endpoint_database(args.postgresql) as url:
+            result = fieldapp_phases(work, Path(args.events_file), Path(args.extra_file),
+                                     args.child == "on", url)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     Path(args.out).write_text(json.dumps(result), encoding="utf-8")
@@ -320,6 +348,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--security", default="off,on",
                         help="cipher_memory_security settings to run fieldapp under")
+    parser.add_argument("--postgresql", action="store_true",
+                        help="run fieldapp's endpoint on a throwaway PostgreSQL cluster")
     parser.add_argument("--child", choices=("on", "off"), help=argparse.SUPPRESS)
     parser.add_argument("--events-file", help=argparse.SUPPRESS)
     parser.add_argument("--extra-file", help=argparse.SUPPRESS)
@@ -348,7 +378,8 @@ def main() -> None:
                 out = work / f"fieldapp-{name}-{r}.json"
                 subprocess.run(
                     [sys.executable, __file__, "--child", name, "--events-file", str(events),
-                     "--extra-file", str(extra), "--out", str(out)], check=True,
+                     "--extra-file", str(extra), "--out", str(out),
+                     *(["--postgresql"] if args.postgresql else [])], check=True,
                 )
                 results[name].append(json.loads(out.read_text()))
     finally:
@@ -365,7 +396,8 @@ def report(args: argparse.Namespace, results: dict[str, list[dict[str, Any]]],
     pouch = results["pouchdb"]
     load = os.getloadavg()
     print(f"\n{args.events:,} events (+{EXTRA:,} incremental), batches of {BATCH}, medians of "
-          f"{args.repeat}; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+          f"{args.repeat}, endpoint on {'PostgreSQL' if args.postgresql else 'SQLite'}; "
+          f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     header = "| phase | PouchDB s |" + "".join(
         f" fieldapp ({s}) s | ×PouchDB |" for s in settings) + " limit s | +validation s |"
     print("\n" + header)

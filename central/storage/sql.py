@@ -399,10 +399,12 @@ class SqlStorage:
                     {event.id for event in events},
                 )
             }
+            # Each event's digest once (a SHA-256 of its canonical JSON), not once per use.
+            digest = {id(event): event.digest for event in events}
             fresh: list[Event] = []
             for event in events:
                 if event.id not in known:
-                    known[event.id] = (-1, event.digest)  # a repeat later in this batch
+                    known[event.id] = (-1, digest[id(event)])  # a repeat later in this batch
                     fresh.append(event)
             erased = retention.refuse_erased(tx, fresh)
             fresh = [event for event in fresh if event.id not in erased]
@@ -426,7 +428,7 @@ class SqlStorage:
                         event.author,
                         getattr(event.payload, "target_id", None),
                         caller.device.device_id,
-                        event.digest,
+                        digest[id(event)],
                         event.to_json(),
                         stamp,
                     )
@@ -434,7 +436,7 @@ class SqlStorage:
                 ],
             )
             for event, seq in zip(fresh, seqs, strict=True):
-                known[event.id] = (seq, event.digest)
+                known[event.id] = (seq, digest[id(event)])
             feed.record_arrivals(tx, list(zip(seqs, fresh, strict=True)))
 
             outcomes = [
@@ -443,7 +445,7 @@ class SqlStorage:
                 else PushOutcome(event.id, None, erased=True)
                 if event.id in erased
                 else PushOutcome(event.id, known[event.id][0])
-                if known[event.id][1] == event.digest
+                if known[event.id][1] == digest[id(event)]
                 else PushOutcome(event.id, None)
                 for event in events
             ]

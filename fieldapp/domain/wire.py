@@ -12,14 +12,18 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from enum import StrEnum
+from typing import Any, Generic, Literal, Protocol, TypeVar
 
 import orjson
 
-from fieldapp.domain.problems import Problem, parse_utc
+from fieldapp.domain.problems import InvalidEvent, Problem, parse_utc
 from fieldapp.domain.retention import Erasure
+
+E = TypeVar("E")
+E2 = TypeVar("E2")
 
 MAX_PUSH_EVENTS = 500
 PULL_PAGE = 500
@@ -28,6 +32,15 @@ INSTANT = "An instant in UTC: ISO 8601 with microseconds and Z, e.g. 2026-11-02T
 # A device token as the endpoint makes them (URL-safe base64); it goes into a header.
 TOKEN = re.compile(r"[A-Za-z0-9_-]{32,128}")
 DeviceStatusText = Literal["active", "wipe"]
+
+
+class DeviceStatus(StrEnum):
+    """A device's standing as an answer states it (the endpoint writes only DeviceStatusText;
+    a revoked device gets an error instead of an answer)."""
+
+    ACTIVE = "active"
+    WIPE = "wipe"
+    REVOKED = "revoked"
 
 
 class Unreadable(ValueError):
@@ -120,8 +133,9 @@ class PushReply:
     acks: Mapping[str, int]
     rejections: Mapping[str, tuple[Problem, ...]]
     unanswered: tuple[str, ...]
-    device_status: str
+    device_status: DeviceStatus
     rotate: bool
+    server_time: str | None  # as the endpoint wrote it (read with problems.parse_utc)
 
 
 def decode_push_response(sent: Sequence[str], body: Any) -> PushReply:
@@ -142,7 +156,8 @@ def decode_push_response(sent: Sequence[str], body: Any) -> PushReply:
         ) or (Problem("", "The central system refused this record."),)
         rejections[str(item["id"])] = problems
     unanswered = tuple(i for i in sent if i not in acks and i not in rejections)
-    return PushReply(acks, rejections, unanswered, device_status(data), data.get("rotate") is True)
+    return PushReply(acks, rejections, unanswered, device_status(data),
+                     data.get("rotate") is True, server_time(data))
 
 
 # --------------------------------------------------------------------------- pull
@@ -202,19 +217,40 @@ def encode_pull_response(answer: PullAnswer) -> bytes:
     return b'{"items":[' + items + b"]," + rest[1:]
 
 
-@dataclass(frozen=True)
-class PullReply:
-    """A pull page as the laptop reads it; `events` are raw, still to be validated."""
+Invalid = tuple[tuple[str, tuple[Problem, ...]], ...]  # (the id sent or "?", why), in order
 
-    events: tuple[Any, ...]
+
+@dataclass(frozen=True)
+class PullReply(Generic[E]):
+    """A pull page as the laptop reads it. As decoded, `events` are raw JSON, still to be
+    validated; `read_events` gives the same page with them read, and those that would not be
+    read in `invalid` (reported, never applied)."""
+
+    events: tuple[E, ...]
     erasures: tuple[Erasure, ...]
     cursor: str
     more: bool
-    device_status: str
+    device_status: DeviceStatus
     rotate: bool
+    server_time: str | None
+    invalid: Invalid = ()
+
+    def read_events(self, read: Callable[[Any], E2]) -> PullReply[E2]:
+        events: list[E2] = []
+        invalid: list[tuple[str, tuple[Problem, ...]]] = []
+        for raw in self.events:
+            try:
+                events.append(read(raw))
+            except InvalidEvent as refused:
+                ident = raw.get("id") if isinstance(raw, Mapping) else None
+                invalid.append((str(ident or "?"), refused.problems))
+        return PullReply(
+            tuple(events), self.erasures, self.cursor, self.more, self.device_status,
+            self.rotate, self.server_time, (*self.invalid, *invalid),
+        )
 
 
-def decode_pull_response(body: Any) -> PullReply:
+def decode_pull_response(body: Any) -> PullReply[Any]:
     data = _mapping(body)
     cursor = data.get("cursor")
     items = data.get("items")
@@ -223,7 +259,7 @@ def decode_pull_response(body: Any) -> PullReply:
     events = tuple(item.get("event") if isinstance(item, Mapping) else None for item in items)
     return PullReply(
         events, _erasures(data.get("erasures", [])), cursor, bool(data.get("more")),
-        device_status(data), data.get("rotate") is True,
+        device_status(data), data.get("rotate") is True, server_time(data),
     )
 
 
@@ -297,9 +333,10 @@ def server_time(body: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def device_status(data: Mapping[str, Any]) -> str:
+def device_status(data: Mapping[str, Any]) -> DeviceStatus:
     status = data.get("device_status")
-    return status if status in ("active", "wipe", "revoked") else "active"
+    return DeviceStatus(status) if status in ("active", "wipe", "revoked") else (
+        DeviceStatus.ACTIVE)
 
 
 def _mapping(body: Any) -> Mapping[str, Any]:

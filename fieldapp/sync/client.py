@@ -23,12 +23,11 @@ from fieldapp.domain.policy import SchedulePolicy
 from fieldapp.domain.problems import Problem, parse_utc
 from fieldapp.domain.projection import Changes
 from fieldapp.domain.retention import Erasure
+from fieldapp.domain.wire import DeviceStatus, PullReply
 from fieldapp.sync.protocol import (
     MAX_BATCH_EVENTS,
     PULL_PAGE,
-    DeviceStatus,
     DeviceWipe,
-    PullPage,
     Retry,
     SyncError,
     classify,
@@ -232,12 +231,20 @@ class SyncClient:
         # works while the laptop does. Pages are applied in order, each with its own cursor,
         # so a failure drops at most a page read ahead, which the next run asks for again.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fieldapp-pull") as ahead:
-            pending = ahead.submit(self._pull_page, self.store.cursor(), cancelled, rules)
+            held = self.store.cursor()
+            pending = ahead.submit(self._pull_page, held, cancelled, rules)
             while True:
                 page = pending.result()
                 if page.more:
                     pending = ahead.submit(self._pull_page, page.cursor, cancelled, rules)
-                changes = self.store.apply_pulled(page.events, page.cursor, page.erasures)
+                # A page that brings nothing and leaves the cursor where it is (a sync with
+                # nothing new) changes nothing: no transaction, no commit to wait for.
+                changes = (
+                    self.store.apply_pulled(page.events, page.cursor, page.erasures)
+                    if page.events or page.erasures or page.invalid or page.cursor != held
+                    else Changes()
+                )
+                held = page.cursor
                 erased.update(a for order in page.erasures for a in order.aggregate_ids)
                 rotate = rotate or page.rotate
                 pulled += len(page.events)
@@ -269,7 +276,7 @@ class SyncClient:
 
     def _pull_page(
         self, cursor: str | None, cancelled: Callable[[], bool], rules: Rules
-    ) -> PullPage:
+    ) -> PullReply[Event]:
         params = {"limit": str(PULL_PAGE)}
         if cursor:
             params["cursor"] = cursor

@@ -9,26 +9,18 @@ does not validate is reported, never applied.
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 import fieldapp.domain.wire as wire
 from fieldapp.domain.events import Event, Rules, parse_event
-from fieldapp.domain.problems import InvalidEvent, Problem, parse_utc
-from fieldapp.domain.retention import Erasure
+from fieldapp.domain.wire import PullReply, PushReply
 
 MAX_BATCH_EVENTS = wire.MAX_PUSH_EVENTS
 MAX_BATCH_BYTES = 1_500_000  # below the endpoint's 2 MiB body limit, with room for framing
 PULL_PAGE = wire.PULL_PAGE
-
-
-class DeviceStatus(StrEnum):
-    ACTIVE = "active"
-    WIPE = "wipe"
-    REVOKED = "revoked"
 
 
 class SyncError(Exception):
@@ -69,64 +61,24 @@ def push_body(batch: Sequence[Event]) -> str:
     return wire.encode_push_request([e.to_json() for e in batch])
 
 
-@dataclass(frozen=True)
-class PushOutcome:
-    acks: Mapping[str, int]
-    rejections: Mapping[str, tuple[Problem, ...]]
-    unanswered: tuple[str, ...]
-    server_time: datetime | None
-    device_status: DeviceStatus
-    rotate: bool
-
-
-@dataclass(frozen=True)
-class PullPage:
-    events: tuple[Event, ...]
-    cursor: str
-    more: bool
-    invalid: tuple[tuple[str, tuple[Problem, ...]], ...]
-    server_time: datetime | None
-    device_status: DeviceStatus
-    erasures: tuple[Erasure, ...]
-    rotate: bool
-
-
 def unreadable() -> SyncError:
     return SyncError("The central system sent an answer fieldapp cannot read.", retryable=True)
 
 
-def _time(body: Any) -> datetime | None:
-    return parse_utc(wire.server_time(body))
-
-
-def read_push_response(sent: Sequence[Event], body: Any) -> PushOutcome:
+def read_push_response(sent: Sequence[Event], body: Any) -> PushReply:
     try:
-        reply = wire.decode_push_response([e.id for e in sent], body)
+        return wire.decode_push_response([e.id for e in sent], body)
     except wire.Unreadable:
         raise unreadable() from None
-    return PushOutcome(
-        reply.acks, reply.rejections, reply.unanswered, _time(body),
-        DeviceStatus(reply.device_status), reply.rotate,
-    )
 
 
-def read_pull_response(body: Any, rules: Rules) -> PullPage:
+def read_pull_response(body: Any, rules: Rules) -> PullReply[Event]:
+    """A page with its events validated; any that are not valid are in `invalid`."""
     try:
         reply = wire.decode_pull_response(body)
     except wire.Unreadable:
         raise unreadable() from None
-    events: list[Event] = []
-    invalid: list[tuple[str, tuple[Problem, ...]]] = []
-    for raw in reply.events:
-        try:
-            events.append(parse_event(raw, rules))
-        except InvalidEvent as refused:
-            ident = raw.get("id") if isinstance(raw, Mapping) else None
-            invalid.append((str(ident or "?"), refused.problems))
-    return PullPage(
-        tuple(events), reply.cursor, reply.more, tuple(invalid), _time(body),
-        DeviceStatus(reply.device_status), reply.erasures, reply.rotate,
-    )
+    return reply.read_events(lambda raw: parse_event(raw, rules))
 
 
 def read_rotate_response(body: Any) -> str:

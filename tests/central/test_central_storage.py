@@ -16,10 +16,12 @@ from central_support import (
     add_officer,
     enrol_device,
     issue_code,
+    new_id,
     pull_all,
 )
 
 from central import security
+from central.storage import authority as authorities
 from central.storage import open_storage
 from central.storage.base import (
     Caller,
@@ -292,3 +294,27 @@ def test_event_types_are_stored_with_their_correction_target(storage: SqlStorage
         (occ.id, EventType.OCCURRENCE_RECORDED.value, None),
         (fix.id, EventType.EVENT_CORRECTED.value, occ.id),
     ]
+
+
+def test_a_push_finds_what_the_officer_sees_by_key_not_by_reading_their_feed(
+    storage: SqlStorage,
+) -> None:
+    """The visibility check of a push costs what the batch names, not what the officer holds:
+    each event of the named aggregates is looked up in the feed by (officer, event_seq)."""
+    if storage.dialect != "sqlite":
+        pytest.skip("the plan is SQLite's; PostgreSQL's depends on its statistics")
+    add_officer(storage, "100")
+    caller, _ = enrol_device(storage, "100")
+    events = Events()
+    for _ in range(20):
+        occ = events.occurrence("100", oic="100", district="Leeds")
+        storage.push(caller, [occ, events.household("100", occ.aggregate_id)],
+                     received_at=START, address="127.0.0.1", rejected=0)
+    named = [new_id(), new_id()]
+    with storage.backend.transaction("read") as tx:
+        plan = tx.query("EXPLAIN QUERY PLAN " + authorities.VISIBLE_SQL.format(**{"in": "?,?"}),
+                        ("100", *named))
+    steps = [str(row[3]) for row in plan]
+    assert any("events_aggregate" in step for step in steps), steps
+    feed = [step for step in steps if " f " in f" {step} "]
+    assert feed and all("officer=? AND event_seq=?" in step for step in feed), steps

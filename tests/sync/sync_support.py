@@ -49,8 +49,11 @@ class Certificates:
 class Central:
     """`fieldapp-central serve` in a child process, on a SQLite file that outlives it."""
 
-    def __init__(self, folder: Path, certs: Certificates | None, port: int | None = None) -> None:
+    def __init__(self, folder: Path, certs: Certificates | None, port: int | None = None,
+                 database_url: str | None = None) -> None:
         self.database = folder / "central.db"
+        # A PostgreSQL database instead of the SQLite file, for a bench that asks for one.
+        self.database_url = database_url or f"sqlite:///{self.database}"
         self.certs = certs
         self.port = port or free_port()
         scheme = "https" if certs else "http"
@@ -62,7 +65,7 @@ class Central:
         return [sys.executable, "-m", "central", *args]
 
     def start(self) -> Central:
-        args = ["serve", "--database", f"sqlite:///{self.database}", "--host", "127.0.0.1",
+        args = ["serve", "--database", self.database_url, "--host", "127.0.0.1",
                 "--port", str(self.port), "--rate", "10000", "--burst", "10000"]
         if self.certs:
             args += ["--certfile", self.certs.cert, "--keyfile", self.certs.key]
@@ -96,7 +99,7 @@ class Central:
 
     def admin(self, *args: str) -> str:
         done = subprocess.run(
-            self._cli("admin", *args, "--database", f"sqlite:///{self.database}"),
+            self._cli("admin", *args, "--database", self.database_url),
             capture_output=True, text=True, check=True, timeout=60,
         )
         return done.stdout.strip()

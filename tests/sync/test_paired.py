@@ -14,7 +14,9 @@ from factories import callback, household, new_id, occurrence, offer
 from paired import Endpoint, endpoint
 
 from fieldapp.domain.events import Event
-from fieldapp.sync.protocol import DeviceWipe, SyncError
+from fieldapp.resources import load_catalogue, load_policy
+from fieldapp.sync.client import SyncClient
+from fieldapp.sync.protocol import DeviceWipe, Retry, SyncError
 
 AT = datetime(2026, 3, 10, 14, tzinfo=UTC)
 
@@ -221,3 +223,46 @@ def test_a_refused_batch_stops_the_push_with_the_next_still_unsent(
     assert a.store.outbox_count() == 900
     a.transport.tamper = None
     assert a.client.run_once().pushed == 900 and len(central.event_ids()) == 900
+
+
+class PageLog:
+    """The laptop's real store, noting each page handed to it (a sync store, as client.py
+    asks for one)."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self.applied: list[tuple[int, str]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+    def apply_pulled(self, events: Any, cursor: str, erasures: Any = ()) -> Any:
+        self.applied.append((len(events), cursor))
+        return self.store.apply_pulled(events, cursor, erasures)
+
+
+def test_a_sync_with_nothing_new_opens_no_transaction_on_the_laptop(
+    tmp_path: Path, central: Endpoint
+) -> None:
+    a, b = central.laptop(tmp_path / "a", "7001"), central.laptop(tmp_path / "b", "7002")
+    logs = {name: PageLog(laptop.store) for name, laptop in (("a", a), ("b", b))}
+    clients = {name: SyncClient(log, laptop.transport, policy=load_policy(),  # type: ignore[arg-type]
+                                catalogue=load_catalogue(), sleep=lambda _: None,
+                                retry=Retry(attempts=2))
+               for (name, log), laptop in zip(logs.items(), (a, b), strict=True)}
+    a.store.append(case())
+    clients["a"].run_once()
+    # A's own records come back as a cursor moved past them: that page is applied.
+    assert [n for n, _ in logs["a"].applied] == [0] and a.store.cursor() is not None
+    assert clients["b"].run_once().pulled == 3 and [n for n, _ in logs["b"].applied] == [3]
+    held = {name: laptop.store.cursor() for name, laptop in (("a", a), ("b", b))}
+    for name in ("a", "b"):
+        logs[name].applied.clear()
+        summary = clients[name].run_once()
+        assert (summary.pushed, summary.pulled, logs[name].applied) == (0, 0, [])
+    assert {name: laptop.store.cursor() for name, laptop in (("a", a), ("b", b))} == held
+    # Something new is applied again, with its cursor.
+    a.store.append(case())
+    clients["a"].run_once()
+    assert clients["b"].run_once().pulled == 3 and [n for n, _ in logs["b"].applied] == [3]
+    assert b.store.cursor() != held["b"]

@@ -11,11 +11,12 @@ from factories import new_id, offer, rules
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fieldapp.domain.problems import parse_utc
+from fieldapp.domain.wire import DeviceStatus
 from fieldapp.sync.protocol import (
     MAX_BATCH_BYTES,
     MAX_BATCH_EVENTS,
     DeviceRevoked,
-    DeviceStatus,
     DeviceWipe,
     Retry,
     SyncError,
@@ -66,7 +67,7 @@ def test_only_acknowledged_ids_we_sent_count() -> None:
     assert list(outcome.rejections) == [batch[2].id]
     assert outcome.unanswered == (batch[1].id,)
     assert outcome.device_status is DeviceStatus.WIPE
-    assert outcome.server_time == AT
+    assert parse_utc(outcome.server_time) == AT
 
 
 def test_pulled_events_are_validated_and_bad_ones_reported() -> None:
