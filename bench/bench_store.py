@@ -5,8 +5,10 @@
 Save latency is `Store.append` of one event (log row, related keys, outbox row, access-log
 row, component re-projection, projection rows, commit) against a bare sqlcipher3 INSERT +
 COMMIT of the same bytes on a file opened with the same PRAGMAs, measured interleaved in the
-same run; then again with 100,000 events already held. Unlock is split into the Argon2id
-derivation and opening the database. Nothing here is asserted: read the ratios.
+same run; then again with 100,000 events already held. Pages written per save are counted
+from the write-ahead log's growth (checkpointed to nothing before each save, in a pass of
+their own after the timed ones). Unlock is split into the Argon2id derivation and opening the
+database. Nothing here is asserted: read the ratios.
 """
 
 from __future__ import annotations
@@ -88,6 +90,27 @@ def save_latency(store: Store, bare: Bare, actions: Iterator[Event], runs: int) 
     return times
 
 
+def pages_per_save(
+    store: Store, bare: Bare, actions: Iterator[Event], runs: int
+) -> dict[str, list]:
+    """WAL frames (pages) each commit writes: the log is emptied before each save, so its
+    size after it is the commit's pages (page size + 24-byte frame header each)."""
+    counts: dict[str, list[int]] = {"store": [], "bare": []}
+    sides = {"store": (store._db, lambda e: store.append([e])),
+             "bare": (bare.db, lambda e: bare.insert([e]))}
+    for db, _ in sides.values():
+        db.conn.execute("PRAGMA wal_autocheckpoint = 0")
+    for _ in range(runs):
+        event = next(actions)
+        for name, (db, save) in sides.items():
+            page = int(db.conn.execute("PRAGMA page_size").fetchone()[0])
+            db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            save(event)
+            wal = Path(f"{db.path}-wal").stat().st_size
+            counts[name].append(round((wal - 32) / (page + 24)))
+    return counts
+
+
 def fill(store: Store, bare: Bare, count: int) -> None:
     actions = officer_actions(99, START - timedelta(days=4000))
     batch: list[Event] = []
@@ -163,6 +186,7 @@ def main() -> None:
         store = profiles.unlock("bench", PASSPHRASE)
         save_latency(store, bare, actions, 20)  # warm up
         full = save_latency(store, bare, actions, args.runs)
+        pages = pages_per_save(store, bare, actions, 100)
         events = store.totals(START.date()).events
         store.close()
         size = (home / "profiles" / "bench" / "store.db").stat().st_size
@@ -172,6 +196,11 @@ def main() -> None:
     print("|----------------------------------|----------:|-----:|---------:|-----:|------:|")
     print(row("empty profile", empty))
     print(row(f"{events:,} events held", full))
+    print(f"\nPages written per save with {events:,} events held (WAL frames, 100 saves): "
+          f"store median {statistics.median(pages['store'])}, "
+          f"mean {statistics.mean(pages['store']):.1f}; "
+          f"bare median {statistics.median(pages['bare'])}, "
+          f"mean {statistics.mean(pages['bare']):.1f}")
     print("\nUnlock (ms, median of 5)\n")
     print("| profile            | Argon2id derive | open + checks | whole unlock |")
     print("|--------------------|----------------:|--------------:|-------------:|")

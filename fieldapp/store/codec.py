@@ -4,6 +4,11 @@ Conversion follows each dataclass's type hints, so a view that gains a field wit
 still reads rows written before it (the tables are rebuilt from the log anyway whenever the
 projection changes: see projections.PROJECTION_FORMAT), and a row of the wrong shape is an
 error, never a guess.
+
+A field whose value is its type's empty value ("", an empty tuple, None, False) is left out
+of the row, unless the dataclass gives it another default; reading fills it in again. Most of
+a view's fields are empty most of the time, and every byte of a row is encrypted, written to
+the log and synced to disk on every save.
 """
 
 from __future__ import annotations
@@ -49,10 +54,15 @@ _NAMES: dict[str, Any] = {
 Convert = Callable[[Any], Any]
 
 
+_NO_EMPTY = object()  # a type with no empty value: its fields are always written
+
+
 @dataclass(frozen=True)
 class _Codec:
     encode: Convert
     decode: Convert
+    # The encoded empty value of the type (left out of a row), or _NO_EMPTY.
+    empty: Any = _NO_EMPTY
 
 
 # Built once per type from its hints: each row is then converted without looking hints up.
@@ -98,12 +108,14 @@ def _build(hint: Any) -> _Codec:
         return _Codec(
             lambda v: None if v is None else inner.encode(v),
             lambda v: None if v is None else inner.decode(v),
+            None,
         )
     if origin is tuple:
         item = _codec(typing.get_args(hint)[0])
         return _Codec(
             lambda v: [item.encode(x) for x in v],
             lambda v: tuple(item.decode(x) for x in _items(v)),
+            [],
         )
     if dataclasses.is_dataclass(hint) and isinstance(hint, type):
         return _dataclass(hint)
@@ -113,23 +125,54 @@ def _build(hint: Any) -> _Codec:
         return _Codec(date.isoformat, lambda v: date.fromisoformat(_exactly(str)(v)))
     if isinstance(hint, type) and issubclass(hint, Enum):
         return _Codec(lambda v: v.value, hint)
-    if hint in (str, int, bool):
+    if hint in (str, bool):
+        return _Codec(lambda v: v, _exactly(hint), hint())
+    if hint is int:
         return _Codec(lambda v: v, _exactly(hint))
     raise TypeError(f"cannot convert {hint}")
 
 
+def _omitted(field: dataclasses.Field[Any], codec: _Codec) -> Any:
+    """The encoded value left out of a row for this field, or _NO_EMPTY: its type's empty
+    value, unless a default says otherwise (a missing field then means an older row)."""
+    if codec.empty is _NO_EMPTY:
+        return _NO_EMPTY
+    if field.default is not dataclasses.MISSING:
+        default = field.default
+    elif field.default_factory is not dataclasses.MISSING:
+        default = field.default_factory()
+    else:
+        return codec.empty
+    return codec.empty if codec.encode(default) == codec.empty else _NO_EMPTY
+
+
 def _dataclass(cls: type) -> _Codec:
     hints = typing.get_type_hints(cls, localns=_NAMES)
-    fields = [(f.name, _codec(hints[f.name])) for f in dataclasses.fields(cls)]
+    fields = []
+    for field in dataclasses.fields(cls):
+        codec = _codec(hints[field.name])
+        fields.append((field.name, codec, _omitted(field, codec)))
 
     def encode(value: Any) -> dict[str, Any]:
-        return {name: codec.encode(getattr(value, name)) for name, codec in fields}
+        row = {}
+        for name, codec, omitted in fields:
+            encoded = codec.encode(getattr(value, name))
+            # Compared by type too: 0 and 0.0 are not False, nor [] an empty string.
+            if type(encoded) is not type(omitted) or encoded != omitted:
+                row[name] = encoded
+        return row
 
     def decode(data: Any) -> Any:
         if not isinstance(data, dict):
             raise TypeError(f"{cls.__name__} is not an object")
-        # A field missing from an older row takes the dataclass's default.
-        return cls(**{name: codec.decode(data[name]) for name, codec in fields if name in data})
+        values = {}
+        for name, codec, omitted in fields:
+            if name in data:
+                values[name] = codec.decode(data[name])
+            elif omitted is not _NO_EMPTY:
+                values[name] = codec.decode(omitted)
+            # Otherwise a field missing from an older row takes the dataclass's default.
+        return cls(**values)
 
     return _Codec(encode, decode)
 

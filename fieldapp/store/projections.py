@@ -14,6 +14,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import TypeVar
 
 from fieldapp.domain.events import Event, event_from_json
+from fieldapp.domain.identity import postcode_key
 from fieldapp.domain.policy import SchedulePolicy
 from fieldapp.domain.projection import (
     Changes,
@@ -27,7 +28,7 @@ from fieldapp.domain.projection import (
 from fieldapp.domain.referral import Referral
 from fieldapp.domain.schedule import CallbackTask
 from fieldapp.domain.views import Conflict, HouseholdView, OccurrenceView
-from fieldapp.store import codec
+from fieldapp.store import codec, search
 from fieldapp.store.db import Connection, Database
 
 T = TypeVar("T")
@@ -70,10 +71,6 @@ class SqlLookup(EventLookup):
 
 def _ids(values: Iterable[str]) -> str:
     return json.dumps(sorted(set(values)))
-
-
-def postcode_key(postcode: str) -> str:
-    return "".join(postcode.split()).upper()
 
 
 def load_state(conn: Connection, keys: Collection[str] | None = None) -> State:
@@ -247,6 +244,14 @@ def _write(conn: Connection, old: State, new: State) -> None:
         "confirmed = excluded.confirmed, body = excluded.body",
         lambda key, c: (key, c.scope, int(bool(c.confirmed_by)), codec.encode(c)),
     )
+    search.write(conn, _documents(old), _documents(new))
+
+
+def _documents(state: State) -> dict[str, search.Document]:
+    return {
+        **{key: search.occurrence_document(v) for key, v in state.occurrences.items()},
+        **{key: search.household_document(v) for key, v in state.households.items()},
+    }
 
 
 def recompute(
@@ -294,6 +299,7 @@ def rebuild(conn: Connection, policy: SchedulePolicy) -> None:
     for table in ("occurrences", "occurrence_aliases", "households", "household_aliases",
                   "tasks", "referrals", "conflicts"):
         conn.execute(f"DELETE FROM {table}")  # noqa: S608
+    search.clear(conn)
     events = [event_from_json(body) for (body,) in conn.execute("SELECT body FROM events")]
     _write(conn, State(), project(events, policy))
     conn.execute(

@@ -303,6 +303,26 @@ _V8 = (
 )
 
 
+# Less written per save. The projection writer keeps the search index itself (search.py), a
+# transaction's documents in one statement and only those whose words changed, instead of
+# these triggers (one FTS5 flush per row written, and a household's words rewritten whenever
+# its offers changed). And the indexes no read uses go, each one a b-tree every save of a
+# task rewrote: the call-back list reads `tasks_listed` (whose first columns are those of
+# `tasks_by_due`) and the totals `tasks_by_state`; no read filters tasks by assignee,
+# district, reference or postcode through SQL, nor occurrences by reference or households
+# by postcode (joins walk `related`), nor the alias tables by what an alias names. Each of
+# these is keyed by a random id or a date, so every save wrote one of its pages somewhere
+# new. tests/store/test_reads.py checks every read still searches an index.
+_V9 = (
+    *(f"DROP TRIGGER {table}_search_{change}"
+      for table in ("occurrences", "households") for change in ("insert", "update", "delete")),
+    *(f"DROP INDEX {index}" for index in (
+        "tasks_by_due", "tasks_by_assignee", "tasks_by_district", "tasks_by_reference",
+        "tasks_by_postcode", "occurrences_by_reference", "households_by_postcode",
+        "household_aliases_by_household", "occurrence_aliases_by_occurrence")),
+)
+
+
 def _statements(sql: Sequence[str]) -> Callable[[Connection], None]:
     def run(conn: Connection) -> None:
         for statement in sql:
@@ -349,6 +369,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(7, "occurrences joined by reference: their aliases, join keys indexed", _v7),
     Migration(8, "the occurrences whose risk was escalated, for the follow-up list's flag",
               _statements(_V8)),
+    Migration(9, "search index written by the projection writer; unread indexes dropped",
+              _statements(_V9)),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -8,7 +8,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from factories import leaflets
+from factories import household as household_recorded
+from factories import leaflets, new_id
 from store_helpers import FakeClock, integrity, projected_matches_log, task_rows_from_views
 
 from fieldapp.store import Action, NewerDatabase, Profiles, StoreError, access
@@ -104,6 +105,13 @@ def test_an_old_profile_upgrades_with_everything_in_it(version: str, tmp_path: P
         store.append([leaflets(target, events[-1].occurred_at, risks=("self_harm_thoughts",))])
         assert target in store.escalated_occurrences()
         assert store.escalated_occurrences([target, "no-such-occurrence"]) == {target}
+        # The search index the upgrade found is kept by the projection writer from then on
+        # (version 9): a new record is found, and one given leaflets by the name it was given.
+        fresh = new_id()
+        store.append([household_recorded(fresh, target, events[-1].occurred_at,
+                                address="11 Quarry Fold, Wetherby")])
+        assert [h.id for h in store.search("quarry fold").households] == [fresh]
+        assert target in {o.id for o in store.search("smith").occurrences}
     # A byte copy of the old file was kept before the upgrade, still encrypted, still old.
     backup = folder / "backups" / f"store-v{old}-1.db"
     assert backup.read_bytes() == original
@@ -116,8 +124,9 @@ def test_an_old_profile_upgrades_with_everything_in_it(version: str, tmp_path: P
 
 
 # For each fixture: something in the way of a statement late in the next step, and a
-# column an ALTER earlier in that step adds.
-OBSTACLES = {
+# column an ALTER earlier in that step adds (None: the step adds none; what it drops before
+# the failure must be back, as every step's schema must be).
+OBSTACLES: dict[str, tuple[str, str, str | None]] = {
     "v1": ("CREATE TABLE drafts (x)", "events", "skewed"),
     "v2": ("CREATE INDEX tasks_listed ON tasks (due)", "tasks", "attempts_made"),
     "v3": ("DROP TRIGGER events_no_delete", "erasing", "only_row"),
@@ -128,6 +137,7 @@ OBSTACLES = {
            "alias"),
     "v7": ("CREATE TRIGGER occurrences_escalated_delete AFTER DELETE ON occurrences "
            "BEGIN SELECT 1; END", "escalated_occurrences", "id"),
+    "v8": ("DROP INDEX households_by_postcode", "tasks", None),
 }
 
 
@@ -138,6 +148,7 @@ def test_a_failing_step_leaves_the_old_version_whole(version: str, tmp_path: Pat
     database = raw_database(profiles, database_path)
     obstacle, table, added = OBSTACLES[version]
     database.conn.execute(obstacle)  # the step must fail as a whole
+    schema = database.conn.execute("SELECT type, name, sql FROM sqlite_master").fetchall()
     database.close()
     with pytest.raises(StoreError, match="Nothing has been lost"):
         profiles.unlock("legacy", PASSPHRASE)
@@ -145,7 +156,8 @@ def test_a_failing_step_leaves_the_old_version_whole(version: str, tmp_path: Pat
     conn = database.conn
     assert conn.execute("PRAGMA user_version").fetchone()[0] == int(version[1:])
     columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
-    assert added not in columns  # the ALTER before the failure was rolled back too
+    assert added is None or added not in columns  # the ALTER before the failure was undone
+    assert conn.execute("SELECT type, name, sql FROM sqlite_master").fetchall() == schema
     assert [r[0] for r in conn.execute("SELECT id FROM events ORDER BY seq")] == expected["events"]
     database.close()
 

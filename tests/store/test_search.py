@@ -1,12 +1,12 @@
 """Search: references, address words, postcodes and the names of people recorded, from the
-FTS5 index inside the encrypted file, kept in step with the projection by its triggers."""
+FTS5 index inside the encrypted file, written with the projection rows (store/search.py)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
-from factories import event, household, leaflets, new_id, occurrence
+from factories import event, household, leaflets, new_id, occurrence, offer
 from store_helpers import START
 
 from fieldapp.domain.events import EventType
@@ -82,6 +82,24 @@ def test_a_merged_away_household_leaves_the_index(store: Store) -> None:
         "SELECT kind, count(*) FROM search_docs GROUP BY kind ORDER BY kind").fetchall()
     assert kinds == [("household", 1), ("occurrence", 2)]
     assert store._db.conn.execute("SELECT count(*) FROM search_index").fetchone()[0] == 3
+
+
+def test_the_newest_comes_first_and_a_save_that_changes_no_words_writes_no_document(
+    store: Store,
+) -> None:
+    k = _case(store)
+    newer = new_id()
+    store.append([household(newer, k["o1"], START, address="7 Beck Side, Headingley")])
+    assert _households(store, "beck side") == [newer, k["h1"]]  # equal rank: newest first
+    index = store._db.conn.execute("SELECT * FROM search_index_data ORDER BY id").fetchall()
+    docs = store._db.conn.execute("SELECT * FROM search_docs ORDER BY doc").fetchall()
+    store.append([offer(k["h1"], "declined", START + timedelta(hours=1))])
+    assert store.household(k["h1"]).offers  # the household's row was rewritten ...
+    # ... but not its document: its words are the same.
+    assert store._db.conn.execute(
+        "SELECT * FROM search_index_data ORDER BY id").fetchall() == index
+    assert store._db.conn.execute("SELECT * FROM search_docs ORDER BY doc").fetchall() == docs
+    assert _households(store, "beck side") == [newer, k["h1"]]
 
 
 def test_better_matches_come_first(store: Store) -> None:
