@@ -250,7 +250,8 @@ class StoreReads:
         with self._db.reading() as conn:
             rows = conn.execute(
                 "SELECT o.body FROM occurrences o INDEXED BY sqlite_autoindex_occurrences_1 "
-                "WHERE json_array_length(o.body, '$.leaflet_issues') = 0 "
+                # codec.py leaves an empty list out of the row, so "none" is a missing key too.
+                "WHERE coalesce(json_array_length(o.body, '$.leaflet_issues'), 0) = 0 "
                 "AND (?1 IS NULL OR json_extract(o.body, '$.oic') = ?1)",
                 (oic,),
             ).fetchall()
