@@ -331,9 +331,11 @@ def test_guessing_a_reference_and_an_address_joins_nothing_into_view(scene: Scen
     mine = force.laptops["A"].state
     joined = mine.occurrence_of(guessed.aggregate_id)
     assert joined is not None and joined.joined_ids == () and joined.oic == "A"
-    # B's laptop is unchanged: nothing new reaches it, nothing it shows moved.
-    assert force.pull("B") == set()
-    assert force.laptops["B"].state == b_state
+    # B, the existing occurrence's OIC, is told of A's occurrence record and nothing else of
+    # A's (tests/central/test_central_join_notice.py); B's household and call-back stand.
+    assert force.pull("B") == {guessed.id}
+    b_after = force.laptops["B"].state
+    assert b_after.households == b_state.households and b_after.tasks == b_state.tasks
     # The Bradford supervisor sees both records: one occurrence, B's household counted once.
     force.pull("SB")
     seen = force.laptops["SB"].state
