@@ -436,14 +436,18 @@ def _parse_callback(r: Reader, rules: Rules, version: int) -> CallbackAttempt:
 def _parse_referral(r: Reader, rules: Rules, version: int) -> ReferralRecorded:
     r.unexpected(("step", "method", "vcas_contact", "reason", "notes"))
     step = r.choice("step", "step of the referral", REFERRAL_STEPS)
+
+    def of(kind: str, name: str) -> bool:  # without a step: a correction's changed field
+        return step == kind or (not step and name in r.data)
+
     return ReferralRecorded(
         step=step,
         method=r.choice("method", "way the referral was sent",
-                        rules.catalogue.support.referral_methods) if step == "sent" else "",
+                        rules.catalogue.support.referral_methods) if of("sent", "method") else "",
         vcas_contact=r.text("vcas_contact", "name of the person at VCAS who acknowledged it",
-                            max_len=120) if step == "acknowledged" else "",
+                            max_len=120) if of("acknowledged", "vcas_contact") else "",
         reason=r.text("reason", "reason the referral was withdrawn", max_len=500,
-                      multiline=True) if step == "withdrawn" else "",
+                      multiline=True) if of("withdrawn", "reason") else "",
         notes=r.text("notes", "notes", required=False, max_len=1000, multiline=True),
     )
 
