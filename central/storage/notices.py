@@ -71,24 +71,13 @@ def record_facts(
         "SELECT earlier, later FROM join_pairs WHERE earlier IN ({in})", grown
     ):
         later_of[earlier].add(later)
+    # Each earlier record's OICs (by the policy) and districts, passed on to its later ones.
     oics: set[tuple[str, str]] = set()
-    if join_notice == "oic" and later_of:
-        oics = {
-            (later, row[1])
-            for row in tx.query_in(
-                "SELECT aggregate_id, officer FROM scope_oics WHERE aggregate_id IN ({in})",
-                later_of,
-            )
-            for later in later_of[row[0]]
-        }
-    districts = {
-        (later, row[1])
-        for row in tx.query_in(
-            "SELECT aggregate_id, district FROM scope_districts WHERE aggregate_id IN ({in})",
-            later_of,
-        )
-        for later in later_of[row[0]]
-    }
+    if join_notice == "oic":
+        oics = _passed_on(tx, "SELECT aggregate_id, officer FROM scope_oics "
+                          "WHERE aggregate_id IN ({in})", later_of)
+    districts = _passed_on(tx, "SELECT aggregate_id, district FROM scope_districts "
+                           "WHERE aggregate_id IN ({in})", later_of)
     tx.insert_new(
         "INSERT INTO join_notice_officers (aggregate_id, officer) VALUES {values} "
         "ON CONFLICT (aggregate_id, officer) DO NOTHING RETURNING aggregate_id",
@@ -101,6 +90,11 @@ def record_facts(
     )
     told = {later for laters in later_of.values() for later in laters}
     _feed_told(tx, told | arrived)
+
+
+def _passed_on(tx: Tx, sql: str, later_of: dict[str, set[str]]) -> set[tuple[str, str]]:
+    """(later, value) for each (earlier, value) row `sql` reads of the earlier records."""
+    return {(later, row[1]) for row in tx.query_in(sql, later_of) for later in later_of[row[0]]}
 
 
 def _feed_told(tx: Tx, aggregates: set[str]) -> None:
