@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from central.storage.base import Caller
+from central.storage import feed, notices
+from central.storage.base import Caller, Officer
 from central.storage.database import Tx
 from fieldapp.domain.authority import Actor, AuthorityTable, Decision, Known, Record, settle
 from fieldapp.domain.events import (
@@ -80,8 +81,12 @@ def authorise(
         )
     }
     officer = caller.officer
+    # An occurrence the officer was only told of (its own record reached them as the earlier
+    # record's OIC) is not one they can see: they may accept it as a join, not add to it.
+    told = notices.told_of(tx, officer, visible) - _seen(tx, officer, visible)
     actor = Actor(officer.collar, officer.role, officer.team, officer.district)
-    known = Known(table, stored, visible=visible, records=targets.values(), devices=devices)
+    known = Known(table, stored, visible=visible - told, records=targets.values(),
+                  devices=devices, told=told)
     return settle(actor, events, known)
 
 
@@ -95,6 +100,24 @@ def remember_devices(tx: Tx, caller: Caller, events: Iterable[Event], at: str) -
             "ON CONFLICT (name) DO NOTHING RETURNING name",
             [(name, caller.officer.collar, caller.device.device_id, at) for name in names],
         )
+
+
+def _seen(tx: Tx, officer: Officer, aggregates: set[str]) -> set[str]:
+    """Which of these aggregates `officer` may see by rules (a) to (e) (central/visibility.py):
+    a record by their team in it, or a reader by grant or district."""
+    if not aggregates:
+        return set()
+    by_team = {
+        row[0]
+        for row in tx.query_in(
+            "SELECT DISTINCT e.aggregate_id FROM events e JOIN officers a ON a.collar = e.author "
+            "WHERE a.team = ? AND e.aggregate_id IN ({in})",
+            aggregates,
+            before=(officer.team,),
+        )
+    }
+    readers = feed._readers(tx, aggregates - by_team)  # the rules (b), (c), (e)
+    return by_team | {a for a, who in readers.items() if officer.collar in who}
 
 
 def _events_of(tx: Tx, aggregates: set[str]) -> list[Event]:

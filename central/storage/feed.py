@@ -15,14 +15,18 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
+from central.storage import notices
 from central.storage.base import Officer
 from central.storage.database import Tx
 from central.visibility import Facts, TargetRef, facts_of, target_of
 from fieldapp.domain.events import Event, EventType, event_from_json
 
 
-def record_arrivals(tx: Tx, arrivals: Sequence[tuple[int, Event]]) -> None:
-    """Feed newly stored events, and anything their facts newly reveal, to who may see it."""
+def record_arrivals(
+    tx: Tx, arrivals: Sequence[tuple[int, Event]], join_notice: str = "oic"
+) -> None:
+    """Feed newly stored events, and anything their facts newly reveal, to who may see it.
+    `join_notice`: who is told of a new record of a reference (central/storage/notices.py)."""
     if not arrivals:
         return
     facts = Facts()
@@ -85,6 +89,10 @@ def record_arrivals(tx: Tx, arrivals: Sequence[tuple[int, Event]]) -> None:
             dirty_for[officer].add(aggregate)
     for officer, aggregates in sorted(dirty_for.items()):
         _feed_aggregates(tx, officer, aggregates)
+    # (g): the existing occurrence's OIC is told of a new record of its reference.
+    notices.record_facts(
+        tx, facts, {event.aggregate_id for _, event in arrivals}, first_seq, join_notice
+    )
 
 
 def backfill(tx: Tx, officer: Officer) -> None:
@@ -111,6 +119,7 @@ def backfill(tx: Tx, officer: Officer) -> None:
             )
         }
     _feed_aggregates(tx, officer.collar, _descendants(tx, roots))
+    notices.backfill(tx, officer)
 
 
 def _feed_aggregates(

@@ -170,6 +170,46 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX enrolment_failures_address ON enrolment_failures (address, at)",
         ),
     ),
+    Migration(
+        4,
+        "join notices: reference keys, OICs by their own record, who is told of which record",
+        (
+            # (g) in central/visibility.py. since_seq: the first seq at which the key was
+            # known, the endpoint's order of receipt, which no laptop can forge.
+            """CREATE TABLE scope_keys (
+                aggregate_id TEXT NOT NULL,
+                ref_key TEXT NOT NULL,
+                since_seq {bigint} NOT NULL,
+                PRIMARY KEY (aggregate_id, ref_key)
+            )""",
+            "CREATE INDEX scope_keys_key ON scope_keys (ref_key, since_seq)",
+            """CREATE TABLE scope_oics (
+                aggregate_id TEXT NOT NULL,
+                officer TEXT NOT NULL,
+                PRIMARY KEY (aggregate_id, officer)
+            )""",
+            # An earlier record of a reference, and a later one its readers are told of.
+            """CREATE TABLE join_pairs (
+                earlier TEXT NOT NULL,
+                later TEXT NOT NULL,
+                PRIMARY KEY (earlier, later)
+            )""",
+            "CREATE INDEX join_pairs_later ON join_pairs (later)",
+            # Who is told of a later record: officers by collar, supervisors by district.
+            """CREATE TABLE join_notice_officers (
+                aggregate_id TEXT NOT NULL,
+                officer TEXT NOT NULL,
+                PRIMARY KEY (aggregate_id, officer)
+            )""",
+            "CREATE INDEX join_notice_officers_officer ON join_notice_officers (officer)",
+            """CREATE TABLE join_notice_districts (
+                aggregate_id TEXT NOT NULL,
+                district TEXT NOT NULL,
+                PRIMARY KEY (aggregate_id, district)
+            )""",
+            "CREATE INDEX join_notice_districts_district ON join_notice_districts (district)",
+        ),
+    ),
 )
 
 

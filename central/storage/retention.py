@@ -170,6 +170,12 @@ def erase(
     tx.execute_in("DELETE FROM scope_districts WHERE aggregate_id IN ({in})", keys)
     tx.execute_in("DELETE FROM scope_edges WHERE parent IN ({in})", keys)
     tx.execute_in("DELETE FROM scope_edges WHERE child IN ({in})", keys)
+    tx.execute_in("DELETE FROM scope_keys WHERE aggregate_id IN ({in})", keys)
+    tx.execute_in("DELETE FROM scope_oics WHERE aggregate_id IN ({in})", keys)
+    tx.execute_in("DELETE FROM join_pairs WHERE earlier IN ({in})", keys)
+    tx.execute_in("DELETE FROM join_pairs WHERE later IN ({in})", keys)
+    tx.execute_in("DELETE FROM join_notice_officers WHERE aggregate_id IN ({in})", keys)
+    tx.execute_in("DELETE FROM join_notice_districts WHERE aggregate_id IN ({in})", keys)
     tx.insert_new(
         "INSERT INTO erased_aggregates (aggregate_id, erasure_id) VALUES {values} "
         "ON CONFLICT (aggregate_id) DO NOTHING RETURNING aggregate_id",

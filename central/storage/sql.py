@@ -437,7 +437,9 @@ class SqlStorage:
             )
             for event, seq in zip(fresh, seqs, strict=True):
                 known[event.id] = (seq, digest[id(event)])
-            feed.record_arrivals(tx, list(zip(seqs, fresh, strict=True)))
+            feed.record_arrivals(
+                tx, list(zip(seqs, fresh, strict=True)), join_notice=table.join_notice
+            )
 
             outcomes = [
                 PushOutcome(event.id, None, refused=refused[event.id])

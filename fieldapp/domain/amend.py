@@ -30,6 +30,7 @@ from fieldapp.domain.events import (
     TaskReassigned,
     payload_to_dict,
 )
+from fieldapp.domain.identity import reference_key
 from fieldapp.domain.policy import SchedulePolicy, london_date
 from fieldapp.domain.problems import Problem
 from fieldapp.domain.projection import State, effective_events, project, related_keys
@@ -146,9 +147,9 @@ def _day(value: date) -> str:
 def effect(before: State, after: State) -> list[str]:
     """What a change does, in the officer's words: read off the state without it and with
     it."""
-    said: list[str] = []
+    said = occurrence_joins_effect(before, after)
     for occurrence in before.occurrences.values():
-        if occurrence.id not in after.occurrences:
+        if occurrence.id not in after.occurrences and not occurrence.joined_ids:
             said.append(f"Occurrence {occurrence.reference} will no longer be shown.")
     for household_id, old in sorted(before.households.items()):
         new = after.household_of(household_id)
@@ -183,6 +184,28 @@ def effect(before: State, after: State) -> list[str]:
             said.append(f"The household at {' '.join(new.address.split())}, {new.postcode} "
                         "will be a household of its own again.")
     return said or ["No call-back or referral changes."]
+
+
+def occurrence_joins_effect(before: State, after: State) -> list[str]:
+    """Records of one reference are one occurrence: a change of a reference parts them, or
+    joins a record to another occurrence, and the officer is told before saving."""
+    said: list[str] = []
+    for old in before.occurrences.values():
+        parts = {v.id: v for m in old.joined_ids if (v := after.occurrence_of(m)) is not None}
+        if len(parts) > 1:
+            said.extend(
+                f"This occurrence will no longer be joined with the other record of "
+                f"{old.reference}: it will be occurrence {new.reference} on its own."
+                for new in parts.values()
+                if reference_key(new.reference) != reference_key(old.reference)
+            )
+    for new in after.occurrences.values():
+        was = {v.id: v for m in new.joined_ids if (v := before.occurrence_of(m)) is not None}
+        if len(was) > 1:
+            said.append(f"This occurrence will be joined with the other record of "
+                        f"{new.reference}: shown as one occurrence, with everything recorded "
+                        "under both.")
+    return said
 
 
 _STATE_WORDS = {
@@ -282,6 +305,7 @@ __all__ = [
     "household_occurrence",
     "laptop_known",
     "nothing_changed",
+    "occurrence_joins_effect",
     "offer_for_household",
     "offers_for_record",
     "referral_effect",

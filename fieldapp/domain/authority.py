@@ -53,6 +53,11 @@ from fieldapp.domain.projection import effective_events, order_key
 WHO = ("anyone", "author", "record_author", "oic", "supervisor")
 ON = ("occurrence", "household", "target", "any", "own")
 ALLOWED = "allowed"
+# Who is told when a reference already recorded is recorded again (central/visibility.py, (g)):
+# "oic": the existing occurrence's OIC(s) and its district's supervisors; "supervisors": only
+# the supervisors, so that whoever recorded a reference first (perhaps a squatter on a guessed
+# one) does not learn that it came into use (docs/security.md).
+JOIN_NOTICES = ("oic", "supervisors")
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,7 @@ class Permission:
 class AuthorityTable:
     version: str
     permissions: Mapping[str, Permission]
+    join_notice: str = "oic"
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> AuthorityTable:
@@ -91,7 +97,12 @@ class AuthorityTable:
                 who.get("move", frozenset()), bool(entry.get("both", False)),
                 str(entry["action"]),
             )
-        return cls(str(data["version"]), table)
+        join_notice = data.get("join_notice", "oic")
+        if join_notice not in JOIN_NOTICES:
+            raise ValueError(
+                f"authority: join_notice is {join_notice!r}, not one of {list(JOIN_NOTICES)}"
+            )
+        return cls(str(data["version"]), table, str(join_notice))
 
     def starts(self, event_type: str) -> bool:
         """Whether a record of this type may start an aggregate (and so states its details)."""
@@ -166,8 +177,13 @@ class Known:
         visible: Iterable[str],
         records: Iterable[Record] = (),
         devices: Mapping[str, str] | None = None,
+        told: Iterable[str] = (),
     ) -> None:
         self.table = table
+        # Occurrences the officer holds only the record of, having been told of it as the
+        # existing occurrence's OIC (central/visibility.py, (g)): enough to accept it as a
+        # join, never to add to it.
+        self.told = frozenset(told)
         self._events: dict[str, dict[str, Event]] = defaultdict(dict)
         self._visible = set(visible)
         self._records = {r.id: r for r in records}
@@ -335,7 +351,9 @@ def _join_refused(
     """An accepted join names another record of this occurrence (one the acceptor can see,
     with the same reference) and an officer who recorded it: nobody else gains a view."""
     other = known.aggregate(payload.other_id)
-    if other is None or not other.visible or other.kind != "occurrence":
+    if other is None or not (other.visible or other.id in known.told) or (
+        other.kind != "occurrence"
+    ):
         return _not_found("The other record of this occurrence")
     if occurrence is None or other.id == aggregate.id or reference_key(
         other.reference
@@ -464,6 +482,7 @@ def _in_use() -> Decision:
 
 __all__ = [
     "ALLOWED",
+    "JOIN_NOTICES",
     "Actor",
     "Aggregate",
     "AuthorityTable",

@@ -1,12 +1,14 @@
 """Which household records are one household: merges, splits and automatic joins.
 
-A merge ("these are the same household") joins a pair of household records; a split ("these
-are different households") keeps a pair apart. For each unordered pair the latest of its
-merges and splits, in the projection's canonical (occurred_at, id) order, decides. Automatic
-joins (records the rule finds to be one household) are made after the merges, one pair at a
-time in sorted order, and never join two groups that a split keeps apart, so a split undoes
-an automatic join of exactly that pair as well as a merge of it, whatever order the events
-arrive in.
+A merge ("these are the same household") joins a pair of household records; a split ("this
+record is not the same household as that one") keeps a pair apart. For each unordered pair
+the latest of its merges and splits, in the projection's canonical (occurred_at, id) order,
+decides. A split pair always ends in two different households: joins are made one pair at a
+time (the merges in sorted order, then the automatic joins of records the rule finds to be one
+household, in sorted order), and a join that would put a split pair into one household is not
+made, whether it is that pair's own or one through a third record (A–B–C, split A from C). So
+a split holds against any chain of merges and automatic joins, and the state is the same
+whatever order the events arrive in; a later merge of the pair undoes the split exactly.
 """
 
 from __future__ import annotations
@@ -81,10 +83,11 @@ def join_households(
     `automatic` are groups of household ids the rule says are one household."""
     decided = pair_decisions(effective)
     joins = Joins()
-    for pair in sorted(decided, key=sorted):
-        if decided[pair]:
-            joins.union(*sorted(pair))
     apart = frozenset(pair for pair, joined in decided.items() if not joined)
+    for pair in sorted(decided, key=sorted):
+        a, b = sorted(pair)
+        if decided[pair] and not kept_apart(joins, a, b, apart):
+            joins.union(a, b)
     for group in automatic:
         for a, b in combinations(sorted(group), 2):
             if not kept_apart(joins, a, b, apart):

@@ -204,10 +204,15 @@ def project(events: Iterable[Event], policy: SchedulePolicy) -> State:
     occurrence_records: dict[str, list[Event]] = defaultdict(list)
     leaflets: dict[str, list[LeafletIssueView]] = defaultdict(list)
     by_household: dict[str, list[Event]] = defaultdict(list)
+    # Each occurrence record's own OIC: a household's call-back is with the OIC its own
+    # occurrence record names, not whoever a later record of the same reference names (a
+    # squatter on a guessed reference must not take over the real case's call-backs).
+    own_oic: dict[str, str] = {}
     for e in effective:
         p = e.payload
         if isinstance(p, OccurrenceRecorded):
             occurrence_records[occurrence_of[e.aggregate_id]].append(e)
+            own_oic[e.aggregate_id] = p.oic
         elif isinstance(p, LeafletIssue):
             leaflets[occurrence_of.get(e.aggregate_id, e.aggregate_id)].append(
                 LeafletIssueView.of(e, p)
@@ -249,7 +254,9 @@ def project(events: Iterable[Event], policy: SchedulePolicy) -> State:
     households: dict[str, HouseholdView] = {}
     joined_automatically = {h for group in automatic for h in group}
     for root, group in by_household.items():
-        view, found = _household(root, group, merges, occurrences, occurrence_of, policy)
+        view, found = _household(
+            root, group, merges, occurrences, occurrence_of, own_oic, policy
+        )
         households[root] = view
         conflicts.extend(found)
         conflicts.extend(households_joined(view, group, joined_automatically))
@@ -276,6 +283,7 @@ def _household(
     merges: Joins,
     occurrences: Mapping[str, OccurrenceView],
     occurrence_of: Mapping[str, str],
+    own_oic: Mapping[str, str],
     policy: SchedulePolicy,
 ) -> tuple[HouseholdView, list[Conflict]]:
     records = [e for e in group if isinstance(e.payload, HouseholdRecorded)]
@@ -289,7 +297,8 @@ def _household(
     assert latest is None or isinstance(latest, HouseholdRecorded)
     occurrence_id = occurrence_of.get(latest.occurrence_id, latest.occurrence_id) if latest else ""
     occurrence = occurrences.get(occurrence_id)
-    assignee = occurrence.oic if occurrence else ""
+    assignee = own_oic.get(latest.occurrence_id, "") if latest else ""
+    assignee = assignee or (occurrence.oic if occurrence else "")
     if reassignments:
         moved = reassignments[-1].payload
         assert isinstance(moved, TaskReassigned)

@@ -17,6 +17,7 @@ from fieldapp.ui.forms.base import CaptureForm
 from fieldapp.ui.forms.household import HouseholdForm
 from fieldapp.ui.forms.leaflets import LeafletForm
 from fieldapp.ui.forms.occurrence import OccurrenceForm
+from fieldapp.ui.forms.referral import ReferralStepForm
 from fieldapp.ui.forms.vcas import CallbackForm, OfferForm
 from fieldapp.ui.session import Session, new_id
 
@@ -26,6 +27,7 @@ FORM_NAMES = {
     "household": "New household",
     "offer": "VCAS offer",
     "callback": "Call-back outcome",
+    "referral": "VCAS referral step",
 }
 
 
@@ -43,6 +45,7 @@ class DraftKey:
     kind: str
     target: str = ""  # the occurrence or household the form records against
     # A new occurrence or household gets a fresh id, unless it re-records one (a correction).
+    # A referral step's form: the step its button named, so that each step keeps its own draft.
     aggregate: str = ""
 
     def __str__(self) -> str:
@@ -136,6 +139,10 @@ class FormLauncher(QObject):
                 parent=parent,
             ),
             "callback": lambda: CallbackForm(
+                session, aggregate_id=key.target, draft_key=draft, context=context,
+                parent=parent,
+            ),
+            "referral": lambda: ReferralStepForm(
                 session, aggregate_id=key.target, draft_key=draft, context=context,
                 parent=parent,
             ),

@@ -119,6 +119,7 @@ class MainWindow(QMainWindow):
         self.launcher = FormLauncher(session, self)
         self.capture = CapturePage(session, self.launcher, self)
         self.followups = FollowUpsPage(session, self)
+        self.followups.referrals.launcher = self.launcher  # its step forms close on lock too
         self.corrections = CaseOpener(session, self.launcher, self)
         self.enrol_panel = EnrolPanel(
             session.worker, skip_text="&Not now",

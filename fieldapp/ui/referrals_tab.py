@@ -2,7 +2,9 @@
 VCAS referrals beside the call-backs, sent, acknowledged or withdrawn from here, and the
 referral sheet for VCAS as a PDF.
 
-Each action is one `referral_recorded` event through the session, like every other save.
+Each step is recorded through the referral-step form (fieldapp/ui/forms/referral.py), opened
+by the main window's form launcher so that a lock closes it keeping its draft, and saved as
+one `referral_recorded` event through the session, like every other save.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtWidgets import (
@@ -19,7 +21,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QGridLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
     QPushButton,
     QScrollArea,
@@ -30,7 +31,6 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp.domain.amend import changed_by_others
-from fieldapp.domain.events import EventType
 from fieldapp.domain.officer_contact import OfficerContact
 from fieldapp.domain.projection import Changes
 from fieldapp.domain.referral import ReferralStatus, why_not_sendable
@@ -39,11 +39,15 @@ from fieldapp.resources import load_catalogue, load_policy
 from fieldapp.store import ReferralRow, Store
 from fieldapp.ui.callback_detail import Brief, brief
 from fieldapp.ui.followups_model import ReferralItem, ReferralModel
+from fieldapp.ui.forms.referral import ReferralStepForm
 from fieldapp.ui.officer_details import OfficerDetailsDialog, read_officer
 from fieldapp.ui.ops import describe
 from fieldapp.ui.referral_sheet import sheet_lines, sheet_pdf
 from fieldapp.ui.reports_export import write_file
-from fieldapp.ui.session import Capture, Session
+from fieldapp.ui.session import Session
+
+if TYPE_CHECKING:  # the launcher imports the forms, and the call-back form imports this module
+    from fieldapp.ui.launcher import FormLauncher
 
 
 class _Row(Protocol):
@@ -166,9 +170,11 @@ class ReferralsTab(QWidget):
         self.sheet_button = QPushButton("Referral s&heet (PDF)…", self)
         self.officer_button = QPushButton("&My contact details…", self)
         self.officer_button.clicked.connect(self.ask_officer_details)
-        self.send_button.clicked.connect(self._ask_send)
-        self.ack_button.clicked.connect(self._ask_acknowledged)
-        self.withdraw_button.clicked.connect(self._ask_withdraw)
+        # The main window gives its own launcher (MainWindow.__init__); alone, the tab makes one.
+        self.launcher: FormLauncher | None = None
+        self.send_button.clicked.connect(lambda: self.open_step("sent"))
+        self.ack_button.clicked.connect(lambda: self.open_step("acknowledged"))
+        self.withdraw_button.clicked.connect(lambda: self.open_step("withdrawn"))
         self.sheet_button.clicked.connect(self._ask_sheet)
         # Two rows: in one, the five set the list's least width and squeezed the detail pane.
         buttons = QGridLayout()
@@ -227,49 +233,23 @@ class ReferralsTab(QWidget):
 
     # ----------------------------------------------------------------- actions
 
-    def _ask_send(self) -> None:
+    def open_step(self, step: str) -> ReferralStepForm | None:
+        """The referral-step form for the chosen referral, at `step` (or its draft); one
+        already open for that household and step is brought forward as it is."""
+        from fieldapp.ui.launcher import DraftKey, FormLauncher  # see TYPE_CHECKING above
+
         row = self._chosen()
         if row is None:
-            return
-        methods = load_catalogue().support.referral_methods
-        label, ok = QInputDialog.getItem(self, "Referral sent", "How was it sent to VCAS?",
-                                         list(methods.values()), 0, False)
-        if ok:
-            method = next(k for k, v in methods.items() if v == label)
-            self.record_step(row.household_id, {"step": "sent", "method": method})
-
-    def _ask_acknowledged(self) -> None:
-        row = self._chosen()
-        if row is None:
-            return
-        who, ok = QInputDialog.getText(self, "Acknowledged by VCAS",
-                                       "Who at VCAS acknowledged it?")
-        if ok:
-            self.record_step(row.household_id, {"step": "acknowledged", "vcas_contact": who})
-
-    def _ask_withdraw(self) -> None:
-        row = self._chosen()
-        if row is None:
-            return
-        reason, ok = QInputDialog.getText(self, "Withdraw the referral", "Why is it withdrawn?")
-        if ok:
-            self.record_step(row.household_id, {"step": "withdrawn", "reason": reason})
-
-    def record_step(self, household_id: str, payload: dict[str, str],
-                    done: Callable[[Changes], object] | None = None) -> None:
-        """One step of the referral, saved like any record; problems are told as they are."""
-        capture = Capture(EventType.REFERRAL_RECORDED, household_id, payload,
-                          self.session.clock())
-        said = {"sent": "Referral recorded as sent.",
-                "acknowledged": "Acknowledgement recorded.",
-                "withdrawn": "Referral withdrawn."}.get(payload.get("step", ""), "Saved.")
-
-        def saved(changes: Changes) -> None:
-            self.session.notify(said)
-            if done is not None:
-                done(changes)
-
-        self.session.record(capture, saved, lambda e: self.session.notify(describe(e)))
+            return None
+        if self.launcher is None:
+            self.launcher = FormLauncher(self.session, self)
+        key = DraftKey("referral", row.household_id, step)
+        opening = str(key) not in self.launcher.open_forms
+        form = self.launcher.open(key, f"Occurrence {row.reference}, {row.postcode}")
+        assert isinstance(form, ReferralStepForm)
+        if opening:
+            form.start_at(step)
+        return form
 
     def _ask_sheet(self) -> None:
         row = self._chosen()

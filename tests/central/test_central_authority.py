@@ -17,7 +17,7 @@ from central.app import create_app
 from central.config import Settings
 from central.storage.sql import SqlStorage
 from fieldapp.domain.events import Event, EventType, event_from_json
-from fieldapp.domain.projection import State, project
+from fieldapp.domain.projection import State, effective_events, project
 from fieldapp.resources import load_policy
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -331,9 +331,11 @@ def test_guessing_a_reference_and_an_address_joins_nothing_into_view(scene: Scen
     mine = force.laptops["A"].state
     joined = mine.occurrence_of(guessed.aggregate_id)
     assert joined is not None and joined.joined_ids == () and joined.oic == "A"
-    # B's laptop is unchanged: nothing new reaches it, nothing it shows moved.
-    assert force.pull("B") == set()
-    assert force.laptops["B"].state == b_state
+    # B, the existing occurrence's OIC, is told of A's occurrence record and nothing else of
+    # A's (tests/central/test_central_join_notice.py); B's household and call-back stand.
+    assert force.pull("B") == {guessed.id}
+    b_after = force.laptops["B"].state
+    assert b_after.households == b_state.households and b_after.tasks == b_state.tasks
     # The Bradford supervisor sees both records: one occurrence, B's household counted once.
     force.pull("SB")
     seen = force.laptops["SB"].state
@@ -447,3 +449,38 @@ def test_a_malformed_v2_correction_is_refused_and_stores_nothing(scene: Scene) -
         assert all(p["message"].endswith(".") for p in rejected["problems"])
     stored = {e.id for e in _stored(force.storage)}
     assert not stored & {good["id"][:-2] + f"{n:02d}" for n in range(len(bad))}
+
+
+def test_a_referral_step_is_corrected_by_its_author_or_the_oic_and_no_one_else(
+    scene: Scene,
+) -> None:
+    """A VCAS referral step recorded by B's teammate B2: B2 and B (the OIC) may correct it;
+    B3, a teammate who sees it too, is refused with the rule's sentence, and nothing is kept."""
+    force = scene.force
+    force.officer("B2", team="TB", district="Bradford")
+    force.officer("B3", team="TB", district="Bradford")
+    make = force.make
+    household = scene.household.aggregate_id
+    step = make.make(EventType.REFERRAL_RECORDED, household,
+                     {"step": "sent", "method": "secure_email"}, "B2")
+    force.ok("B2", step)
+    force.ok("B2", _changes(make, "B2", step, {"method": "phone"}))
+    force.pull("B")
+    force.ok("B", _changes(make, "B", step, {"method": "partner_portal"}))
+    force.pull("B3")
+    theirs = _changes(make, "B3", step, {"method": "secure_email"})
+    answer = force.client.post("/v1/push", json={"events": [theirs.to_dict()]},
+                               headers=force.headers("B3"))
+    assert answer.status_code == 200, answer.text
+    [rejected] = answer.json()["rejected"]
+    assert (rejected["id"], rejected["code"]) == (theirs.id, "not_allowed")
+    assert rejected["problems"][0]["message"] == (
+        "Only the officer who recorded it, the OIC of 13/123456/24 or a supervisor can correct "
+        "this record. It was not saved on the central system; it stays on this laptop."
+    )
+    assert theirs.id not in {e.id for e in _stored(force.storage)}
+    # The author's laptop holds the step as the OIC corrected it last.
+    force.pull("B2")
+    [standing] = [e for e in effective_events(force.laptops["B2"].held.values())
+                  if e.id == step.id]
+    assert standing.to_dict()["payload"]["method"] == "partner_portal"

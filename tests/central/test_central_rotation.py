@@ -133,9 +133,14 @@ def test_devices_enrolled_before_rotation_existed_keep_working(
     try:
         monkeypatch.setattr("central.storage.migrations.MIGRATIONS", MIGRATIONS[:1])
         storage.migrate(clock.now())
-        add_officer(storage, "100")
         enrolled = format_utc(clock.now() - timedelta(days=100))
         with storage.backend.transaction("write") as tx:
+            # As the version-1 server stored them (this code's add_officer reads later tables).
+            tx.execute(
+                "INSERT INTO officers (collar, name, role, team, district, created_at) "
+                "VALUES ('100', 'PC 100', 'officer', 'T1', 'Leeds', ?)",
+                (enrolled,),
+            )
             tx.execute(
                 "INSERT INTO devices (device_id, collar, name, token_hash, status, enrolled_at) "
                 "VALUES ('dev_old', '100', 'Old laptop', ?, 'active', ?)",

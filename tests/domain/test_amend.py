@@ -17,6 +17,7 @@ from fieldapp.resources import load_authority, load_policy
 AT = datetime(2026, 12, 1, 10, tzinfo=UTC)  # a decline today is due Tuesday 22/12/2026
 NOW = AT + timedelta(hours=1)
 OFFICER = Actor("1234", "officer", "team-a", "Leeds")
+POLICY = load_policy()
 
 
 def a_case(oic: str = "1234") -> tuple[list, str, str]:
@@ -183,3 +184,26 @@ def test_a_corrected_referral_step_must_stand_as_that_step_recorded_anew_would()
         "target_id": events[2].id, "target_type": "vcas_offered",
         "changes": {"outcome": "declined"}, "reason": "Declined"}, NOW)
     assert amend.check_step_correction(events, offer_fix, load_policy()) == []
+
+
+def test_correcting_the_reference_of_a_wrongly_joined_occurrence_says_it_parts_them() -> None:
+    """Two records of one reference are one occurrence; correcting one's reference (the way to
+    part them) is shown before saving, and correcting it back says they join again."""
+    events, _, _ = a_case()
+    other = occurrence(new_id(), AT, reference="13-123456-24")
+    held = [*events, other]
+    [joined] = project(held, POLICY).occurrences.values()
+    assert set(joined.joined_ids) == {events[0].aggregate_id, other.aggregate_id}
+    rekey = event(EventType.EVENT_CORRECTED, other.aggregate_id, {
+        "target_id": other.id, "target_type": "occurrence_recorded",
+        "changes": {"reference": "13/123457/24"}, "reason": "Typed one digit wrong"},
+        AT + timedelta(minutes=5))
+    assert amend.effect_of(held, rekey, POLICY) == [
+        "This occurrence will no longer be joined with the other record of 13-123456-24: it "
+        "will be occurrence 13/123457/24 on its own."]
+    back = event(EventType.EVENT_CORRECTED, other.aggregate_id, {
+        "target_id": other.id, "target_type": "occurrence_recorded",
+        "changes": {"reference": "13/123456/24"}, "reason": "It was the same job"},
+        AT + timedelta(minutes=10))
+    assert amend.effect_of([*held, rekey], back, POLICY)[0].startswith(
+        "This occurrence will be joined with the other record of 13/123456/24")

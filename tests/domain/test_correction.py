@@ -17,6 +17,8 @@ from fieldapp.domain.events import (
     EventType,
     HouseholdRecorded,
     InvalidEvent,
+    ReferralRecorded,
+    corrected_payload,
     event_from_json,
     parse_event,
 )
@@ -151,3 +153,21 @@ def test_a_v2_correction_needs_the_record_it_corrects() -> None:
         corrected_payload(changed.payload)
     made = corrected_payload(changed.payload, events[1].payload)
     assert isinstance(made, HouseholdRecorded) and made.postcode == "LS6 2QQ"
+
+
+def test_a_v2_correction_of_a_referral_steps_detail_keeps_it_without_restating_the_step() -> None:
+    """A step's detail depends on the step; a correction of only the detail (the way it was
+    sent) is read as that detail, not dropped for want of the step beside it."""
+    h, events = a_household()
+    step = event(EventType.REFERRAL_RECORDED, h, {"step": "sent", "method": "secure_email"},
+                 AT + timedelta(hours=1))
+    changed = fix(step.id, h, AT + timedelta(hours=2), target_type="referral_recorded",
+                  changes={"method": "phone"})
+    assert json.loads(changed.to_json())["payload"]["changes"] == {"method": "phone"}
+    with pytest.raises(InvalidEvent, match="way the referral was sent"):
+        fix(step.id, h, AT + timedelta(hours=2), target_type="referral_recorded",
+            changes={"method": "by pigeon"})
+    payload = changed.payload
+    assert isinstance(payload, EventCorrected)
+    standing = corrected_payload(payload, step.payload)
+    assert isinstance(standing, ReferralRecorded) and standing.method == "phone"

@@ -7,7 +7,7 @@ import uuid
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fieldapp.domain.events import _uuid
+from fieldapp.domain.parsing import _uuid
 from fieldapp.domain.problems import Problem, Reader
 
 

@@ -250,3 +250,22 @@ def test_an_accepted_join_changes_no_state_on_a_laptop() -> None:
     assert project([*events, accepted], POLICY) == project(events, POLICY)
     with pytest.raises(InvalidEvent):
         event(EventType.JOIN_ACCEPTED, o1, {"other_id": o2, "officer": ""}, AT)
+
+
+def test_a_split_holds_against_a_chain_of_merges_and_undoes_with_a_merge() -> None:
+    """A merged with B, B with C (so A–B–C is one household); the OIC splits A from C: A and
+    C end in different households, whatever order; merging A and C again restores the one."""
+    o, h1, h2, h3 = (new_id() for _ in range(4))
+    events = [occurrence(o, AT), household(h1, o, AT, address="1 Low Road"),
+              household(h2, o, AT, address="2 Low Road"),
+              household(h3, o, AT, address="3 Low Road"),
+              merge(h1, h2, AT + timedelta(hours=1)), merge(h2, h3, AT + timedelta(hours=1))]
+    [joined] = project(events, POLICY).households.values()
+    assert set(joined.merged_ids) == {h1, h2, h3}
+    parted = [*events, split(h1, h3, AT + timedelta(hours=2))]
+    state = project(parted, POLICY)
+    assert project(list(reversed(parted)), POLICY) == state
+    assert len(state.households) == 2
+    assert all(not {h1, h3} <= set(v.merged_ids) for v in state.households.values())
+    again = project([*parted, merge(h3, h1, AT + timedelta(hours=3))], POLICY)
+    assert again.households == project(events, POLICY).households

@@ -185,3 +185,20 @@ def test_splitting_and_joining_again_round_trips(
     round_trip = [*events, split, again]
     rnd.shuffle(round_trip)
     assert project(round_trip, POLICY).households == merged.households
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(event_sets(), st.permutations(HOUSEHOLDS), st.randoms(use_true_random=False))
+def test_a_split_pair_ends_in_two_households_whatever_joins_them(
+    events: list[Event], pair: list[str], rnd: Any
+) -> None:
+    """"This record is not the same household as that one": after the OIC's split, the two are
+    in different households, however merges and the rule chained them (A–B–C), in any order."""
+    a, b = pair[:2]
+    split = _pair_event(EventType.HOUSEHOLDS_SPLIT, a, b, 1, 90)
+    everything = [*events, split]
+    state = project(everything, POLICY)
+    for _ in range(3):
+        rnd.shuffle(everything)
+        assert project(everything, POLICY) == state
+    assert not any({a, b} <= set(view.merged_ids) for view in state.households.values())

@@ -131,12 +131,33 @@ def test_the_oic_makes_the_call_and_sends_the_referral(
     assert item.status is ReferralStatus.UPCOMING  # due Thursday 12 March
     assert "Referrals (0 to send)" in page.kinds.tabText(1).replace("&", "")
     tab.select(h)
-    tab.record_step(h, {"step": "acknowledged", "vcas_contact": "R Patel"})
-    wait_idle(qtbot, session.worker)  # refused: not sent yet, and nothing changes
-    assert tab.model.row_at(0).status is ReferralStatus.UPCOMING  # type: ignore[union-attr]
-    tab.record_step(h, {"step": "sent", "method": "secure_email"})
+    # Each step through the referral-step form, opened at the button's step, by keyboard.
+    form = tab.open_step("acknowledged")
+    assert form is not None
+    qtbot.addWidget(form)
     wait_idle(qtbot, session.worker)
-    tab.record_step(h, {"step": "acknowledged", "vcas_contact": "R Patel"})
+    assert form.step.value() == "acknowledged" and form.vcas_contact.hasFocus()
+    qtbot.keyClicks(form.vcas_contact, "R Patel")
+    form.save()
+    wait_idle(qtbot, session.worker)  # refused beside the step: not sent yet, nothing changes
+    assert "sent first" in form.problem_text("payload.step")
+    assert tab.model.row_at(0).status is ReferralStatus.UPCOMING  # type: ignore[union-attr]
+    form.close()
+    wait_idle(qtbot, session.worker)
+    form = tab.open_step("sent")
+    assert form is not None
+    wait_idle(qtbot, session.worker)
+    assert form.method.isVisibleTo(form) and not form.vcas_contact.isVisibleTo(form)
+    form.method.set_value("secure_email")
+    with qtbot.waitSignal(form.saved):
+        form.save()
+    wait_idle(qtbot, session.worker)
+    # The acknowledgement closed above kept its draft: it comes back as typed.
+    form = tab.open_step("acknowledged")
+    assert form is not None
+    qtbot.waitUntil(lambda: form.vcas_contact.text() == "R Patel")
+    with qtbot.waitSignal(form.saved):
+        form.save()
     wait_idle(qtbot, session.worker)
     assert tab.model.row_at(0).status is ReferralStatus.ACKNOWLEDGED  # type: ignore[union-attr]
     found: list[Any] = []

@@ -115,7 +115,12 @@ def test_the_oic_calls_and_refers_from_the_app_alone_and_it_syncs(
         item = tab.model.row_at(0)
         assert item is not None and item.status is ReferralStatus.UPCOMING
         tab.select(item.household_id)
-        tab.record_step(item.household_id, {"step": "sent", "method": "partner_portal"})
+        step = tab.open_step("sent")
+        assert step is not None
+        wait_idle(qtbot, b.worker)
+        step.method.set_value("partner_portal")
+        with qtbot.waitSignal(step.saved):
+            step.save()
         wait_idle(qtbot, b.worker)
         assert tab.model.row_at(0).status is ReferralStatus.SENT  # type: ignore[union-attr]
         # The sheet for VCAS, with how VCAS reaches the OIC (the name from the enrolment).

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QWidget
 
@@ -144,6 +145,8 @@ class Correcting(CaptureForm):
                          self._show_effect)
 
     def _show_effect(self, lines: Iterable[str]) -> None:
+        if not shiboken6.isValid(self.effect):
+            return  # the form was closed while the preview was being worked out
         said = list(lines)
         self.effect.setText("What will change: " + " ".join(said) if said else "")
 

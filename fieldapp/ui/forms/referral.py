@@ -1,6 +1,6 @@
 """One step of a household's VCAS referral (sent, acknowledged by VCAS, or withdrawn) as a
-form: the Referrals tab records a step from its own short prompts; this form restates one
-to correct it (fieldapp/ui/corrections/forms.py)."""
+form: the Referrals tab records a new step with it (opened at the step its button names), and
+the put-right screens restate one with it to correct it (fieldapp/ui/corrections/forms.py)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,13 @@ from PySide6.QtWidgets import QLineEdit, QPlainTextEdit
 
 from fieldapp.domain.catalogue import REFERRAL_STEPS
 from fieldapp.domain.events import EventType
+from fieldapp.domain.projection import Changes
 from fieldapp.resources import load_catalogue
 from fieldapp.ui.forms.base import CaptureForm
 from fieldapp.ui.widgets import ChoiceGroup
+
+_SAVED = {"sent": "Referral recorded as sent.", "acknowledged": "Acknowledgement recorded.",
+          "withdrawn": "Referral withdrawn."}
 
 
 class ReferralStepForm(CaptureForm):
@@ -48,6 +52,20 @@ class ReferralStepForm(CaptureForm):
         self.notes.textChanged.connect(self.touch)
         self._step_changed()
         self.step.focus_first()
+
+    def start_at(self, step: str) -> None:
+        """A new step's form opened from its button: that step chosen, its detail next. Not
+        an edit: a draft read afterwards still wins, and closing keeps no draft of it."""
+        self._put({"step": step}, None)
+        focus = {"sent": self.method, "acknowledged": self.vcas_contact,
+                 "withdrawn": self.withdrawn_reason}.get(step)
+        if isinstance(focus, ChoiceGroup):
+            focus.focus_first()
+        elif focus is not None:
+            focus.setFocus()
+
+    def after_save_message(self, changes: Changes) -> str:
+        return _SAVED.get(self.step.value(), "Saved.")
 
     def _step_changed(self) -> None:
         step = self.step.value()
