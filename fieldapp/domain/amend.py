@@ -25,6 +25,8 @@ from fieldapp.domain.events import (
     HouseholdRecorded,
     HouseholdsMerged,
     HouseholdsSplit,
+    JoinAccepted,
+    OccurrenceRecorded,
     Payload,
     ReferralRecorded,
     TaskReassigned,
@@ -100,6 +102,53 @@ def offer_for_household(
     }
     kind, payload = choices[action]
     return _ask(actor, device_id, known, household_id, action, kind, payload, now)
+
+
+@dataclass(frozen=True)
+class JoinChoice:
+    """Accepting another officer's record of an occurrence: `mine` is the record the join is
+    accepted on, `theirs` the record whose author would be let see it (both as they now
+    stand); `offer` is the rule's answer, and whether either side has accepted already."""
+
+    mine: Event
+    theirs: Event
+    offer: Offer
+    accepted: datetime | None  # when this side accepted theirs (None: not yet)
+    they_accepted: bool  # their side already lets this officer see theirs
+
+
+def join_choices(actor: Actor, device_id: str, known: Known, events: Iterable[Event],
+                 occurrence_ids: Iterable[str], now: datetime) -> list[JoinChoice]:
+    """Each way the officer might accept another record of one occurrence (an
+    `occurrence_joined` notice's records): accepted on each record, for each other officer's
+    record; the ones the rule allows and not yet accepted come first."""
+    held = effective_events(events)
+    records = {e.aggregate_id: e for e in held if isinstance(e.payload, OccurrenceRecorded)}
+    accepted = {(e.aggregate_id, e.payload.other_id): e.occurred_at for e in held
+                if isinstance(e.payload, JoinAccepted)}
+    ids = [i for i in sorted(set(occurrence_ids)) if i in records]
+    choices = []
+    for mine in ids:
+        for theirs in ids:
+            other = records[theirs]
+            if theirs == mine or other.author == actor.collar:
+                continue
+            offer = _ask(actor, device_id, known, mine, "accept_join", EventType.JOIN_ACCEPTED,
+                         JoinAccepted(theirs, other.author, ""), now)
+            choices.append(JoinChoice(records[mine], other, offer, accepted.get((mine, theirs)),
+                                      (theirs, mine) in accepted))
+    return sorted(choices, key=lambda c: (not c.offer.allowed, c.accepted is not None))
+
+
+def join_effect(choice: JoinChoice) -> str:
+    """What accepting their record does, in the officer's words."""
+    mine = choice.mine.payload
+    assert isinstance(mine, OccurrenceRecorded)
+    said = (f"Officer {choice.theirs.author} will see your occurrence {mine.reference} and its "
+            "households.")
+    if choice.they_accepted:
+        return f"{said} You already see theirs: they accepted yours."
+    return f"{said} You will see theirs when they accept yours."
 
 
 def current_records(events: Iterable[Event]) -> list[Event]:
@@ -294,6 +343,7 @@ __all__ = [
     "MERGE",
     "REASSIGN",
     "SPLIT",
+    "JoinChoice",
     "Offer",
     "changed_by_others",
     "changed_fields",
@@ -303,6 +353,8 @@ __all__ = [
     "effect",
     "effect_of",
     "household_occurrence",
+    "join_choices",
+    "join_effect",
     "laptop_known",
     "nothing_changed",
     "occurrence_joins_effect",

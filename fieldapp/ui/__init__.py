@@ -28,7 +28,8 @@ the `Changes` those ops return.
     corrections/         putting records right (case.py: the ops, the authority rule asked
                          once per case; forms.py: capture forms pre-filled to correct;
                          change.py: entered in error, reassign; households.py: merge,
-                         split; dialogs.py: the case window and the opener)
+                         split; joining.py: accept another officer's record of an
+                         occurrence; dialogs.py: the case window and the opener)
     consulting.py        one consultation entry per record opened (DPA 2018 s.62)
     callback_detail.py   the call's brief as text: warning, contacts, offer, attempts, risks
     referral_sheet.py    the one-household referral sheet for VCAS as a PDF (QPdfWriter)

@@ -22,6 +22,7 @@ CONFLICT_KINDS = {
     "occurrence_details_differ": "An occurrence was recorded twice with different details",
     "possible_duplicate_household": "One address may have been recorded twice",
     "changed_by_another_officer": "A record was changed by another officer",
+    "occurrence_joined": "Another officer recorded your reference",
 }
 
 

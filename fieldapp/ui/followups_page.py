@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import shiboken6
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal, SignalInstance
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -31,6 +32,7 @@ from fieldapp.domain.schedule import TaskStatus
 from fieldapp.domain.views import Conflict
 from fieldapp.store import TaskRow, Totals
 from fieldapp.ui.consulting import Consultations
+from fieldapp.ui.corrections.joining import JoinCase, load_join
 from fieldapp.ui.followups_conflicts import ConflictsModel, Named
 from fieldapp.ui.followups_load import (
     FIRST_SCREEN,
@@ -110,6 +112,7 @@ class FollowUpsPage(QWidget):
     put_right = Signal(str)  # household id: its records to correct, reassign, merge
     merge_households = Signal(object)  # household ids of a possible-duplicate conflict
     split_households = Signal(object)  # the same: "these are different households"
+    accept_join = Signal(object)  # amend.JoinChoice: another officer's record to accept
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -220,8 +223,23 @@ class FollowUpsPage(QWidget):
         self.split_button.setAccessibleName("These are different households")
         self.split_button.clicked.connect(lambda: self._duplicate(self.split_households))
         confirm_row.addWidget(self.split_button)
+        self.accept_button = QPushButton("&Accept their record…", self)
+        self.accept_button.setAccessibleName("Accept the other officer's record")
+        self.accept_button.setEnabled(False)
+        self.accept_button.clicked.connect(self._accept_join)
+        confirm_row.addWidget(self.accept_button)
         confirm_row.addStretch(1)
         conflict_column.addLayout(confirm_row)
+        self.join_why = QLabel(self)
+        self.join_why.setObjectName("whoCan")
+        self.join_why.setAccessibleName("Who can accept the other officer's record")
+        self.join_why.setWordWrap(True)
+        self.join_why.setTextFormat(Qt.TextFormat.PlainText)
+        self.join_why.hide()
+        conflict_column.addWidget(self.join_why)
+        self._join: JoinCase | None = None
+        self.conflicts.selectionModel().currentChanged.connect(lambda *_: self._check_join())
+        self.conflicts_model.modelReset.connect(self._check_join)
         self.leaflets_due = LeafletsDue(session, self)  # its own list, op and refresh
         bottom_row.addWidget(self.leaflets_due, 1)
 
@@ -268,6 +286,7 @@ class FollowUpsPage(QWidget):
         self.setTabOrder(self.mine, self.table)
         self.setTabOrder(self.table, self.record_button)
         self.session.worker.changed.connect(self.on_changes)
+        self.session.worker.changed.connect(lambda _: self._check_join())
 
     def _filter_line(self, name: str) -> QLineEdit:
         line = QLineEdit(self)
@@ -474,6 +493,35 @@ class FollowUpsPage(QWidget):
             self.session.notify("Choose a possible duplicate household in the list first.")
             return
         signal.emit(tuple(conflict.event_ids))
+
+    def _check_join(self) -> None:
+        """On another officer's record of an occurrence: whether the rule lets this officer
+        accept it (asked on the worker), and if not, its sentence of who can."""
+        conflict = self._chosen_conflict()
+        self._join = None
+        self.accept_button.setEnabled(False)
+        if conflict is None or conflict.kind != "occurrence_joined":
+            self.join_why.hide()
+            return
+        clock = self.session.clock
+        self.session.run(lambda store: load_join(store, conflict, clock()),
+                         self._join_loaded)
+
+    def _join_loaded(self, case: JoinCase) -> None:
+        if not shiboken6.isValid(self) or case.conflict != self._chosen_conflict():
+            return
+        self._join = case
+        self.accept_button.setEnabled(case.offered)
+        self.join_why.setText(case.status)
+        self.join_why.setVisible(bool(case.status))
+
+    def _accept_join(self) -> None:
+        case = self._join
+        if case is None or not case.offered or case.choice is None:
+            self.session.notify("Choose another officer's record of your occurrence in the "
+                                "list first.")
+            return
+        self.accept_join.emit(case.choice)
 
     def _show_conflicts(self, conflicts: Iterable[Named]) -> None:
         self.conflicts_model.set_rows(conflicts)

@@ -163,6 +163,7 @@ class MainWindow(QMainWindow):
         self.capture.put_right.connect(self.corrections.open_case)
         self.followups.put_right.connect(self.corrections.open_case)
         self.followups.merge_households.connect(self.corrections.open_merge)
+        self.followups.accept_join.connect(self.corrections.open_accept)
         self.followups.split_households.connect(self.corrections.open_split)
         self.banner.show_requested.connect(self._show_due)
         self.sync_page.correct.connect(self._correct)

@@ -6,5 +6,7 @@
     forms.py     the capture forms, opened pre-filled to correct a record
     change.py    one change with a reason and what it will do: entered in error, reassign
     households.py  two household records side by side: merge, or different households (split)
+    joining.py   another officer's record of an occurrence accepted (`join_accepted`), both
+                 records side by side
     dialogs.py   the put-right window of a case, and the opener of every put-right window
 """

@@ -24,12 +24,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fieldapp.domain.amend import JoinChoice
 from fieldapp.domain.projection import Changes
 from fieldapp.store import Store
 from fieldapp.ui.corrections.case import Case, RecordRow, load_case, reopen_record
 from fieldapp.ui.corrections.change import InErrorDialog, ReassignDialog, where
 from fieldapp.ui.corrections.forms import corrected_id, correction_form, draft_key
 from fieldapp.ui.corrections.households import MergeDialog, SplitDialog
+from fieldapp.ui.corrections.joining import AcceptJoinDialog
 from fieldapp.ui.launcher import FormLauncher
 from fieldapp.ui.session import Session
 from fieldapp.ui.widgets import fit_to_screen
@@ -37,8 +39,8 @@ from fieldapp.ui.widgets import fit_to_screen
 CASE_SIZE = QSize(900, 620)
 ROLE = Qt.ItemDataRole.UserRole
 
-__all__ = ["CaseDialog", "CaseOpener", "InErrorDialog", "MergeDialog", "ReassignDialog",
-           "SplitDialog"]
+__all__ = ["AcceptJoinDialog", "CaseDialog", "CaseOpener", "InErrorDialog", "MergeDialog",
+           "ReassignDialog", "SplitDialog"]
 
 
 class CaseDialog(QDialog):
@@ -273,6 +275,11 @@ class CaseOpener(QObject):
                 self.open_case(first)
 
         self.session.run(lambda store: load_case(store, key, clock()), loaded)
+
+    def open_accept(self, choice: JoinChoice) -> None:
+        """Accept another officer's record of an occurrence (the page offers it only where
+        the rule allows; saving asks the rule again)."""
+        self.show(AcceptJoinDialog(self.session, choice, self.parent_widget))
 
     def reopen(self, names: Iterable[str]) -> None:
         """After unlock: each correction form open at the lock, with its draft."""
