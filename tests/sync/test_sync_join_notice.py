@@ -1,30 +1,53 @@
 """Two laptops of different teams, through the real endpoint: the OIC's laptop is told of
 another officer's record of their reference and shows the notice, holding nothing else of
-theirs; accepted both ways, each laptop holds the other's case (issue 16)."""
+theirs; accepted both ways, each laptop holds the other's case (issue 16) — accepted as
+records, and from the follow-ups page's "Accept their record…"."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from factories import event, new_id, offer
-from sync_support import Central, Certificates, client, enrolled_profile
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
+from pytestqt.qtbot import QtBot
+from sync_support import PASSPHRASE, Central, Certificates, client, enrolled_profile, profiles
 
 from fieldapp.domain.events import Event, EventType
 from fieldapp.domain.projection import project
 from fieldapp.resources import load_policy
+from fieldapp.store import Store
+from fieldapp.ui.corrections.dialogs import AcceptJoinDialog, CaseOpener
+from fieldapp.ui.followups_page import FollowUpsPage
+from fieldapp.ui.launcher import FormLauncher
+from fieldapp.ui.ops import DbWorker
+from fieldapp.ui.session import Identity, Session, identify
 
 AT = datetime(2026, 3, 10, 14, tzinfo=UTC)
 REFERENCE = "13/240117/26"
 
 
-def test_the_oic_is_told_on_their_laptop_and_accepting_shares_both_ways(
-    tmp_path: Path, central: Central, certs: Certificates
-) -> None:
+@dataclass
+class Told:
+    """The OIC's laptop (4521) told of 5002's record of its reference, after both synced."""
+
+    oic: Store
+    other: Store
+    homes: dict[str, Path]
+    first: list[Event]  # the OIC's occurrence, household and offer
+    second: list[Event]  # 5002's
+
+
+def told(tmp_path: Path, central: Central, certs: Certificates) -> Told:
     codes = {c: central.officer(c, "oic", team, "Leeds")
              for c, team in (("4521", "T1"), ("5002", "T2"))}
-    oic = enrolled_profile(tmp_path / "b", "4521", central.url, codes["4521"], certs.ca)
-    other = enrolled_profile(tmp_path / "n", "5002", central.url, codes["5002"], certs.ca)
+    homes = {"4521": tmp_path / "b", "5002": tmp_path / "n"}
+    oic = enrolled_profile(homes["4521"], "4521", central.url, codes["4521"], certs.ca)
+    other = enrolled_profile(homes["5002"], "5002", central.url, codes["5002"], certs.ca)
     oic.set_setting("device_id", "laptop-b")
     other.set_setting("device_id", "laptop-n")
 
@@ -49,6 +72,14 @@ def test_the_oic_is_told_on_their_laptop_and_accepting_shares_both_ways(
     assert client(other).run_once().rejected == ()
     assert client(oic).run_once().rejected == ()
     assert client(other).run_once().rejected == ()
+    return Told(oic, other, homes, first, second)
+
+
+def test_the_oic_is_told_on_their_laptop_and_accepting_shares_both_ways(
+    tmp_path: Path, central: Central, certs: Certificates
+) -> None:
+    t = told(tmp_path, central, certs)
+    oic, other, first, second = t.oic, t.other, t.first, t.second
 
     # The OIC's laptop holds the other occurrence record alone, and says so.
     held = {e.id for e in oic.iter_events()}
@@ -82,3 +113,80 @@ def test_the_oic_is_told_on_their_laptop_and_accepting_shares_both_ways(
     assert state == project(list(oic.iter_events()), load_policy())
     assert {(t.household_id, t.assignee) for t in state.tasks} == {
         (first[1].aggregate_id, "4521"), (second[1].aggregate_id, "5002")}
+
+
+@contextmanager
+def on_screen(qtbot: QtBot, home: Path, collar: str) -> Iterator[Session]:
+    """The laptop's profile unlocked on the real database worker, as the app holds it."""
+    worker: DbWorker[Store] = DbWorker()
+    worker.open(lambda: profiles(home).unlock(collar, PASSPHRASE))
+    found: list[Identity] = []
+    worker.run(identify, found.append)
+    qtbot.waitUntil(lambda: bool(found), timeout=10_000)
+    try:
+        yield Session(worker, found[0])
+    finally:
+        worker.shutdown()
+
+
+def accept_on_screen(qtbot: QtBot, session: Session, note: str) -> None:
+    """On the follow-ups page: the join notice chosen by keyboard, Alt+A, a note, Ctrl+S."""
+    page = FollowUpsPage(session)
+    qtbot.addWidget(page)
+    window = QWidget()
+    qtbot.addWidget(window)
+    opener = CaseOpener(session, FormLauncher(session, window), window)
+    page.accept_join.connect(opener.open_accept)
+    page.show()
+    qtbot.waitExposed(page)
+    page.activateWindow()
+    page.reload()
+    qtbot.waitUntil(lambda: page.loaded and any(
+        n.conflict.kind == "occurrence_joined" for n in page.conflicts_model.rows),
+        timeout=10_000)
+    [row] = [n for n, named in enumerate(page.conflicts_model.rows)
+             if named.conflict.kind == "occurrence_joined"]
+    page.conflicts.setFocus()
+    for _ in range(row + 1):
+        qtbot.keyClick(page.conflicts, Qt.Key.Key_Down)
+    qtbot.waitUntil(page.accept_button.isEnabled, timeout=10_000)
+    qtbot.keyClick(page.conflicts, Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: bool(opener.each(AcceptJoinDialog)), timeout=10_000)
+    [dialog] = opener.each(AcceptJoinDialog)
+    qtbot.keyClicks(dialog.reason, note)
+    with qtbot.waitSignal(dialog.saved, timeout=10_000):
+        qtbot.keyClick(dialog, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not session.worker.busy, timeout=10_000)
+    page.close()
+
+
+def test_accepted_from_the_screen_both_ways_each_laptop_holds_the_others_case(
+    qtbot: QtBot, tmp_path: Path, central: Central, certs: Certificates
+) -> None:
+    t = told(tmp_path, central, certs)
+    t.oic.close()
+    with on_screen(qtbot, t.homes["4521"], "4521") as session:
+        accept_on_screen(qtbot, session, "Same investigation: spoke to 5002")
+    oic = profiles(t.homes["4521"]).unlock("4521", PASSPHRASE)
+    [made] = [e for e in oic.iter_events() if e.type is EventType.JOIN_ACCEPTED]
+    assert (made.aggregate_id, made.author, made.device_id) == (
+        t.first[0].aggregate_id, "4521", "laptop-b")
+    assert client(oic).run_once().rejected == ()
+    assert client(t.other).run_once().rejected == ()
+    # The newcomer now holds the OIC's occurrence and its households, and is told in turn.
+    assert {e.id for e in t.first} <= {e.id for e in t.other.iter_events()}
+    assert [c.kind for c in t.other.conflicts()].count("occurrence_joined") == 1
+    t.other.close()
+    with on_screen(qtbot, t.homes["5002"], "5002") as session:
+        accept_on_screen(qtbot, session, "Yes, 4521's case")
+    other = profiles(t.homes["5002"]).unlock("5002", PASSPHRASE)
+    [back] = [e for e in other.iter_events()
+              if e.type is EventType.JOIN_ACCEPTED and e.author == "5002"]
+    assert back.aggregate_id == t.second[0].aggregate_id
+    assert client(other).run_once().rejected == ()
+    assert client(oic).run_once().rejected == ()
+    assert {e.id for e in t.second} <= {e.id for e in oic.iter_events()}
+    state = oic.state()
+    assert state == project(list(oic.iter_events()), load_policy())
+    assert {(t_.household_id, t_.assignee) for t_ in state.tasks} == {
+        (t.first[1].aggregate_id, "4521"), (t.second[1].aggregate_id, "5002")}
