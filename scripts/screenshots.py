@@ -39,6 +39,7 @@ from fieldapp.store import Profiles, Store
 from fieldapp.store.keys import KdfParams
 from fieldapp.sync.client import SyncSummary
 from fieldapp.ui.controller import AppController
+from fieldapp.ui.corrections.joining import JoinCase, load_join
 from fieldapp.ui.forms.household import HouseholdForm
 from fieldapp.ui.forms.leaflets import LeafletForm
 from fieldapp.ui.forms.vcas import OfferForm
@@ -304,6 +305,21 @@ def put_right(main: MainWindow, app: QApplication, first: str) -> None:
     grab(move, "20-reassign.png", app)
     move.reject()
     case.reject()
+    # 5002 recorded the same reference; the endpoint told 4521 (its OIC) of that record.
+    theirs = new_id()
+    worker.run(lambda store: store.append([event(EventType.OCCURRENCE_RECORDED, theirs, {
+        "reference": "13/240999/26", "offence_types": ["iioc"], "oic": "5002",
+        "district": "Leeds"}, at + timedelta(days=1), author="5002", device="laptop-n")]))
+    found: list[JoinCase] = []
+    worker.run(lambda store: load_join(store, next(
+        c for c in store.conflicts() if c.kind == "occurrence_joined"), NOW), found.append)
+    settle(app, lambda: bool(found) and not worker.busy)
+    assert found[0].choice is not None and found[0].offered
+    main.corrections.open_accept(found[0].choice)
+    [accept] = main.corrections.windows
+    accept.reason.setPlainText("Same investigation: spoke to 5002")  # type: ignore[attr-defined]
+    grab(accept, "21-accept-their-record.png", app)
+    accept.reject()
 
 
 def grab(widget: QWidget, name: str, app: QApplication) -> None:

@@ -153,6 +153,9 @@ def accept_on_screen(qtbot: QtBot, session: Session, note: str) -> None:
     qtbot.keyClick(page.conflicts, Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier)
     qtbot.waitUntil(lambda: bool(opener.each(AcceptJoinDialog)), timeout=10_000)
     [dialog] = opener.each(AcceptJoinDialog)
+    qtbot.waitExposed(dialog)
+    dialog.activateWindow()  # Ctrl+S is the dialog's own shortcut: it must be the active one
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=10_000)
     qtbot.keyClicks(dialog.reason, note)
     with qtbot.waitSignal(dialog.saved, timeout=10_000):
         qtbot.keyClick(dialog, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)

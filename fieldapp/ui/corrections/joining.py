@@ -103,6 +103,7 @@ class AcceptJoinDialog(ChangeDialog):
             grid.addWidget(heading, 0, column)
             grid.addWidget(text, 1, column)
             grid.setColumnStretch(column, 1)
+        grid.setRowStretch(2, 1)  # the records at the top, the space below them
         self.sides = grid
         self.body.addLayout(grid, 1)
         self.reason.setAccessibleName("Note")
@@ -112,7 +113,7 @@ class AcceptJoinDialog(ChangeDialog):
             caption.setText("&Note")
         self.save_button.setText("&Accept (Ctrl+S)")
         self.save_button.setAccessibleName("Accept their record")
-        self.effect.setText(amend.join_effect(choice))
+        self.refresh_effect()
         self.reason.setFocus()
 
     def reason_caption(self) -> QLabel | None:
@@ -122,7 +123,7 @@ class AcceptJoinDialog(ChangeDialog):
     def refresh_effect(self) -> None:
         """What accepting does is said from the two records, not a projection: it changes
         who sees what on the central system, not this laptop's state."""
-        self.effect.setText(amend.join_effect(self.choice))
+        self.effect.setText("What will change: " + amend.join_effect(self.choice))
 
     def field_error(self, field: str) -> ErrorLabel:
         return self.reason_error if field.endswith("note") else super().field_error(field)
