@@ -5,6 +5,7 @@ records, and from the follow-ups page's "Accept their record…"."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -13,7 +14,6 @@ from pathlib import Path
 
 from factories import event, new_id, offer
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 from sync_support import PASSPHRASE, Central, Certificates, client, enrolled_profile, profiles
 
@@ -21,11 +21,11 @@ from fieldapp.domain.events import Event, EventType
 from fieldapp.domain.projection import project
 from fieldapp.resources import load_policy
 from fieldapp.store import Store
-from fieldapp.ui.corrections.dialogs import AcceptJoinDialog, CaseOpener
-from fieldapp.ui.followups_page import FollowUpsPage
-from fieldapp.ui.launcher import FormLauncher
 from fieldapp.ui.ops import DbWorker
 from fieldapp.ui.session import Identity, Session, identify
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ui"))
+from test_accept_join import accept_dialog, notice_page
 
 AT = datetime(2026, 3, 10, 14, tzinfo=UTC)
 REFERENCE = "13/240117/26"
@@ -131,31 +131,8 @@ def on_screen(qtbot: QtBot, home: Path, collar: str) -> Iterator[Session]:
 
 def accept_on_screen(qtbot: QtBot, session: Session, note: str) -> None:
     """On the follow-ups page: the join notice chosen by keyboard, Alt+A, a note, Ctrl+S."""
-    page = FollowUpsPage(session)
-    qtbot.addWidget(page)
-    window = QWidget()
-    qtbot.addWidget(window)
-    opener = CaseOpener(session, FormLauncher(session, window), window)
-    page.accept_join.connect(opener.open_accept)
-    page.show()
-    qtbot.waitExposed(page)
-    page.activateWindow()
-    page.reload()
-    qtbot.waitUntil(lambda: page.loaded and any(
-        n.conflict.kind == "occurrence_joined" for n in page.conflicts_model.rows),
-        timeout=10_000)
-    [row] = [n for n, named in enumerate(page.conflicts_model.rows)
-             if named.conflict.kind == "occurrence_joined"]
-    page.conflicts.setFocus()
-    for _ in range(row + 1):
-        qtbot.keyClick(page.conflicts, Qt.Key.Key_Down)
-    qtbot.waitUntil(page.accept_button.isEnabled, timeout=10_000)
-    qtbot.keyClick(page.conflicts, Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier)
-    qtbot.waitUntil(lambda: bool(opener.each(AcceptJoinDialog)), timeout=10_000)
-    [dialog] = opener.each(AcceptJoinDialog)
-    qtbot.waitExposed(dialog)
-    dialog.activateWindow()  # Ctrl+S is the dialog's own shortcut: it must be the active one
-    qtbot.waitUntil(dialog.isActiveWindow, timeout=10_000)
+    page = notice_page(qtbot, session)
+    dialog = accept_dialog(qtbot, page)
     qtbot.keyClicks(dialog.reason, note)
     with qtbot.waitSignal(dialog.saved, timeout=10_000):
         qtbot.keyClick(dialog, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)

@@ -9,12 +9,14 @@ from datetime import timedelta
 
 from factories import new_id, occurrence
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
-from test_corrections import AT, append, opener_for, read
+from test_corrections import AT, append, read
 
 from fieldapp.domain.events import EventType, JoinAccepted
-from fieldapp.ui.corrections.dialogs import AcceptJoinDialog
+from fieldapp.ui.corrections.dialogs import AcceptJoinDialog, CaseOpener
 from fieldapp.ui.followups_page import FollowUpsPage
+from fieldapp.ui.launcher import FormLauncher
 from fieldapp.ui.session import Session
 
 REFERENCE = "13/240117/26"
@@ -45,14 +47,28 @@ def notice_page(qtbot: QtBot, session: Session) -> FollowUpsPage:
     # Its details differ too (another OIC): that conflict is listed beside it.
     [row] = [n for n, named in enumerate(page.conflicts_model.rows)
              if named.conflict.kind == "occurrence_joined"]
-    assert page.conflicts_model.rows[row].text.startswith(
-        f"{REFERENCE}: Another officer recorded your reference. {REFERENCE} was recorded 2 "
-        "times (by 1234 and 5002)")
     page.conflicts.setFocus()
     for _ in range(row + 1):
         qtbot.keyClick(page.conflicts, Qt.Key.Key_Down)
     qtbot.waitUntil(lambda: page._join is not None, timeout=10_000)
     return page
+
+
+def accept_dialog(qtbot: QtBot, page: FollowUpsPage) -> AcceptJoinDialog:
+    """Alt+A on the chosen notice: the dialog, active (Ctrl+S is its own shortcut)."""
+    window = QWidget()
+    qtbot.addWidget(window)
+    opener = CaseOpener(page.session, FormLauncher(page.session, window), window)
+    page.accept_join.connect(opener.open_accept)
+    qtbot.waitUntil(page.accept_button.isEnabled, timeout=10_000)
+    # Alt+A, where the officer is: on the conflicts list.
+    qtbot.keyClick(page.conflicts, Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: bool(opener.each(AcceptJoinDialog)), timeout=10_000)
+    [dialog] = opener.each(AcceptJoinDialog)
+    qtbot.waitExposed(dialog)
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=10_000)
+    return dialog
 
 
 def joins_held(qtbot: QtBot, session: Session) -> list[object]:
@@ -65,17 +81,13 @@ def test_the_oic_accepts_their_record_side_by_side_and_one_join_is_saved(
 ) -> None:
     mine, theirs = joined(qtbot, session)
     page = notice_page(qtbot, session)
+    [named] = [n for n in page.conflicts_model.rows if n.conflict.kind == "occurrence_joined"]
+    assert named.text.startswith(
+        f"{REFERENCE}: Another officer recorded your reference. {REFERENCE} was recorded 2 "
+        "times (by 1234 and 5002)")
     assert page.accept_button.isEnabled() and page.join_why.isHidden()
     assert page.accept_button.text() == "&Accept their record…"
-    opener, _ = opener_for(qtbot, session)
-    page.accept_join.connect(opener.open_accept)
-    # Alt+A, where the officer is: on the conflicts list.
-    qtbot.keyClick(page.conflicts, Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier)
-    qtbot.waitUntil(lambda: bool(opener.each(AcceptJoinDialog)), timeout=10_000)
-    [dialog] = opener.each(AcceptJoinDialog)
-    qtbot.waitExposed(dialog)
-    dialog.activateWindow()  # Ctrl+S is the dialog's own shortcut: it must be the active one
-    qtbot.waitUntil(dialog.isActiveWindow, timeout=10_000)
+    dialog = accept_dialog(qtbot, page)
     texts = [dialog.sides.itemAtPosition(1, c).widget().text() for c in (0, 1)]
     assert "Recorded by: 1234" in texts[0] and "OIC: 1234" in texts[0]
     assert "Recorded by: 5002" in texts[1] and "When: 11/03/2026" in texts[1]
@@ -101,13 +113,7 @@ def test_the_oic_accepts_their_record_side_by_side_and_one_join_is_saved(
 def test_escape_saves_nothing(qtbot: QtBot, session: Session) -> None:
     joined(qtbot, session)
     page = notice_page(qtbot, session)
-    opener, _ = opener_for(qtbot, session)
-    page.accept_join.connect(opener.open_accept)
-    page.accept_button.click()
-    [dialog] = opener.each(AcceptJoinDialog)
-    qtbot.waitExposed(dialog)
-    dialog.activateWindow()  # Ctrl+S is the dialog's own shortcut: it must be the active one
-    qtbot.waitUntil(dialog.isActiveWindow, timeout=10_000)
+    dialog = accept_dialog(qtbot, page)
     qtbot.keyClicks(dialog.reason, "not sure yet")
     with qtbot.waitSignal(dialog.rejected, timeout=10_000):
         qtbot.keyClick(dialog, Qt.Key.Key_Escape)
