@@ -227,16 +227,20 @@ class FollowUpsPage(QWidget):
         self.accept_button.setAccessibleName("Accept the other officer's record")
         self.accept_button.setEnabled(False)
         self.accept_button.clicked.connect(self._accept_join)
-        confirm_row.addWidget(self.accept_button)
         confirm_row.addStretch(1)
         conflict_column.addLayout(confirm_row)
+        # Under Merge / Different households, with who can beside it: one row of five
+        # buttons made the page wider than a 1366x768 screen.
         self.join_why = QLabel(self)
         self.join_why.setObjectName("whoCan")
         self.join_why.setAccessibleName("Who can accept the other officer's record")
         self.join_why.setWordWrap(True)
         self.join_why.setTextFormat(Qt.TextFormat.PlainText)
         self.join_why.hide()
-        conflict_column.addWidget(self.join_why)
+        join_row = QHBoxLayout()
+        join_row.addWidget(self.accept_button)
+        join_row.addWidget(self.join_why, 1)
+        conflict_column.addLayout(join_row)
         self._join: JoinCase | None = None
         self.conflicts.selectionModel().currentChanged.connect(lambda *_: self._check_join())
         self.conflicts_model.modelReset.connect(self._check_join)
