@@ -290,7 +290,7 @@ class FollowUpsPage(QWidget):
         self.setTabOrder(self.mine, self.table)
         self.setTabOrder(self.table, self.record_button)
         self.session.worker.changed.connect(self.on_changes)
-        self.session.worker.changed.connect(lambda _: self._check_join())
+        self.session.worker.changed.connect(self._changed_join)  # a slot: gone with the page
 
     def _filter_line(self, name: str) -> QLineEdit:
         line = QLineEdit(self)
@@ -497,6 +497,9 @@ class FollowUpsPage(QWidget):
             self.session.notify("Choose a possible duplicate household in the list first.")
             return
         signal.emit(tuple(conflict.event_ids))
+
+    def _changed_join(self, _: Changes) -> None:
+        self._check_join()
 
     def _check_join(self) -> None:
         """On another officer's record of an occurrence: whether the rule lets this officer
