@@ -187,19 +187,7 @@ def _readers(tx: Tx, aggregates: set[str]) -> dict[str, set[str]]:
                 seen.add(parent)
                 frontier.add(parent)
     direct: dict[str, set[str]] = defaultdict(set)
-    for aggregate, collar in tx.query_in(
-        "SELECT g.aggregate_id, o.collar FROM scope_grants g "
-        "JOIN officers o ON o.collar = g.officer "
-        "WHERE o.role <> 'admin' AND g.aggregate_id IN ({in})",
-        seen,
-    ):
-        direct[aggregate].add(collar)
-    for aggregate, collar in tx.query_in(
-        "SELECT d.aggregate_id, o.collar FROM scope_districts d "
-        "JOIN officers o ON o.district = d.district "
-        "WHERE o.role = 'supervisor' AND d.aggregate_id IN ({in})",
-        seen,
-    ):
+    for aggregate, collar in notices.named_readers(tx, "scope_grants", "scope_districts", seen):
         direct[aggregate].add(collar)
     readers: dict[str, set[str]] = {}
     for aggregate in aggregates:

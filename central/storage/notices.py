@@ -106,23 +106,34 @@ def _feed_told(tx: Tx, aggregates: set[str]) -> None:
 
 def told_readers(tx: Tx, aggregates: Iterable[str]) -> dict[str, set[str]]:
     """Registered officers told of each of these occurrences, by collar."""
-    wanted = sorted(set(aggregates))
     readers: dict[str, set[str]] = defaultdict(set)
-    for aggregate, collar in tx.query_in(
-        "SELECT n.aggregate_id, o.collar FROM join_notice_officers n "
-        "JOIN officers o ON o.collar = n.officer "
-        "WHERE o.role <> 'admin' AND n.aggregate_id IN ({in})",
-        wanted,
-    ):
-        readers[collar].add(aggregate)
-    for aggregate, collar in tx.query_in(
-        "SELECT n.aggregate_id, o.collar FROM join_notice_districts n "
-        "JOIN officers o ON o.district = n.district "
-        "WHERE o.role = 'supervisor' AND n.aggregate_id IN ({in})",
-        wanted,
+    for aggregate, collar in named_readers(
+        tx, "join_notice_officers", "join_notice_districts", aggregates
     ):
         readers[collar].add(aggregate)
     return readers
+
+
+def named_readers(
+    tx: Tx, officers: str, districts: str, aggregates: Iterable[str]
+) -> list[tuple[str, str]]:
+    """(aggregate, collar) for the registered non-admin officers a table names for these
+    aggregates, and the supervisors of the districts another names: the one shape both the
+    scope's grants (feed.py) and the join notices take."""
+    wanted = sorted(set(aggregates))
+    named = tx.query_in(
+        "SELECT n.aggregate_id, o.collar "  # noqa: S608 (table names are this package's own)
+        f"FROM {officers} n JOIN officers o ON o.collar = n.officer "
+        "WHERE o.role <> 'admin' AND n.aggregate_id IN ({in})",
+        wanted,
+    )
+    supervising = tx.query_in(
+        "SELECT n.aggregate_id, o.collar "  # noqa: S608 (as above)
+        f"FROM {districts} n JOIN officers o ON o.district = n.district "
+        "WHERE o.role = 'supervisor' AND n.aggregate_id IN ({in})",
+        wanted,
+    )
+    return [*named, *supervising]
 
 
 def told_of(tx: Tx, officer: Officer, aggregates: Iterable[str]) -> set[str]:
