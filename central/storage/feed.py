@@ -105,19 +105,7 @@ def backfill(tx: Tx, officer: Officer) -> None:
         "WHERE author.team = ? ORDER BY e.seq ON CONFLICT (officer, event_seq) DO NOTHING",
         (officer.collar, officer.team),
     )
-    roots = {
-        row[0]
-        for row in tx.query(
-            "SELECT aggregate_id FROM scope_grants WHERE officer = ?", (officer.collar,)
-        )
-    }
-    if officer.role == "supervisor":
-        roots |= {
-            row[0]
-            for row in tx.query(
-                "SELECT aggregate_id FROM scope_districts WHERE district = ?", (officer.district,)
-            )
-        }
+    roots = notices.named_for(tx, "scope_grants", "scope_districts", officer)
     _feed_aggregates(tx, officer.collar, _descendants(tx, roots))
     notices.backfill(tx, officer)
 

@@ -136,6 +136,27 @@ def named_readers(
     return [*named, *supervising]
 
 
+def named_for(tx: Tx, officers: str, districts: str, officer: Officer) -> set[str]:
+    """The aggregates a table names `officer` for, and (for a supervisor) those another names
+    their district for: named_readers seen from the officer's side, for a backfill."""
+    named = {
+        row[0]
+        for row in tx.query(
+            f"SELECT aggregate_id FROM {officers} WHERE officer = ?",  # noqa: S608 (own tables)
+            (officer.collar,),
+        )
+    }
+    if officer.role == "supervisor":
+        named |= {
+            row[0]
+            for row in tx.query(
+                f"SELECT aggregate_id FROM {districts} WHERE district = ?",  # noqa: S608
+                (officer.district,),
+            )
+        }
+    return named
+
+
 def told_of(tx: Tx, officer: Officer, aggregates: Iterable[str]) -> set[str]:
     """Which of these occurrences `officer` is told of (whether or not they also see it)."""
     return told_readers(tx, aggregates).get(officer.collar, set())
@@ -145,20 +166,7 @@ def backfill(tx: Tx, officer: Officer) -> None:
     """A newly registered officer is told of what their collar or district was told of."""
     if officer.role == "admin":
         return
-    told = {
-        row[0]
-        for row in tx.query(
-            "SELECT aggregate_id FROM join_notice_officers WHERE officer = ?", (officer.collar,)
-        )
-    }
-    if officer.role == "supervisor":
-        told |= {
-            row[0]
-            for row in tx.query(
-                "SELECT aggregate_id FROM join_notice_districts WHERE district = ?",
-                (officer.district,),
-            )
-        }
+    told = named_for(tx, "join_notice_officers", "join_notice_districts", officer)
     _feed_records(tx, officer.collar, told)
 
 
