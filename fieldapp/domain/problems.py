@@ -156,4 +156,8 @@ def parse_utc(value: Any) -> datetime | None:
 
 
 def format_utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    """An instant as records write one: UTC, to the microsecond, "Z"."""
+    if moment.tzinfo is not UTC:  # already UTC for every instant a record or a view holds
+        moment = moment.astimezone(UTC)
+    # A UTC isoformat ends "+00:00": cut, not searched and replaced (every row writes some).
+    return f"{moment.isoformat(timespec='microseconds')[:-6]}Z"

@@ -85,6 +85,13 @@ def _exactly(kind: type) -> Convert:
     return check
 
 
+def _as_it_is(value: Any) -> Any:
+    return value
+
+
+_IDENTITY = (_as_it_is,)
+
+
 def _instant(value: Any) -> datetime:
     moment = parse_utc(value)
     if moment is None:
@@ -113,7 +120,7 @@ def _build(hint: Any) -> _Codec:
     if origin is tuple:
         item = _codec(typing.get_args(hint)[0])
         return _Codec(
-            lambda v: [item.encode(x) for x in v],
+            list if item.encode is _as_it_is else lambda v: [item.encode(x) for x in v],
             lambda v: tuple(item.decode(x) for x in _items(v)),
             [],
         )
@@ -126,9 +133,9 @@ def _build(hint: Any) -> _Codec:
     if isinstance(hint, type) and issubclass(hint, Enum):
         return _Codec(lambda v: v.value, hint)
     if hint in (str, bool):
-        return _Codec(lambda v: v, _exactly(hint), hint())
+        return _Codec(_as_it_is, _exactly(hint), hint())
     if hint is int:
-        return _Codec(lambda v: v, _exactly(hint))
+        return _Codec(_as_it_is, _exactly(hint))
     raise TypeError(f"cannot convert {hint}")
 
 
@@ -152,29 +159,63 @@ def _dataclass(cls: type) -> _Codec:
     for field in dataclasses.fields(cls):
         codec = _codec(hints[field.name])
         fields.append((field.name, codec, _omitted(field, codec)))
+    return _Codec(_encoder(cls, fields), _decoder(cls, fields))
 
-    def encode(value: Any) -> dict[str, Any]:
-        row = {}
-        for name, codec, omitted in fields:
-            encoded = codec.encode(getattr(value, name))
-            # Compared by type too: 0 and 0.0 are not False, nor [] an empty string.
-            if type(encoded) is not type(omitted) or encoded != omitted:
-                row[name] = encoded
-        return row
 
-    def decode(data: Any) -> Any:
-        if not isinstance(data, dict):
-            raise TypeError(f"{cls.__name__} is not an object")
-        values = {}
-        for name, codec, omitted in fields:
-            if name in data:
-                values[name] = codec.decode(data[name])
-            elif omitted is not _NO_EMPTY:
-                values[name] = codec.decode(omitted)
-            # Otherwise a field missing from an older row takes the dataclass's default.
-        return cls(**values)
+_Field = tuple[str, _Codec, Any]
 
-    return _Codec(encode, decode)
+def _compiled(name: str, lines: list[str], scope: dict[str, Any]) -> Convert:
+    """One function per dataclass, written out field by field (as dataclasses writes its
+    __init__): every save encodes the rows it touches and every load decodes them, and a
+    loop over (name, codec) pairs spent most of its time in the loop, not the conversion."""
+    namespace: dict[str, Any] = {}
+    exec("\n".join(lines), scope, namespace)  # noqa: S102 - source made here, from field names
+    function: Convert = namespace[name]
+    return function
+
+
+def _encoder(cls: type, fields: list[_Field]) -> Convert:
+    """Each field encoded and left out when it is its type's empty value (compared by type
+    too: 0 and 0.0 are not False, nor [] an empty string)."""
+    scope: dict[str, Any] = {}
+    lines = ["def encode(value):", "    row = {}"]
+    for i, (name, codec, omitted) in enumerate(fields):
+        if codec.encode in _IDENTITY:
+            lines.append(f"    v = value.{name}")
+        else:
+            scope[f"enc{i}"] = codec.encode
+            lines.append(f"    v = enc{i}(value.{name})")
+        if omitted is _NO_EMPTY:
+            lines.append(f"    row[{name!r}] = v")
+        else:
+            scope[f"empty{i}"], scope[f"kind{i}"] = omitted, type(omitted)
+            lines.append(f"    if type(v) is not kind{i} or v != empty{i}:")
+            lines.append(f"        row[{name!r}] = v")
+    lines.append("    return row")
+    return _compiled("encode", lines, scope)
+
+
+def _decoder(cls: type, fields: list[_Field]) -> Convert:
+    """A missing field reads as its type's empty value when rows leave it out, otherwise it
+    takes the dataclass's default (a field added after the row was written)."""
+    scope: dict[str, Any] = {"cls": cls, "message": f"{cls.__name__} is not an object"}
+    lines = [
+        "def decode(data):",
+        "    if not isinstance(data, dict):",
+        "        raise TypeError(message)",
+        "    values = {}",
+    ]
+    for i, (name, codec, omitted) in enumerate(fields):
+        scope[f"dec{i}"] = codec.decode
+        lines.append(f"    if {name!r} in data:")
+        lines.append(f"        values[{name!r}] = dec{i}(data[{name!r}])")
+        if omitted is not _NO_EMPTY:
+            # Decoded once here: the empty values decode to immutable ones ("", (), None).
+            scope[f"empty{i}"] = codec.decode(omitted)
+            lines.append("    else:")
+            lines.append(f"        values[{name!r}] = empty{i}")
+    lines.append("    return cls(**values)")
+    return _compiled("decode", lines, scope)
 
 
 def encode(view: object) -> str:
