@@ -44,6 +44,9 @@ class Joins:
 
     def __init__(self) -> None:
         self.parent: dict[str, str] = {}
+        # Every root's members, made on the first `members` after a union: a projection asks
+        # once per household, and scanning every id each time made a rebuild quadratic.
+        self._groups: dict[str, list[str]] | None = None
 
     def find(self, key: str) -> str:
         root = key
@@ -57,10 +60,18 @@ class Joins:
         if ra != rb:
             low, high = sorted((ra, rb))
             self.parent[high] = low
+            self._groups = None
 
     def members(self, root: str) -> list[str]:
         """Every id joined under `root`, itself included, sorted."""
-        return sorted({k for k in self.parent if self.find(k) == root} | {root})
+        # `find` of an id not seen before only adds a group of its own, which `[root]`
+        # below answers: only a union changes what the groups hold.
+        if self._groups is None:
+            groups: dict[str, list[str]] = defaultdict(list)
+            for key in list(self.parent):
+                groups[self.find(key)].append(key)
+            self._groups = {k: sorted({*v, k}) for k, v in groups.items()}
+        return list(self._groups.get(root) or [root])
 
 
 def pair_decisions(effective: Iterable[Event]) -> dict[Pair, bool]:

@@ -94,7 +94,17 @@ class State:
 def linked_keys(event: Event) -> frozenset[str]:
     """`related_keys` and the keys records join on (a reference): what the projection's
     component walk follows, so that a record finds its join partners."""
-    return related_keys(event) | join_keys(event)
+    # Kept on the event once worked out: a save asks it of each event four times (its index
+    # rows, the walk's seeds, the walk, the keys it covers). An event never changes, and a
+    # changed copy (dataclasses.replace) is a new object without it.
+    keys: frozenset[str] | None = event.__dict__.get(_LINKED)
+    if keys is None:
+        keys = related_keys(event) | join_keys(event)
+        object.__setattr__(event, _LINKED, keys)
+    return keys
+
+
+_LINKED = "_linked_keys"
 
 
 def related_keys(event: Event) -> frozenset[str]:
@@ -130,21 +140,26 @@ def _effective(events: Mapping[str, Event]) -> tuple[list[Event], list[Conflict]
     """Events as they now stand: voided ones dropped, corrected ones replaced."""
     # Retractions and corrections count only within their target's own record, so that a
     # household's state never depends on events filed under another one.
+    changing = [
+        e for e in events.values() if isinstance(e.payload, EnteredInError | EventCorrected)
+    ]
+    if not changing:  # most components: nothing retracted or corrected
+        return sorted(events.values(), key=order_key), []
     voided = {
         e.payload.target_id
-        for e in events.values()
+        for e in changing
         if isinstance(e.payload, EnteredInError)
         and (target := events.get(e.payload.target_id)) is not None
         and target.aggregate_id == e.aggregate_id
         and target.type is not EventType.ENTERED_IN_ERROR
     }
     corrections: dict[str, list[Event]] = defaultdict(list)
-    for e in events.values():
+    for e in changing:
         if isinstance(e.payload, EventCorrected) and e.id not in voided:
             corrections[e.payload.target_id].append(e)
     conflicts: list[Conflict] = [
         _changed_by_another(e, events[e.payload.target_id], "marked a record as entered in error")
-        for e in events.values()
+        for e in changing
         if isinstance(e.payload, EnteredInError)
         and e.payload.target_id in voided
         and events[e.payload.target_id].aggregate_id == e.aggregate_id
@@ -286,31 +301,41 @@ def _household(
     own_oic: Mapping[str, str],
     policy: SchedulePolicy,
 ) -> tuple[HouseholdView, list[Conflict]]:
-    records = [e for e in group if isinstance(e.payload, HouseholdRecorded)]
-    merged_ids = merges.members(root)
-    offers = [OfferView.of(e, e.payload) for e in group if isinstance(e.payload, VcasOffer)]
-    attempts = [
-        AttemptView.of(e, e.payload) for e in group if isinstance(e.payload, CallbackAttempt)
-    ]
-    reassignments = [e for e in group if isinstance(e.payload, TaskReassigned)]
+    # One pass over the group (in canonical order), sorting its records by kind.
+    records: list[Event] = []
+    offers: list[OfferView] = []
+    attempts: list[AttemptView] = []
+    steps: list[StepView] = []
+    moved: TaskReassigned | None = None
+    for e in group:
+        p = e.payload
+        if isinstance(p, HouseholdRecorded):
+            records.append(e)
+        elif isinstance(p, VcasOffer):
+            offers.append(OfferView.of(e, p))
+        elif isinstance(p, CallbackAttempt):
+            attempts.append(AttemptView.of(e, p))
+        elif isinstance(p, ReferralRecorded):
+            steps.append(StepView.of(e, p))
+        elif isinstance(p, TaskReassigned):
+            moved = p
     latest = records[-1].payload if records else None
     assert latest is None or isinstance(latest, HouseholdRecorded)
     occurrence_id = occurrence_of.get(latest.occurrence_id, latest.occurrence_id) if latest else ""
     occurrence = occurrences.get(occurrence_id)
     assignee = own_oic.get(latest.occurrence_id, "") if latest else ""
     assignee = assignee or (occurrence.oic if occurrence else "")
-    if reassignments:
-        moved = reassignments[-1].payload
-        assert isinstance(moved, TaskReassigned)
+    if moved is not None:
         assignee = moved.to_officer
-    task, conflicts = derive_task(root, offers, attempts, assignee, policy)
+    task, conflicts = derive_task(
+        root, offers, attempts, assignee, policy, occurrence_id=occurrence_id if latest else ""
+    )
     contacts = next((o.contacts for o in reversed(offers) if o.contacts), ())
-    steps = [StepView.of(e, e.payload) for e in group if isinstance(e.payload, ReferralRecorded)]
     fallback = next((c.usable_number for c in contacts if c.usable_number), "")
     referral = derive_referral(root, offers, attempts, steps, fallback, policy)
     view = HouseholdView(
         id=root,
-        merged_ids=tuple(merged_ids),
+        merged_ids=tuple(merges.members(root)),
         occurrence_id=occurrence_id,
         address=latest.address if latest else "",
         postcode=latest.postcode if latest else "",
@@ -318,7 +343,7 @@ def _household(
         recorded_by=records[0].author if records else "",
         offers=tuple(offers),
         attempts=tuple(attempts),
-        task=replace(task, occurrence_id=occurrence_id) if task and latest else task,
+        task=task,
         contacts=contacts,
         referral=referral,
     )

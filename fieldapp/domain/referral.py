@@ -15,7 +15,7 @@ The rules (Victims' Code 2021, Right 4):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -144,8 +144,17 @@ def derive_referral(
     at, event_id, author, where, _, _ = acceptances[0]
     consented = [a for a in acceptances if a[4]]
     number = next((a[5] for a in consented if a[5]), fallback_number) if consented else ""
-    due = policy.referral_due(at)
-    referral = Referral(
+    sent = next((s for s in steps if s.step == "sent"), None)
+    acknowledged = next((s for s in steps if s.step == "acknowledged"), None)
+    withdrawn = next((s for s in steps if s.step == "withdrawn"), None)
+    state = ReferralState.DUE if consented else ReferralState.NO_CONSENT
+    if sent is not None:
+        state = ReferralState.SENT
+    if acknowledged is not None:
+        state = ReferralState.ACKNOWLEDGED
+    if withdrawn is not None:
+        state = ReferralState.WITHDRAWN
+    return Referral(
         household_id=household_id,
         accepted_event_id=event_id,
         accepted_at=at,
@@ -153,25 +162,11 @@ def derive_referral(
         accepted_where=where,
         consent_to_share=bool(consented),
         number=number,
-        due=due,
-        state=ReferralState.DUE if consented else ReferralState.NO_CONSENT,
+        due=policy.referral_due(at),
+        state=state,
         rule=f"{policy.referral_within_working_days} working days after VCAS was accepted "
         f"{ACCEPTED_WHERE[where]} on {london_date(at):%d/%m/%Y}",
         policy_version=policy.version,
-    )
-    sent = next((s for s in steps if s.step == "sent"), None)
-    acknowledged = next((s for s in steps if s.step == "acknowledged"), None)
-    withdrawn = next((s for s in steps if s.step == "withdrawn"), None)
-    state = referral.state
-    if sent is not None:
-        state = ReferralState.SENT
-    if acknowledged is not None:
-        state = ReferralState.ACKNOWLEDGED
-    if withdrawn is not None:
-        state = ReferralState.WITHDRAWN
-    return replace(
-        referral,
-        state=state,
         sent_at=sent.occurred_at if sent else None,
         sent_by=sent.author if sent else "",
         method=sent.method if sent else "",

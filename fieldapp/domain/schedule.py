@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
@@ -68,7 +68,8 @@ def task_status(
 
 
 def _d(day: date) -> str:
-    return day.strftime("%d/%m/%Y")
+    # As strftime("%d/%m/%Y") writes a year of four digits, at a fraction of its cost.
+    return f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
 
 
 def derive_task(
@@ -77,6 +78,8 @@ def derive_task(
     attempts: Sequence[AttemptView],
     assignee: str,
     policy: SchedulePolicy,
+    *,
+    occurrence_id: str = "",
 ) -> tuple[CallbackTask | None, list[Conflict]]:
     """Offers and attempts must be sorted by (occurred_at, event id)."""
     conflicts: list[Conflict] = []
@@ -105,23 +108,33 @@ def derive_task(
     if governing.outcome not in policy.triggered_by and accepted_offer is None:
         return None, conflicts
     trigger = triggers[-1]
-    due = policy.first_due(trigger.occurred_at)
-    task = CallbackTask(
-        household_id=household_id,
-        occurrence_id="",
-        assignee=assignee,
-        trigger_event_id=trigger.event_id,
-        due=due,
-        attempts_made=0,
-        state=TaskState.OPEN,
-        reason="",
-        rule=f"{policy.after_days} days after the offer was {trigger.outcome.replace('_', ' ')} "
-        f"on {_d(london_date(trigger.occurred_at))}",
-        policy_version=policy.version,
-    )
+
+    def made(
+        attempts_made: int = 0, state: TaskState = TaskState.OPEN, reason: str = "",
+        by: OfferView | AttemptView | None = None, retry: tuple[date, str] | None = None,
+    ) -> CallbackTask:
+        # Made once, as it ends up (a projection makes one per household on every save): due
+        # as the trigger makes it, unless a retry after no answer says otherwise.
+        due, rule = retry or (policy.first_due(trigger.occurred_at), _first_rule(policy, trigger))
+        return CallbackTask(
+            household_id=household_id,
+            occurrence_id=occurrence_id,
+            assignee=assignee,
+            trigger_event_id=trigger.event_id,
+            due=due,
+            attempts_made=attempts_made,
+            state=state,
+            reason=reason,
+            rule=rule,
+            policy_version=policy.version,
+            closed_by_event=by.event_id if by else "",
+            closed_by_author=by.author if by else "",
+            closed_by_device=by.device_id if by else "",
+        )
+
     if accepted_offer is not None:
         reason = policy.closed_by_offer.get(accepted_offer.stage, "Accepted")
-        return _close(task, TaskState.DONE, reason, accepted_offer), conflicts
+        return made(0, TaskState.DONE, reason, accepted_offer), conflicts
 
     # What closes a task, and how, is the policy's `closes_task`; anything else is tried again.
     accepted_call = next((a for a in attempts if a.outcome == "accepted"), None)
@@ -140,44 +153,30 @@ def derive_task(
         )
     if accepted_call is not None:
         done = policy.closes_task["accepted"]
-        return _close(task, TaskState(done.state), done.reason, accepted_call, len(attempts)), (
-            conflicts
-        )
+        return made(len(attempts), TaskState(done.state), done.reason, accepted_call), conflicts
     if closing:
         last = closing[-1]
         ended = policy.closes_task[last.outcome]
-        return _close(task, TaskState(ended.state), ended.reason, last, len(attempts)), conflicts
+        return made(len(attempts), TaskState(ended.state), ended.reason, last), conflicts
 
     unanswered = [a for a in attempts if a.outcome not in policy.closes_task]
     if not unanswered:
-        return task, conflicts
+        return made(), conflicts
     count = len(unanswered)
     last = unanswered[-1]
     if count >= policy.max_attempts:
-        reason = f"No answer after {count} attempts"
-        return _close(task, TaskState.CLOSED, reason, last, count), conflicts
+        return made(count, TaskState.CLOSED, f"No answer after {count} attempts", last), conflicts
     retry = policy.retry_due(last.occurred_at, count)
     rule = (
         f"try again {policy.retry_spacing(count)} days after no answer on "
         f"{_d(london_date(last.occurred_at))} "
         f"(attempt {count + 1} of {policy.max_attempts})"
     )
-    return replace(task, due=retry, attempts_made=count, rule=rule), conflicts
+    return made(count, retry=(retry, rule)), conflicts
 
 
-def _close(
-    task: CallbackTask,
-    state: TaskState,
-    reason: str,
-    by: OfferView | AttemptView,
-    attempts: int = 0,
-) -> CallbackTask:
-    return replace(
-        task,
-        state=state,
-        reason=reason,
-        attempts_made=attempts,
-        closed_by_event=by.event_id,
-        closed_by_author=by.author,
-        closed_by_device=by.device_id,
+def _first_rule(policy: SchedulePolicy, trigger: OfferView) -> str:
+    return (
+        f"{policy.after_days} days after the offer was {trigger.outcome.replace('_', ' ')} "
+        f"on {_d(london_date(trigger.occurred_at))}"
     )

@@ -71,7 +71,10 @@ class OfferView:
 
     @property
     def usable_number(self) -> str:
-        return next((c.usable_number for c in self.contacts if c.usable_number), "")
+        for contact in self.contacts:  # a loop, not a generator: asked of every offer
+            if number := contact.usable_number:
+                return number
+        return ""
 
 
 def _legacy_contacts(p: VcasOffer) -> tuple[Contact, ...]:

@@ -1,0 +1,96 @@
+"""What the domain keeps to save work gives exactly what working it out afresh gives: the keys
+kept on an event, the union-find's groups, the instant format, the compiled row codec."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from factories import occurrence
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_properties import POLICY, event_sets
+
+from fieldapp.domain.events import Event, OccurrenceRecorded
+from fieldapp.domain.joins import Joins, join_keys
+from fieldapp.domain.problems import format_utc
+from fieldapp.domain.projection import linked_keys, project, related_keys
+from fieldapp.domain.schedule import CallbackTask
+from fieldapp.domain.views import Conflict, HouseholdView, OccurrenceView
+from fieldapp.store import codec
+
+FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@FAST
+@given(event_sets())
+def test_the_keys_kept_on_an_event_are_its_keys_worked_out_afresh(events: list[Event]) -> None:
+    for event in events:
+        fresh = related_keys(event) | join_keys(event)
+        assert linked_keys(event) == fresh
+        assert linked_keys(event) == fresh  # the second time, from the event
+        assert event == dataclasses.replace(event)  # kept keys are not part of an event
+
+
+def test_a_changed_copy_of_an_event_works_its_keys_out_again() -> None:
+    event = occurrence("00000000-0000-0000-0000-000000000001",
+                            datetime(2026, 1, 5, tzinfo=UTC), reference="13/240117/26")
+    before = linked_keys(event)
+    assert isinstance(event.payload, OccurrenceRecorded)
+    moved = dataclasses.replace(
+        event, payload=dataclasses.replace(event.payload, reference="13/999999/26")
+    )
+    assert linked_keys(moved) != before
+    assert linked_keys(moved) == related_keys(moved) | join_keys(moved)
+    assert linked_keys(event) == before
+
+
+def _scanned(joins: Joins, root: str) -> list[str]:
+    """Members as the union-find said before it kept its groups: every id scanned."""
+    return sorted({k for k in list(joins.parent) if joins.find(k) == root} | {root})
+
+
+@FAST
+@given(st.lists(st.tuples(st.integers(0, 12), st.integers(0, 12), st.booleans()), max_size=40))
+def test_the_groups_kept_by_the_union_find_are_its_members(
+    steps: list[tuple[int, int, bool]],
+) -> None:
+    joins = Joins()
+    ids = [f"h{n:02d}" for n in range(13)]
+    for a, b, join in steps:
+        if join:
+            joins.union(ids[a], ids[b])
+        else:
+            joins.find(ids[a])  # a new id on its own, between unions
+        for key in ids:
+            assert joins.members(key) == _scanned(joins, key)
+
+
+_ZONES = [UTC, timezone(timedelta(hours=1)), timezone(timedelta(hours=-5, minutes=-30)),
+          ZoneInfo("Europe/London")]
+
+
+@given(st.datetimes(min_value=datetime(2000, 1, 2), max_value=datetime(9999, 12, 30),
+                    timezones=st.sampled_from(_ZONES)))
+def test_an_instant_is_written_as_it_always_was(moment: datetime) -> None:
+    old = moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    assert format_utc(moment) == old
+    assert len(old) == 27 and old.endswith("Z")
+
+
+@FAST
+@given(event_sets())
+def test_every_row_of_any_state_reads_back_as_it_was_written(events: list[Event]) -> None:
+    state = project(random.Random(1).sample(events, len(events)), POLICY)
+    rows: list[object] = [*state.households.values(), *state.occurrences.values(),
+                          *state.conflicts.values(), *state.tasks]
+    rows += [v.referral for v in state.households.values() if v.referral is not None]
+    for row in rows:
+        text = codec.encode(row)
+        assert codec.decode(type(row), text) == row
+        assert codec.encode(codec.decode(type(row), text)) == text
+    assert {HouseholdView, OccurrenceView, Conflict, CallbackTask} >= {
+        type(r) for r in rows if not hasattr(r, "accepted_event_id")
+    }
