@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -38,6 +38,16 @@ class District:
 class Districts:
     version: str
     districts: tuple[District, ...]
+    # Each listed name by its folded form (the first, were two to fold alike): every
+    # occurrence pushed or captured is matched, and folding every name each time was a
+    # fortieth of reading an event.
+    _by_folded: Mapping[str, str] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        by_folded: dict[str, str] = {}
+        for d in self.districts:
+            by_folded.setdefault(_folded(d.name), d.name)
+        object.__setattr__(self, "_by_folded", by_folded)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -45,8 +55,7 @@ class Districts:
 
     def match(self, text: str) -> str | None:
         """The listed name `text` stands for, or None if it is not one of the force's."""
-        folded = _folded(text)
-        return next((name for name in self.names if _folded(name) == folded), None)
+        return self._by_folded.get(_folded(text))
 
     def label(self, text: str) -> str:
         """How a stored district shows in figures: its listed name, else its own text."""

@@ -264,17 +264,24 @@ def _shape(cls: type) -> tuple[tuple[str, bool, bool, Any], ...]:
     )
 
 
+# Values written as they are: tested by exact type first, the commonest case by far.
+_AS_THEY_ARE = frozenset({str, int, float, bool, type(None)})
+
+
 def _plain(value: Any) -> Any:
-    if isinstance(value, str | int | float) or value is None:
+    kind: type = type(value)
+    if kind in _AS_THEY_ARE:
         return value
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+    if hasattr(kind, "__dataclass_fields__"):  # a dataclass instance (a class is a type)
         plain: dict[str, Any] = {}
-        for name, dropped, added, default in _shape(type(value)):
+        for name, dropped, added, default in _shape(kind):
             item = getattr(value, name)
             if (dropped and not item) or (added and not dropped and item == default):
                 continue  # left out (see _shape)
-            plain[name] = _plain(item)
+            plain[name] = item if type(item) in _AS_THEY_ARE else _plain(item)
         return plain
+    if isinstance(value, str | int | float):  # a subclass (an enum's value, say)
+        return value
     if isinstance(value, tuple | list):
         return [_plain(v) for v in value]
     if isinstance(value, Mapping):

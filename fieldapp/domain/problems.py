@@ -7,7 +7,7 @@ field that needs attention at once.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -136,7 +136,12 @@ class Reader:
             Reader(item, self.problems, f"{self.name(field)}[{i}].") for i, item in enumerate(value)
         ]
 
-    def unexpected(self, allowed: Iterable[str]) -> None:
+    def unexpected(self, allowed: Collection[str]) -> None:
+        for key in self.data:  # every field known, almost always: checked without sets
+            if key not in allowed:
+                break
+        else:
+            return
         extra = sorted(set(self.data) - set(allowed))
         if extra:
             self.problem("", f"Fields this version does not know: {', '.join(extra)}.")

@@ -8,12 +8,12 @@ import random
 from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from factories import occurrence
+from factories import occurrence, rules
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_properties import POLICY, event_sets
 
-from fieldapp.domain.events import Event, OccurrenceRecorded
+from fieldapp.domain.events import Event, OccurrenceRecorded, canonical_json, parse_event
 from fieldapp.domain.joins import Joins, join_keys
 from fieldapp.domain.problems import format_utc
 from fieldapp.domain.projection import linked_keys, project, related_keys
@@ -94,3 +94,26 @@ def test_every_row_of_any_state_reads_back_as_it_was_written(events: list[Event]
     assert {HouseholdView, OccurrenceView, Conflict, CallbackTask} >= {
         type(r) for r in rows if not hasattr(r, "accepted_event_id")
     }
+
+
+_WRITINGS = {
+    "as written": format_utc,
+    "an offset": lambda m: m.astimezone(timezone(timedelta(hours=1))).isoformat(),
+    "no fraction": lambda m: m.strftime("%Y-%m-%dT%H:%M:%S") + "+00:00",
+    "lower-case t": lambda m: format_utc(m).replace("T", "t"),
+    "a space": lambda m: format_utc(m).replace("T", " "),
+}
+
+
+@FAST
+@given(event_sets(), st.sampled_from(sorted(_WRITINGS)), st.sampled_from(sorted(_WRITINGS)))
+def test_a_record_read_keeps_its_canonical_json_however_its_instants_were_written(
+    events: list[Event], occurred: str, recorded: str
+) -> None:
+    for event in events:
+        data = event.to_dict()
+        data["occurred_at"] = _WRITINGS[occurred](event.occurred_at)
+        data["recorded_at"] = _WRITINGS[recorded](event.recorded_at)
+        read = parse_event(data, rules())
+        assert read == event
+        assert read.to_json() == canonical_json(read.to_dict()) == event.to_json()
