@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Written on the last word of a line of the address only: "St" at the start of a line is
 # "Saint" as often as not ("St Johns Road"), at the end it is "Street".
@@ -40,10 +41,14 @@ def postcode_key(postcode: str) -> str:
     return "".join(postcode.split()).upper()
 
 
+@lru_cache(maxsize=8192)
 def address_key(address: str) -> str:
     """An address line as it identifies a household: case, accents, punctuation and spaces
     do not matter, nor "Flat"/"Apartment" before a flat's number, nor "St"/"Street" (and the
-    like) ending a line. Every other word and number counts, in order."""
+    like) ending a line. Every other word and number counts, in order.
+
+    Kept for the addresses last asked about (a pure function of its text): a household is
+    projected again at every record added to its case, and its address keyed each time."""
     folded = unicodedata.normalize("NFKD", address.casefold())
     folded = "".join(c for c in folded if not unicodedata.combining(c))
     words: list[str] = []

@@ -299,18 +299,31 @@ def all_fields(payload: Payload) -> dict[str, Any]:
     return {f.name: _plain(getattr(payload, f.name)) for f in dataclasses.fields(payload)}
 
 
+# The fields of a plain record read back into something other than their JSON: lists into
+# tuples, objects into their dataclasses. Most kinds have none, and are read as they are.
+_LISTS = ("offence_types", "leaflets", "risk_indicators")
+_CONVERTED: Mapping[type, bool] = {
+    cls: bool({"members", "escalation", "contacts", *_LISTS} & {f.name for f in
+                                                                dataclasses.fields(cls)})
+    for cls in PAYLOAD_TYPES.values()
+}
+
+
 def _payload_from_dict(event_type: EventType, data: Mapping[str, Any]) -> Payload:
     cls = PAYLOAD_TYPES[event_type]
+    if event_type is EventType.EVENT_CORRECTED and "payload" not in data:
+        data = {**data, "payload": {}}  # version 2 carries `changes` instead
+    if not _CONVERTED[cls]:
+        plain: Payload = cls(**data)
+        return plain
     values = dict(data)
-    if event_type is EventType.EVENT_CORRECTED:
-        values.setdefault("payload", {})  # version 2 carries `changes` instead
     if event_type is EventType.HOUSEHOLD_RECORDED:
         values["members"] = tuple(Member(**m) for m in values["members"])
     if values.get("escalation") is not None:
         values["escalation"] = Escalation(**values["escalation"])
     if "contacts" in values:
         values["contacts"] = tuple(contact_from_dict(c) for c in values["contacts"])
-    for name in ("offence_types", "leaflets", "risk_indicators"):
+    for name in _LISTS:
         if name in values:
             values[name] = tuple(values[name])
     payload: Payload = cls(**values)

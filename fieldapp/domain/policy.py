@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,6 +28,32 @@ def _bank_holidays(region: str, year: int) -> frozenset[date]:
     # weekday; only weekdays are days off work, and the weekend check covers the rest.
     listed = holidays.country_holidays("GB", subdiv=region, years=year)
     return frozenset(day for day in listed if day.weekday() < 5)
+
+
+# The calendar's answers, kept per day and per the settings that decide them: a policy with
+# other settings gets its own. Every projected household asks for a due date or two, and the
+# days asked about are few.
+@lru_cache(maxsize=8192)
+def _is_working_day(day: date, weekends: bool, bank_holidays: bool, region: str) -> bool:
+    if weekends and day.weekday() >= 5:
+        return False
+    return not (bank_holidays and day in _bank_holidays(region, day.year))
+
+
+@lru_cache(maxsize=8192)
+def _roll_forward(day: date, weekends: bool, bank_holidays: bool, region: str) -> date:
+    while not _is_working_day(day, weekends, bank_holidays, region):
+        day += timedelta(days=1)
+    return day
+
+
+@lru_cache(maxsize=8192)
+def _add_working_days(day: date, count: int, region: str) -> date:
+    while count > 0:
+        day += timedelta(days=1)
+        if day.weekday() < 5 and day not in _bank_holidays(region, day.year):
+            count -= 1
+    return day
 
 
 def _flag(value: Any) -> bool:
@@ -120,17 +146,16 @@ class SchedulePolicy:
         return policy
 
     def is_working_day(self, day: date) -> bool:
-        if self.roll_forward_weekends and day.weekday() >= 5:
-            return False
-        return not (
-            self.roll_forward_bank_holidays
-            and day in _bank_holidays(self.bank_holiday_region, day.year)
+        return _is_working_day(
+            day, self.roll_forward_weekends, self.roll_forward_bank_holidays,
+            self.bank_holiday_region,
         )
 
     def roll_forward(self, day: date) -> date:
-        while not self.is_working_day(day):
-            day += timedelta(days=1)
-        return day
+        return _roll_forward(
+            day, self.roll_forward_weekends, self.roll_forward_bank_holidays,
+            self.bank_holiday_region,
+        )
 
     def first_due(self, offered_at: datetime) -> date:
         return self.roll_forward(london_date(offered_at) + timedelta(days=self.after_days))
@@ -147,11 +172,7 @@ class SchedulePolicy:
     def add_working_days(self, day: date, count: int) -> date:
         """The `count`th working day after `day` (weekends and weekday bank holidays skipped,
         whatever the call-back's roll-forward settings: the Victims' Code counts working days)."""
-        while count > 0:
-            day += timedelta(days=1)
-            if day.weekday() < 5 and day not in _bank_holidays(self.bank_holiday_region, day.year):
-                count -= 1
-        return day
+        return _add_working_days(day, count, self.bank_holiday_region)
 
     def referral_due(self, accepted_at: datetime) -> date:
         return self.add_working_days(london_date(accepted_at), self.referral_within_working_days)

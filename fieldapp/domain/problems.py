@@ -155,7 +155,7 @@ def parse_utc(value: Any) -> datetime | None:
         parsed = datetime.fromisoformat(value)
         if parsed.tzinfo is None:
             return None
-        return parsed.astimezone(UTC)
+        return parsed if parsed.tzinfo is UTC else parsed.astimezone(UTC)
     except (ValueError, OverflowError):  # e.g. 0001-01-01T00:00:00+01:00 is before year 1 UTC
         return None
 

@@ -256,7 +256,7 @@ def project(events: Iterable[Event], policy: SchedulePolicy) -> State:
             joined_ids=joined_ids(records),
         )
         conflicts.extend(occurrence_joined(occurrence_id, records))
-        if len({r.payload for r in records}) > 1:
+        if any(r.payload != records[0].payload for r in records[1:]):
             conflicts.append(
                 Conflict.of(
                     "occurrence_details_differ",

@@ -63,6 +63,8 @@ class _Codec:
     decode: Convert
     # The encoded empty value of the type (left out of a row), or _NO_EMPTY.
     empty: Any = _NO_EMPTY
+    # A type read back as it is, once it is exactly this type (str, bool, int).
+    exact: type | None = None
 
 
 # Built once per type from its hints: each row is then converted without looking hints up.
@@ -121,7 +123,7 @@ def _build(hint: Any) -> _Codec:
         item = _codec(typing.get_args(hint)[0])
         return _Codec(
             list if item.encode is _as_it_is else lambda v: [item.encode(x) for x in v],
-            lambda v: tuple(item.decode(x) for x in _items(v)),
+            lambda v: tuple([item.decode(x) for x in _items(v)]),
             [],
         )
     if dataclasses.is_dataclass(hint) and isinstance(hint, type):
@@ -133,9 +135,9 @@ def _build(hint: Any) -> _Codec:
     if isinstance(hint, type) and issubclass(hint, Enum):
         return _Codec(lambda v: v.value, hint)
     if hint in (str, bool):
-        return _Codec(_as_it_is, _exactly(hint), hint())
+        return _Codec(_as_it_is, _exactly(hint), hint(), hint)
     if hint is int:
-        return _Codec(_as_it_is, _exactly(hint))
+        return _Codec(_as_it_is, _exactly(hint), exact=hint)
     raise TypeError(f"cannot convert {hint}")
 
 
@@ -206,9 +208,17 @@ def _decoder(cls: type, fields: list[_Field]) -> Convert:
         "    values = {}",
     ]
     for i, (name, codec, omitted) in enumerate(fields):
-        scope[f"dec{i}"] = codec.decode
         lines.append(f"    if {name!r} in data:")
-        lines.append(f"        values[{name!r}] = dec{i}(data[{name!r}])")
+        if codec.exact is not None:  # checked here, not in a call: most fields are text
+            scope[f"kind{i}"] = codec.exact
+            scope[f"wrong{i}"] = f"expected {codec.exact.__name__}"
+            lines.append(f"        v = data[{name!r}]")
+            lines.append(f"        if type(v) is not kind{i}:")
+            lines.append(f"            raise TypeError(wrong{i})")
+            lines.append(f"        values[{name!r}] = v")
+        else:
+            scope[f"dec{i}"] = codec.decode
+            lines.append(f"        values[{name!r}] = dec{i}(data[{name!r}])")
         if omitted is not _NO_EMPTY:
             # Decoded once here: the empty values decode to immutable ones ("", (), None).
             scope[f"empty{i}"] = codec.decode(omitted)

@@ -1,13 +1,15 @@
 """What the domain keeps to save work gives exactly what working it out afresh gives: the keys
-kept on an event, the union-find's groups, the instant format, the compiled row codec."""
+kept on an event, the union-find's groups, the calendar per day, the instant format, a record's
+canonical JSON, the compiled row codec."""
 
 from __future__ import annotations
 
 import dataclasses
 import random
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import holidays
 from factories import occurrence, rules
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -117,3 +119,31 @@ def test_a_record_read_keeps_its_canonical_json_however_its_instants_were_writte
         read = parse_event(data, rules())
         assert read == event
         assert read.to_json() == canonical_json(read.to_dict()) == event.to_json()
+
+
+def _working_day(day: date, weekends: bool, bank_holidays: bool, region: str) -> bool:
+    """Asked of the `holidays` package afresh, day by day."""
+    listed = holidays.country_holidays("GB", subdiv=region, years=day.year)
+    weekday_holiday = day in listed and day.weekday() < 5
+    return not ((weekends and day.weekday() >= 5) or (bank_holidays and weekday_holiday))
+
+
+@FAST
+@given(st.dates(date(2020, 1, 1), date(2030, 12, 20)), st.booleans(), st.booleans(),
+       st.sampled_from(["ENG", "WLS"]), st.integers(1, 5))
+def test_the_calendar_kept_per_day_is_the_calendar(
+    day: date, weekends: bool, bank_holidays: bool, region: str, count: int
+) -> None:
+    policy = dataclasses.replace(POLICY, roll_forward_weekends=weekends,
+                                 roll_forward_bank_holidays=bank_holidays,
+                                 bank_holiday_region=region)
+    rolled = day
+    while not _working_day(rolled, weekends, bank_holidays, region):
+        rolled += timedelta(days=1)
+    assert policy.roll_forward(day) == rolled
+    assert policy.is_working_day(day) == _working_day(day, weekends, bank_holidays, region)
+    added, left = day, count
+    while left:
+        added += timedelta(days=1)
+        left -= _working_day(added, True, True, region)
+    assert policy.add_working_days(day, count) == added
