@@ -20,8 +20,9 @@ on a shared machine lands on all of them alike. Lines:
 - encode / decode: `codec` of every row a batch's projection writes (occurrences, households,
   tasks, referrals, conflicts).
 
-Nothing here is asserted: read the ratios, and compare two trees by running this file
-against each (PYTHONPATH=<other tree>) alternately.
+Times are this process's CPU time (the machine is shared: waiting for a core is not the
+domain's cost). Nothing here is asserted: read the ratios, and compare two trees by running
+this file against each (PYTHONPATH=<other tree>) alternately.
 """
 
 from __future__ import annotations
@@ -144,13 +145,13 @@ def main() -> None:
     times: dict[str, list[float]] = {name: [] for name, _ in measures}
     for _ in range(args.repeat):
         for name, run in measures:
-            t = time.perf_counter()
+            t = time.process_time()
             run()
-            times[name].append(time.perf_counter() - t)
+            times[name].append(time.process_time() - t)
 
     per_k = {name: statistics.median(ts) / n * 1000 for name, ts in times.items()}
     base = per_k["json.loads (baseline)"]
-    print(f"{n} events, {len(rows)} projection rows, median of {args.repeat}")
+    print(f"{n} events, {len(rows)} projection rows, CPU time, median of {args.repeat}")
     print(f"{'measure':<28} {'ms per 1,000 events':>20} {'× json.loads':>13}")
     for name, _ in measures:
         print(f"{name:<28} {per_k[name] * 1000:>20.2f} {per_k[name] / base:>13.2f}")
