@@ -161,7 +161,7 @@ def _dataclass(cls: type) -> _Codec:
     for field in dataclasses.fields(cls):
         codec = _codec(hints[field.name])
         fields.append((field.name, codec, _omitted(field, codec)))
-    return _Codec(_encoder(cls, fields), _decoder(cls, fields))
+    return _Codec(_encoder(cls, fields), _decoder(cls, fields, dataclasses.fields(cls)))
 
 
 _Field = tuple[str, _Codec, Any]
@@ -189,42 +189,63 @@ def _encoder(cls: type, fields: list[_Field]) -> Convert:
             lines.append(f"    v = enc{i}(value.{name})")
         if omitted is _NO_EMPTY:
             lines.append(f"    row[{name!r}] = v")
+            continue
+        # The test below, said the quickest way for each empty value: "", [] and False are
+        # their type's only falsy value, and None its type's only value.
+        if omitted is None:
+            lines.append("    if v is not None:")
+        elif omitted is False:
+            lines.append("    if v is not False:")
+        elif type(omitted) in (str, list) and not omitted:
+            lines.append(f"    if v or type(v) is not {type(omitted).__name__}:")
         else:
             scope[f"empty{i}"], scope[f"kind{i}"] = omitted, type(omitted)
             lines.append(f"    if type(v) is not kind{i} or v != empty{i}:")
-            lines.append(f"        row[{name!r}] = v")
+        lines.append(f"        row[{name!r}] = v")
     lines.append("    return row")
     return _compiled("encode", lines, scope)
 
 
-def _decoder(cls: type, fields: list[_Field]) -> Convert:
+def _decoder(
+    cls: type, fields: list[_Field], declared: tuple[dataclasses.Field[Any], ...]
+) -> Convert:
     """A missing field reads as its type's empty value when rows leave it out, otherwise it
-    takes the dataclass's default (a field added after the row was written)."""
+    takes the dataclass's default (a field added after the row was written); a field with
+    neither is an error, as the dataclass's own __init__ would say."""
     scope: dict[str, Any] = {"cls": cls, "message": f"{cls.__name__} is not an object"}
     lines = [
         "def decode(data):",
         "    if not isinstance(data, dict):",
         "        raise TypeError(message)",
-        "    values = {}",
     ]
-    for i, (name, codec, omitted) in enumerate(fields):
+    for i, ((name, codec, omitted), field) in enumerate(zip(fields, declared, strict=True)):
         lines.append(f"    if {name!r} in data:")
         if codec.exact is not None:  # checked here, not in a call: most fields are text
             scope[f"kind{i}"] = codec.exact
             scope[f"wrong{i}"] = f"expected {codec.exact.__name__}"
-            lines.append(f"        v = data[{name!r}]")
-            lines.append(f"        if type(v) is not kind{i}:")
+            lines.append(f"        f{i} = data[{name!r}]")
+            lines.append(f"        if type(f{i}) is not kind{i}:")
             lines.append(f"            raise TypeError(wrong{i})")
-            lines.append(f"        values[{name!r}] = v")
         else:
             scope[f"dec{i}"] = codec.decode
-            lines.append(f"        values[{name!r}] = dec{i}(data[{name!r}])")
+            lines.append(f"        f{i} = dec{i}(data[{name!r}])")
+        lines.append("    else:")
         if omitted is not _NO_EMPTY:
             # Decoded once here: the empty values decode to immutable ones ("", (), None).
             scope[f"empty{i}"] = codec.decode(omitted)
-            lines.append("    else:")
-            lines.append(f"        values[{name!r}] = empty{i}")
-    lines.append("    return cls(**values)")
+            lines.append(f"        f{i} = empty{i}")
+        elif field.default is not dataclasses.MISSING:
+            scope[f"empty{i}"] = field.default
+            lines.append(f"        f{i} = empty{i}")
+        elif field.default_factory is not dataclasses.MISSING:
+            scope[f"make{i}"] = field.default_factory
+            lines.append(f"        f{i} = make{i}()")
+        else:
+            scope[f"missing{i}"] = f"{cls.__name__} has no {name}"
+            lines.append(f"        raise TypeError(missing{i})")
+    # Made in one call, by keyword: no dictionary of the values on the way.
+    arguments = ", ".join(f"{name}=f{i}" for i, (name, _, _) in enumerate(fields))
+    lines.append(f"    return cls({arguments})")
     return _compiled("decode", lines, scope)
 
 
