@@ -39,7 +39,7 @@ class Reader:
     def __init__(self, data: Any, problems: list[Problem], prefix: str = "") -> None:
         self.problems = problems
         self.prefix = prefix
-        if isinstance(data, Mapping):
+        if type(data) is dict or isinstance(data, Mapping):  # JSON's dict, without the ABC
             self.data: Mapping[str, Any] = data
         else:
             self.data = {}
