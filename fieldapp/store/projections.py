@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from fieldapp.domain.events import Event, event_from_json
 from fieldapp.domain.identity import postcode_key
@@ -109,21 +110,65 @@ def load_state(conn: Connection, keys: Collection[str] | None = None) -> State:
     )
 
 
-def _sync(
-    conn: Connection,
-    old: Mapping[str, T],
-    new: Mapping[str, T],
-    delete: str,
-    upsert: str,
-    row: Callable[[str, T], tuple[object, ...]],
-) -> None:
-    """Delete the rows `new` no longer has; write only the rows whose content changed."""
+@dataclass(frozen=True)
+class _Table(Generic[T]):
+    """How one projection table holds values of T: its key column, the columns it filters
+    on (`cells` gives their values) and, if it has one, the `body` column holding the JSON of
+    `body_of(value)`."""
+
+    name: str
+    key: str
+    columns: tuple[str, ...]
+    cells: Callable[[str, T], tuple[object, ...]]
+    body_of: Callable[[T], object] | None = None
+
+    def upsert(self) -> str:
+        columns = (self.key, *self.columns, *(("body",) if self.body_of else ()))
+        return (
+            f"INSERT INTO {self.name} ({', '.join(columns)}) "  # noqa: S608 (constant names)
+            f"VALUES ({', '.join('?' * len(columns))}) ON CONFLICT ({self.key}) DO UPDATE SET "
+            + ", ".join(f"{c} = excluded.{c}" for c in columns[1:])
+        )
+
+    def row(self, key: str, value: T) -> tuple[object, ...]:
+        body = (codec.encode(self.body_of(value)),) if self.body_of else ()
+        return (key, *self.cells(key, value), *body)
+
+
+def _sync(conn: Connection, table: _Table[T], old: Mapping[str, T], new: Mapping[str, T]) -> None:
+    """Delete the rows `new` no longer has; write only the rows whose content changed.
+
+    A row already held is updated in only the columns whose value changed: SQLite rewrites
+    an index only when the UPDATE sets one of its columns, so a call-back attempt that changes
+    a task's count leaves the index by state alone, and a household's new offer leaves the
+    index by occurrence alone (each index entry rewritten is a page written at commit)."""
     gone = [(key,) for key in sorted(set(old) - set(new))]
-    changed = [row(key, value) for key, value in new.items() if old.get(key) != value]
     if gone:
-        conn.executemany(delete, gone)
-    if changed:
-        conn.executemany(upsert, changed)
+        conn.executemany(f"DELETE FROM {table.name} WHERE {table.key} = ?", gone)  # noqa: S608
+    fresh = []
+    updates: dict[tuple[str, ...], list[tuple[object, ...]]] = {}
+    for key, value in new.items():
+        if key not in old:
+            fresh.append(table.row(key, value))
+            continue
+        before = old[key]
+        if before == value:
+            continue
+        pairs = zip(table.columns, table.cells(key, before), table.cells(key, value), strict=True)
+        changed = [(column, now) for column, then, now in pairs if then != now]
+        if table.body_of is not None and table.body_of(before) != table.body_of(value):
+            changed.append(("body", codec.encode(table.body_of(value))))
+        if changed:
+            names = tuple(column for column, _ in changed)
+            updates.setdefault(names, []).append((*(v for _, v in changed), key))
+    if fresh:
+        conn.executemany(table.upsert(), fresh)
+    for names, rows in updates.items():
+        conn.executemany(
+            f"UPDATE {table.name} SET {', '.join(f'{n} = ?' for n in names)} "  # noqa: S608
+            f"WHERE {table.key} = ?",
+            rows,
+        )
 
 
 def _aliases(state: State) -> dict[str, str]:
@@ -152,14 +197,6 @@ def _tasks(state: State) -> dict[str, _TaskRow]:
     return rows
 
 
-def _task_columns(key: str, row: _TaskRow) -> tuple[object, ...]:
-    task = row[5]
-    return (
-        key, *row[:5], task.due.isoformat(), task.state.value, task.attempts_made, task.rule,
-        task.reason, task.closed_by_author, task.closed_by_device, codec.encode(task),
-    )
-
-
 _ReferralRow = tuple[str, str, str, str, str, Referral]
 
 
@@ -177,73 +214,61 @@ def _referrals(state: State) -> dict[str, _ReferralRow]:
     return rows
 
 
+def _itself(value: T) -> T:
+    return value
+
+
+def _task_cells(key: str, row: _TaskRow) -> tuple[object, ...]:
+    task = row[5]
+    return (
+        *row[:5], task.due.isoformat(), task.state.value, task.attempts_made, task.rule,
+        task.reason, task.closed_by_author, task.closed_by_device,
+    )
+
+
+def _referral_cells(key: str, row: _ReferralRow) -> tuple[object, ...]:
+    return (*row[:5], row[5].due.isoformat(), row[5].state.value)
+
+
+_PLACE = ("occurrence_id", "occurrence_reference", "district", "postcode", "assignee", "due",
+          "state")
+_OCCURRENCES = _Table[OccurrenceView](
+    "occurrences", "id", ("reference", "district"),
+    lambda key, v: (v.reference, v.district), _itself,
+)
+_HOUSEHOLDS = _Table[HouseholdView](
+    "households", "id", ("occurrence_id", "postcode_key"),
+    lambda key, v: (v.occurrence_id, postcode_key(v.postcode)), _itself,
+)
+_HOUSEHOLD_ALIASES = _Table[str](
+    "household_aliases", "alias", ("household_id",), lambda key, household: (household,)
+)
+_OCCURRENCE_ALIASES = _Table[str](
+    "occurrence_aliases", "alias", ("occurrence_id",), lambda key, occurrence: (occurrence,)
+)
+_TASKS = _Table[_TaskRow](
+    "tasks", "household_id",
+    (*_PLACE, "attempts_made", "rule", "reason", "closed_by_author", "closed_by_device"),
+    _task_cells, lambda row: row[5],
+)
+_REFERRALS = _Table[_ReferralRow](
+    "referrals", "household_id", _PLACE, _referral_cells, lambda row: row[5]
+)
+_CONFLICTS = _Table[Conflict](
+    "conflicts", "key", ("scope", "confirmed"),
+    lambda key, c: (c.scope, int(bool(c.confirmed_by))), _itself,
+)
+
+
 def _write(conn: Connection, old: State, new: State) -> None:
     """Turn the rows that held `old` into rows holding `new`."""
-    _sync(
-        conn, old.occurrences, new.occurrences,
-        "DELETE FROM occurrences WHERE id = ?",
-        "INSERT INTO occurrences (id, reference, district, body) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (id) DO UPDATE SET reference = excluded.reference, "
-        "district = excluded.district, body = excluded.body",
-        lambda key, v: (key, v.reference, v.district, codec.encode(v)),
-    )
-    _sync(
-        conn, old.households, new.households,
-        "DELETE FROM households WHERE id = ?",
-        "INSERT INTO households (id, occurrence_id, postcode_key, body) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (id) DO UPDATE SET occurrence_id = excluded.occurrence_id, "
-        "postcode_key = excluded.postcode_key, body = excluded.body",
-        lambda key, v: (key, v.occurrence_id, postcode_key(v.postcode), codec.encode(v)),
-    )
-    _sync(
-        conn, _aliases(old), _aliases(new),
-        "DELETE FROM household_aliases WHERE alias = ?",
-        "INSERT INTO household_aliases (alias, household_id) VALUES (?, ?) "
-        "ON CONFLICT (alias) DO UPDATE SET household_id = excluded.household_id",
-        lambda key, household: (key, household),
-    )
-    _sync(
-        conn, _occurrence_aliases(old), _occurrence_aliases(new),
-        "DELETE FROM occurrence_aliases WHERE alias = ?",
-        "INSERT INTO occurrence_aliases (alias, occurrence_id) VALUES (?, ?) "
-        "ON CONFLICT (alias) DO UPDATE SET occurrence_id = excluded.occurrence_id",
-        lambda key, occurrence: (key, occurrence),
-    )
-    _sync(
-        conn, _tasks(old), _tasks(new),
-        "DELETE FROM tasks WHERE household_id = ?",
-        "INSERT INTO tasks (household_id, occurrence_id, occurrence_reference, district, "
-        "postcode, assignee, due, state, attempts_made, rule, reason, closed_by_author, "
-        "closed_by_device, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT (household_id) DO UPDATE SET occurrence_id = excluded.occurrence_id, "
-        "occurrence_reference = excluded.occurrence_reference, district = excluded.district, "
-        "postcode = excluded.postcode, assignee = excluded.assignee, due = excluded.due, "
-        "state = excluded.state, attempts_made = excluded.attempts_made, "
-        "rule = excluded.rule, reason = excluded.reason, "
-        "closed_by_author = excluded.closed_by_author, "
-        "closed_by_device = excluded.closed_by_device, body = excluded.body",
-        _task_columns,
-    )
-    _sync(
-        conn, _referrals(old), _referrals(new),
-        "DELETE FROM referrals WHERE household_id = ?",
-        "INSERT INTO referrals (household_id, occurrence_id, occurrence_reference, district, "
-        "postcode, assignee, due, state, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT (household_id) DO UPDATE SET occurrence_id = excluded.occurrence_id, "
-        "occurrence_reference = excluded.occurrence_reference, district = excluded.district, "
-        "postcode = excluded.postcode, assignee = excluded.assignee, due = excluded.due, "
-        "state = excluded.state, body = excluded.body",
-        lambda key, row: (key, *row[:5], row[5].due.isoformat(), row[5].state.value,
-                          codec.encode(row[5])),
-    )
-    _sync(
-        conn, old.conflicts, new.conflicts,
-        "DELETE FROM conflicts WHERE key = ?",
-        "INSERT INTO conflicts (key, scope, confirmed, body) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (key) DO UPDATE SET scope = excluded.scope, "
-        "confirmed = excluded.confirmed, body = excluded.body",
-        lambda key, c: (key, c.scope, int(bool(c.confirmed_by)), codec.encode(c)),
-    )
+    _sync(conn, _OCCURRENCES, old.occurrences, new.occurrences)
+    _sync(conn, _HOUSEHOLDS, old.households, new.households)
+    _sync(conn, _HOUSEHOLD_ALIASES, _aliases(old), _aliases(new))
+    _sync(conn, _OCCURRENCE_ALIASES, _occurrence_aliases(old), _occurrence_aliases(new))
+    _sync(conn, _TASKS, _tasks(old), _tasks(new))
+    _sync(conn, _REFERRALS, _referrals(old), _referrals(new))
+    _sync(conn, _CONFLICTS, old.conflicts, new.conflicts)
     search.write(conn, _documents(old), _documents(new))
 
 
