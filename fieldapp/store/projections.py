@@ -45,29 +45,97 @@ class SqlLookup(EventLookup):
     memory: a new household finds its join partners by its occurrence's reference key.
 
     `known` are events already in memory (the batch just inserted): they are not read back
-    from their JSON."""
+    from their JSON. `complete` are keys whose every event is in memory, besides those of
+    `known` (`Recent`): they are answered without SQL."""
 
-    def __init__(self, conn: Connection, known: Iterable[Event] = ()) -> None:
+    def __init__(
+        self, conn: Connection, known: Iterable[Event] = (),
+        complete: Mapping[str, Sequence[Event]] | None = None,
+    ) -> None:
         super().__init__()
         self._conn = conn
         self._parsed: dict[str, Event] = {e.id: e for e in known}
+        self._complete = complete or {}
+        self._known_by_key = _by_key(self._parsed.values()) if self._complete else {}
 
     def __call__(self, key: str) -> list[Event]:
         return self.many([key])
 
     def many(self, keys: Iterable[str]) -> list[Event]:
+        wanted = set(keys)
+        held = wanted & self._complete.keys()
+        found = [event for key in held
+                 for event in (*self._complete[key], *self._known_by_key.get(key, ()))]
+        if held == wanted:
+            return found
         rows = self._conn.execute(
             "SELECT DISTINCT e.id, e.body FROM json_each(?) AS k "
             "CROSS JOIN related r ON r.key = k.value CROSS JOIN events e ON e.seq = r.event_seq",
-            (_ids(keys),),
+            (_ids(wanted - held),),
         ).fetchall()
-        found = []
         for event_id, body in rows:
             event = self._parsed.get(event_id)
             if event is None:
                 event = self._parsed[event_id] = event_from_json(body)
             found.append(event)
         return found
+
+
+def _by_key(events: Iterable[Event]) -> dict[str, list[Event]]:
+    by_key: dict[str, list[Event]] = {}
+    for event in events:
+        for key in linked_keys(event):
+            by_key.setdefault(key, []).append(event)
+    return by_key
+
+
+class Recent:
+    """The component the last save re-projected, and the rows it was written as.
+
+    An officer records a case one action at a time, so the next save usually touches the
+    same component: with this, its walk and the rows it replaces come from memory, and only
+    what the new events add (a new household's key) is read from SQL and parsed. A component
+    is closed over its keys, so for a key of it the events are its own plus the new ones,
+    and the rows that key covers are the ones written last time.
+
+    That holds only while nothing else writes events or projection rows: the store clears
+    this on every other such write of its own, and `PRAGMA data_version` (which changes only
+    when another connection commits) clears it after another's. A save that fails clears it
+    too (the store's part), since what it remembered was never committed."""
+
+    def __init__(self) -> None:
+        self._version: int | None = None
+        self._by_key: dict[str, list[Event]] = {}
+        self._state = State()
+
+    def clear(self) -> None:
+        self._version, self._by_key, self._state = None, {}, State()
+
+    def held(self, conn: Connection) -> tuple[Mapping[str, Sequence[Event]], State]:
+        """The keys whose every event is known, with those events, and the rows written for
+        them; nothing once another connection has committed since."""
+        if self._version is not None and self._version != _data_version(conn):
+            self.clear()
+        return self._by_key, self._state
+
+    def remember(self, conn: Connection, events: Iterable[Event], state: State) -> None:
+        self._by_key, self._state = _by_key(events), state
+        self._version = _data_version(conn)
+
+
+def _data_version(conn: Connection) -> int:
+    version: int = conn.execute("PRAGMA data_version").fetchone()[0]
+    return version
+
+
+def _covered(state: State, keys: Collection[str]) -> State:
+    """The rows of `state` that `load_state(conn, keys)` reads, found as it finds them."""
+    return State(
+        {k: v for k, v in state.occurrences.items()
+         if any(alias in keys for alias in (v.joined_ids or (v.id,)))},
+        {k: v for k, v in state.households.items() if any(a in keys for a in v.merged_ids)},
+        {k: c for k, c in state.conflicts.items() if c.scope in keys},
+    )
 
 
 def _ids(values: Iterable[str]) -> str:
@@ -280,18 +348,28 @@ def _documents(state: State) -> dict[str, search.Document]:
 
 
 def recompute(
-    conn: Connection, fresh: Sequence[Event], policy: SchedulePolicy, viewer_device: str = ""
+    conn: Connection, fresh: Sequence[Event], policy: SchedulePolicy, viewer_device: str = "",
+    recent: Recent | None = None,
 ) -> Changes:
-    """Re-project the component `fresh` touches (already inserted) and replace its rows."""
+    """Re-project the component `fresh` touches (already inserted) and replace its rows.
+    With `recent`, what it holds is not read again, and it then holds this component."""
     if not fresh:
         return Changes()
-    connected = component({k for e in fresh for k in linked_keys(e)}, SqlLookup(conn, fresh))
+    complete, written = recent.held(conn) if recent is not None else ({}, State())
+    lookup = SqlLookup(conn, fresh, complete)
+    connected = component({k for e in fresh for k in linked_keys(e)}, lookup)
     keys = {k for e in connected for k in linked_keys(e)}
     part = project(connected, policy)
-    old = load_state(conn, keys)
+    unread = keys - complete.keys()
+    read = load_state(conn, unread) if unread else State()
+    old = _covered(written, keys & complete.keys())
+    old = State({**old.occurrences, **read.occurrences}, {**old.households, **read.households},
+                {**old.conflicts, **read.conflicts})
     _, changes = splice(old, part, keys, viewer_device)
     # What splice replaces is exactly `old` (the rows `keys` cover), so `old` becomes `part`.
     _write(conn, old, part)
+    if recent is not None:
+        recent.remember(conn, connected, part)
     return changes
 
 

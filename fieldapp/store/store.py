@@ -61,6 +61,7 @@ class Store(StoreReads):
         self._clock = clock
         self.actor = actor
         self._device: str | None = None
+        self._recent = projections.Recent()
 
     def _viewer_device(self) -> str:
         if self._device is None:
@@ -71,6 +72,7 @@ class Store(StoreReads):
 
     def close(self) -> None:
         """Lock: close the connection (SQLCipher wipes its copy of the key). Idempotent."""
+        self._recent.clear()
         self._db.close()
 
     lock = close
@@ -155,12 +157,20 @@ class Store(StoreReads):
         """
         batch = _unique(events)
         device = self._viewer_device()
-        with self._db.transaction() as conn:
-            fresh = self._insert(conn, batch, "local")
-            changes = projections.recompute(conn, fresh, self._policy, device)
-            access.write(conn, access.event_rows(fresh, self._clock(), None, "recorded here"))
-            if draft is not None:
-                conn.execute("DELETE FROM drafts WHERE form = ?", (draft,))
+        try:
+            with self._db.transaction() as conn:
+                fresh = self._insert(conn, batch, "local")
+                changes = projections.recompute(
+                    conn, fresh, self._policy, device, recent=self._recent
+                )
+                access.write(
+                    conn, access.event_rows(fresh, self._clock(), None, "recorded here")
+                )
+                if draft is not None:
+                    conn.execute("DELETE FROM drafts WHERE form = ?", (draft,))
+        except BaseException:
+            self._recent.clear()  # it may hold what was rolled back
+            raise
         return changes
 
     def apply_pulled(
@@ -173,6 +183,7 @@ class Store(StoreReads):
         batch = _unique(events)
         device = self._viewer_device()
         erased = 0
+        self._recent.clear()
         with self._db.transaction() as conn:
             fresh = self._insert(conn, batch, "pulled")
             changes = projections.recompute(conn, fresh, self._policy, device)
@@ -266,6 +277,7 @@ class Store(StoreReads):
 
     def rebuild_projections(self) -> None:
         """Recompute every projection row from the whole log, in one transaction."""
+        self._recent.clear()
         with self._db.transaction() as conn:
             projections.rebuild(conn, self._policy)
 
