@@ -89,6 +89,9 @@ def _by_key(events: Iterable[Event]) -> dict[str, list[Event]]:
     return by_key
 
 
+RECENT_EVENTS = 200  # the most events `Recent` holds: one case's are a few dozen
+
+
 class Recent:
     """The component the last save re-projected, and the rows it was written as.
 
@@ -118,7 +121,12 @@ class Recent:
             self.clear()
         return self._by_key, self._state
 
-    def remember(self, conn: Connection, events: Iterable[Event], state: State) -> None:
+    def remember(self, conn: Connection, events: Sequence[Event], state: State) -> None:
+        """Hold this component, unless it is a batch's many cases (a capture or an import
+        of hundreds of events), which the next save would not touch again."""
+        if len(events) > RECENT_EVENTS:
+            self.clear()
+            return
         self._by_key, self._state = _by_key(events), state
         self._version = _data_version(conn)
 

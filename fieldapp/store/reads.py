@@ -516,9 +516,11 @@ class StoreReads:
             conflicts = conn.execute(
                 "SELECT count(*) FROM conflicts WHERE confirmed = 0"
             ).fetchone()[0]
-            outbox = dict(
-                conn.execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall()
-            )
+            # The outbox holds only what waits to be sent (schema version 10).
+            pending = conn.execute("SELECT count(*) FROM outbox").fetchone()[0]
+            rejected = conn.execute(
+                "SELECT count(*) FROM answered WHERE state = 'rejected'"
+            ).fetchone()[0]
         events, occurrences, households = counts
         return Totals(
             events=events,
@@ -528,8 +530,8 @@ class StoreReads:
             tasks_due=tasks.due,
             tasks_upcoming=tasks.upcoming,
             conflicts_open=conflicts,
-            outbox_pending=outbox.get("pending", 0),
-            outbox_rejected=outbox.get("rejected", 0),
+            outbox_pending=pending,
+            outbox_rejected=rejected,
             referrals_due=referrals_due,
             referrals_overdue=referrals_overdue,
         )
