@@ -160,16 +160,17 @@ def load_state(conn: Connection, keys: Collection[str] | None = None) -> State:
         # CROSS JOIN keeps the key list as the outer loop, so each key is one index probe
         # whatever the planner thinks of the tables' sizes.
         wanted = _ids(keys)
+        # A key is a record's own id, or an alias naming the record it is now part of.
         occ = conn.execute(
-            "SELECT DISTINCT o.body FROM json_each(?) AS k "
-            "CROSS JOIN occurrence_aliases a ON a.alias = k.value "
-            "CROSS JOIN occurrences o ON o.id = a.occurrence_id",
+            "SELECT DISTINCT o.body FROM json_each(?) AS k CROSS JOIN occurrences o "
+            "ON o.id = coalesce((SELECT a.occurrence_id FROM occurrence_aliases a "
+            "WHERE a.alias = k.value), k.value)",
             (wanted,),
         ).fetchall()
         hh = conn.execute(
-            "SELECT h.body FROM json_each(?) AS k "
-            "CROSS JOIN household_aliases a ON a.alias = k.value "
-            "CROSS JOIN households h ON h.id = a.household_id",
+            "SELECT DISTINCT h.body FROM json_each(?) AS k CROSS JOIN households h "
+            "ON h.id = coalesce((SELECT a.household_id FROM household_aliases a "
+            "WHERE a.alias = k.value), k.value)",
             (wanted,),
         ).fetchall()
         con = conn.execute(
@@ -247,12 +248,17 @@ def _sync(conn: Connection, table: _Table[T], old: Mapping[str, T], new: Mapping
         )
 
 
+# The alias tables name only ids another record is known by (from schema version 10): a
+# record's own id is its row's key, and a row of its own in the alias table was one more
+# random-keyed b-tree entry written for every new household and occurrence.
 def _aliases(state: State) -> dict[str, str]:
-    return {alias: v.id for v in state.households.values() for alias in v.merged_ids}
+    return {alias: v.id for v in state.households.values() for alias in v.merged_ids
+            if alias != v.id}
 
 
 def _occurrence_aliases(state: State) -> dict[str, str]:
-    return {alias: v.id for v in state.occurrences.values() for alias in (v.joined_ids or (v.id,))}
+    return {alias: v.id for v in state.occurrences.values() for alias in v.joined_ids
+            if alias != v.id}
 
 
 _TaskRow = tuple[str, str, str, str, str, CallbackTask]

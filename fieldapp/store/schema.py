@@ -332,6 +332,9 @@ _V9 = (
 #   instead of a row and an entry in the index by state. What the endpoint answered (sent,
 #   with its sequence number, or rejected, with its problems) is `answered`, written at push
 #   time. A local event is in exactly one of the two.
+# - The alias tables keep only the ids a record is known by besides its own (a merged
+#   household's, a joined occurrence's): its own id is its row's key. Every new household
+#   and occurrence wrote a row of its own there, at a random place in the b-tree.
 _V10 = (
     """CREATE TABLE related_v10 (
         key TEXT NOT NULL,
@@ -354,6 +357,8 @@ _V10 = (
     "INSERT INTO outbox_v10 (event_seq) SELECT event_seq FROM outbox WHERE state = 'pending'",
     "DROP TABLE outbox",
     "ALTER TABLE outbox_v10 RENAME TO outbox",
+    "DELETE FROM household_aliases WHERE alias = household_id",
+    "DELETE FROM occurrence_aliases WHERE alias = occurrence_id",
 )
 
 
@@ -406,7 +411,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(9, "search index written by the projection writer; unread indexes dropped",
               _statements(_V9)),
     Migration(10, "outbox of what waits to be sent, beside what was answered; related keys "
-              "without their foreign key", _statements(_V10)),
+              "without their foreign key; aliases other than a record's own id",
+              _statements(_V10)),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -201,6 +201,21 @@ def test_version_10_splits_the_outbox_and_keeps_every_related_key(tmp_path: Path
         assert conn.execute("PRAGMA foreign_key_list(related)").fetchall() == []
         names = {n for (n,) in conn.execute("SELECT name FROM sqlite_master")}
         assert not names & {"related_by_event", "outbox_by_state", "related_v10", "outbox_v10"}
+        # The alias tables name only other ids; a record is still found by each of its ids.
+        for table, column in (("household_aliases", "household_id"),
+                              ("occurrence_aliases", "occurrence_id")):
+            assert conn.execute(
+                f"SELECT count(*) FROM {table} WHERE alias = {column}"
+            ).fetchone()[0] == 0
+        state = store.state()
+        assert any(len(v.merged_ids) > 1 for v in state.households.values())
+        for view in state.households.values():
+            for alias in view.merged_ids:
+                household = store.household(alias)
+                assert household is not None and household.id == view.id
+        for occurrence in state.occurrences.values():
+            found = store.occurrence(occurrence.id)
+            assert found is not None and found.id == occurrence.id
         # A rejected event sent again, then acknowledged, is "sent" and waits no more.
         [(rejected, _)] = store.rejected()
         assert store.send_again([rejected.id]) == 1
