@@ -7,7 +7,8 @@ row, component re-projection, projection rows, commit) against a bare sqlcipher3
 COMMIT of the same bytes on a file opened with the same PRAGMAs, measured interleaved in the
 same run; then again with 100,000 events already held. Pages written per save are counted
 from the write-ahead log's growth (checkpointed to nothing before each save, in a pass of
-their own after the timed ones). Unlock is split into the Argon2id derivation and opening the
+their own after the timed ones), and statements per save with the connection's trace
+callback, in another. Unlock is split into the Argon2id derivation and opening the
 database. Nothing here is asserted: read the ratios.
 """
 
@@ -111,6 +112,22 @@ def pages_per_save(
     return counts
 
 
+def statements_per_save(store: Store, actions: Iterator[Event], runs: int) -> list[int]:
+    """SQL statements each save runs, counted with the connection's trace callback (which
+    also reports the statements FTS5 runs on its own tables, as SQLite runs them)."""
+    counts = []
+    seen: list[str] = []
+    store._db.conn.set_trace_callback(seen.append)
+    try:
+        for _ in range(runs):
+            seen.clear()
+            store.append([next(actions)])
+            counts.append(len(seen))
+    finally:
+        store._db.conn.set_trace_callback(None)
+    return counts
+
+
 def fill(store: Store, bare: Bare, count: int) -> None:
     actions = officer_actions(99, START - timedelta(days=4000))
     batch: list[Event] = []
@@ -187,6 +204,7 @@ def main() -> None:
         save_latency(store, bare, actions, 20)  # warm up
         full = save_latency(store, bare, actions, args.runs)
         pages = pages_per_save(store, bare, actions, 100)
+        statements = statements_per_save(store, actions, 100)
         events = store.totals(START.date()).events
         store.close()
         size = (home / "profiles" / "bench" / "store.db").stat().st_size
@@ -201,6 +219,8 @@ def main() -> None:
           f"mean {statistics.mean(pages['store']):.1f}; "
           f"bare median {statistics.median(pages['bare'])}, "
           f"mean {statistics.mean(pages['bare']):.1f}")
+    print(f"Statements per save (set_trace_callback, 100 saves): median "
+          f"{statistics.median(statements)}, mean {statistics.mean(statements):.1f}")
     print("\nUnlock (ms, median of 5)\n")
     print("| profile            | Argon2id derive | open + checks | whole unlock |")
     print("|--------------------|----------------:|--------------:|-------------:|")

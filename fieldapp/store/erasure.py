@@ -53,9 +53,11 @@ def erase(
             why.setdefault(aggregate, erasure)
     named = json.dumps(sorted(why))
     rows = conn.execute(
-        "SELECT DISTINCT e.seq, e.body, o.state FROM json_each(?) AS k "
+        "SELECT DISTINCT e.seq, e.body, "
+        "CASE WHEN o.event_seq IS NOT NULL THEN 'pending' ELSE a.state END "
+        "FROM json_each(?) AS k "
         "CROSS JOIN related r ON r.key = k.value CROSS JOIN events e ON e.seq = r.event_seq "
-        "LEFT JOIN outbox o ON o.event_seq = e.seq",
+        "LEFT JOIN outbox o ON o.event_seq = e.seq LEFT JOIN answered a ON a.event_seq = e.seq",
         (named,),
     ).fetchall()
     gone = [(seq, event_from_json(body), state) for seq, body, state in rows]
@@ -65,6 +67,7 @@ def erase(
         [(key, seq) for seq, event, _ in gone for key in sorted(linked_keys(event))],
     )
     conn.executemany("DELETE FROM outbox WHERE event_seq = ?", [(seq,) for seq, _, _ in gone])
+    conn.executemany("DELETE FROM answered WHERE event_seq = ?", [(seq,) for seq, _, _ in gone])
     conn.executemany("DELETE FROM events WHERE seq = ?", [(seq,) for seq, _, _ in gone])
     conn.execute("DELETE FROM erasing")
     # Draft keys and bodies name the occurrence or household a form records against.

@@ -288,9 +288,9 @@ class StoreReads:
         """One household, also by the id of a household merged into it."""
         with self._db.reading() as conn:
             row = conn.execute(
-                "SELECT h.body FROM household_aliases a JOIN households h "
-                "ON h.id = a.household_id WHERE a.alias = ?",
-                (household_id,),
+                "SELECT body FROM households WHERE id = coalesce("
+                "(SELECT household_id FROM household_aliases WHERE alias = ?), ?)",
+                (household_id, household_id),
             ).fetchone()
         return codec.decode(HouseholdView, row[0]) if row else None
 
@@ -298,9 +298,9 @@ class StoreReads:
         with self._db.reading() as conn:
             # Also by the id of an occurrence joined with it (one reference).
             row = conn.execute(
-                "SELECT o.body FROM occurrence_aliases a JOIN occurrences o "
-                "ON o.id = a.occurrence_id WHERE a.alias = ?",
-                (occurrence_id,),
+                "SELECT body FROM occurrences WHERE id = coalesce("
+                "(SELECT occurrence_id FROM occurrence_aliases WHERE alias = ?), ?)",
+                (occurrence_id, occurrence_id),
             ).fetchone()
         return codec.decode(OccurrenceView, row[0]) if row else None
 
@@ -516,9 +516,11 @@ class StoreReads:
             conflicts = conn.execute(
                 "SELECT count(*) FROM conflicts WHERE confirmed = 0"
             ).fetchone()[0]
-            outbox = dict(
-                conn.execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall()
-            )
+            # The outbox holds only what waits to be sent (schema version 10).
+            pending = conn.execute("SELECT count(*) FROM outbox").fetchone()[0]
+            rejected = conn.execute(
+                "SELECT count(*) FROM answered WHERE state = 'rejected'"
+            ).fetchone()[0]
         events, occurrences, households = counts
         return Totals(
             events=events,
@@ -528,8 +530,8 @@ class StoreReads:
             tasks_due=tasks.due,
             tasks_upcoming=tasks.upcoming,
             conflicts_open=conflicts,
-            outbox_pending=outbox.get("pending", 0),
-            outbox_rejected=outbox.get("rejected", 0),
+            outbox_pending=pending,
+            outbox_rejected=rejected,
             referrals_due=referrals_due,
             referrals_overdue=referrals_overdue,
         )

@@ -323,6 +323,45 @@ _V9 = (
 )
 
 
+# Fewer pages written per save (each one encrypted, authenticated and flushed at commit):
+# - `related` loses its foreign key to `events`, and with it `related_by_event`, the index
+#   that key needed so that deleting an event could find the rows pointing at it. Every save
+#   added an entry to that index; erasure (the only delete) removes an event's `related` rows
+#   itself, by key, before the event.
+# - The outbox holds only what waits to be sent: a save adds one row to one b-tree, in order,
+#   instead of a row and an entry in the index by state. What the endpoint answered (sent,
+#   with its sequence number, or rejected, with its problems) is `answered`, written at push
+#   time. A local event is in exactly one of the two.
+# - The alias tables keep only the ids a record is known by besides its own (a merged
+#   household's, a joined occurrence's): its own id is its row's key. Every new household
+#   and occurrence wrote a row of its own there, at a random place in the b-tree.
+_V10 = (
+    """CREATE TABLE related_v10 (
+        key TEXT NOT NULL,
+        event_seq INTEGER NOT NULL,
+        PRIMARY KEY (key, event_seq)
+    ) WITHOUT ROWID""",
+    "INSERT INTO related_v10 (key, event_seq) SELECT key, event_seq FROM related",
+    "DROP TABLE related",
+    "ALTER TABLE related_v10 RENAME TO related",
+    """CREATE TABLE answered (
+        event_seq INTEGER PRIMARY KEY REFERENCES events (seq),
+        state TEXT NOT NULL CHECK (state IN ('sent', 'rejected')),
+        server_seq INTEGER,
+        problems TEXT
+    )""",
+    "CREATE INDEX answered_by_state ON answered (state, event_seq)",
+    """INSERT INTO answered (event_seq, state, server_seq, problems)
+        SELECT event_seq, state, server_seq, problems FROM outbox WHERE state != 'pending'""",
+    "CREATE TABLE outbox_v10 (event_seq INTEGER PRIMARY KEY REFERENCES events (seq))",
+    "INSERT INTO outbox_v10 (event_seq) SELECT event_seq FROM outbox WHERE state = 'pending'",
+    "DROP TABLE outbox",
+    "ALTER TABLE outbox_v10 RENAME TO outbox",
+    "DELETE FROM household_aliases WHERE alias = household_id",
+    "DELETE FROM occurrence_aliases WHERE alias = occurrence_id",
+)
+
+
 def _statements(sql: Sequence[str]) -> Callable[[Connection], None]:
     def run(conn: Connection) -> None:
         for statement in sql:
@@ -371,6 +410,9 @@ MIGRATIONS: tuple[Migration, ...] = (
               _statements(_V8)),
     Migration(9, "search index written by the projection writer; unread indexes dropped",
               _statements(_V9)),
+    Migration(10, "outbox of what waits to be sent, beside what was answered; related keys "
+              "without their foreign key; aliases other than a record's own id",
+              _statements(_V10)),
 )
 LATEST = MIGRATIONS[-1].version
 

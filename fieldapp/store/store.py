@@ -49,6 +49,14 @@ def _ids(values: Iterable[str]) -> str:
     return json.dumps(sorted(set(values)))
 
 
+def _send_again(conn: Connection, answered: str, parameters: tuple[str, ...]) -> int:
+    """Put the answered events that query names back in the outbox; how many moved."""
+    seqs = [(seq,) for (seq,) in conn.execute(answered, parameters).fetchall()]
+    conn.executemany("DELETE FROM answered WHERE event_seq = ?", seqs)
+    conn.executemany("INSERT INTO outbox (event_seq) VALUES (?)", seqs)
+    return len(seqs)
+
+
 DEVICE_ID = "device_id"  # the setting naming this laptop, for "done on another device"
 
 
@@ -61,6 +69,7 @@ class Store(StoreReads):
         self._clock = clock
         self.actor = actor
         self._device: str | None = None
+        self._recent = projections.Recent()
 
     def _viewer_device(self) -> str:
         if self._device is None:
@@ -71,6 +80,7 @@ class Store(StoreReads):
 
     def close(self) -> None:
         """Lock: close the connection (SQLCipher wipes its copy of the key). Idempotent."""
+        self._recent.clear()
         self._db.close()
 
     lock = close
@@ -138,7 +148,7 @@ class Store(StoreReads):
         )
         if origin == "local":
             conn.executemany(
-                "INSERT INTO outbox (event_seq, state) VALUES (?, 'pending')",
+                "INSERT INTO outbox (event_seq) VALUES (?)",
                 [(top + n,) for n in range(1, len(fresh) + 1)],
             )
         return fresh
@@ -155,12 +165,20 @@ class Store(StoreReads):
         """
         batch = _unique(events)
         device = self._viewer_device()
-        with self._db.transaction() as conn:
-            fresh = self._insert(conn, batch, "local")
-            changes = projections.recompute(conn, fresh, self._policy, device)
-            access.write(conn, access.event_rows(fresh, self._clock(), None, "recorded here"))
-            if draft is not None:
-                conn.execute("DELETE FROM drafts WHERE form = ?", (draft,))
+        try:
+            with self._db.transaction() as conn:
+                fresh = self._insert(conn, batch, "local")
+                changes = projections.recompute(
+                    conn, fresh, self._policy, device, recent=self._recent
+                )
+                access.write(
+                    conn, access.event_rows(fresh, self._clock(), None, "recorded here")
+                )
+                if draft is not None:
+                    conn.execute("DELETE FROM drafts WHERE form = ?", (draft,))
+        except BaseException:
+            self._recent.clear()  # it may hold what was rolled back
+            raise
         return changes
 
     def apply_pulled(
@@ -173,6 +191,7 @@ class Store(StoreReads):
         batch = _unique(events)
         device = self._viewer_device()
         erased = 0
+        self._recent.clear()
         with self._db.transaction() as conn:
             fresh = self._insert(conn, batch, "pulled")
             changes = projections.recompute(conn, fresh, self._policy, device)
@@ -215,16 +234,14 @@ class Store(StoreReads):
         with self._db.reading() as conn:
             rows = conn.execute(
                 "SELECT e.body FROM outbox o JOIN events e ON e.seq = o.event_seq "
-                "WHERE o.state = 'pending' ORDER BY o.event_seq LIMIT ?",
+                "ORDER BY o.event_seq LIMIT ?",
                 (limit,),
             ).fetchall()
         return [event_from_json(body) for (body,) in rows]
 
     def outbox_count(self) -> int:
         with self._db.reading() as conn:
-            count: int = conn.execute(
-                "SELECT count(*) FROM outbox WHERE state = 'pending'"
-            ).fetchone()[0]
+            count: int = conn.execute("SELECT count(*) FROM outbox").fetchone()[0]
         return count
 
     def mark_acknowledged(self, acks: Mapping[str, int]) -> None:
@@ -233,18 +250,25 @@ class Store(StoreReads):
             return
         at = self._clock()
         with self._db.transaction() as conn:
+            # Waiting, or refused before and now stored after all (not those already sent).
             rows = conn.execute(
                 "SELECT e.seq, e.id, e.type, e.aggregate_id, e.body ->> '$.author' "
                 "FROM json_each(?) AS k CROSS JOIN events e ON e.id = k.value "
-                "CROSS JOIN outbox o ON o.event_seq = e.seq WHERE o.state != 'sent'",
+                "WHERE EXISTS (SELECT 1 FROM outbox o WHERE o.event_seq = e.seq) "
+                "OR EXISTS (SELECT 1 FROM answered a WHERE a.event_seq = e.seq "
+                "AND a.state = 'rejected')",
                 (_ids(acks),),
             ).fetchall()
             sent = [access.Named(i, EventType(kind), aggregate, author)
                     for _, i, kind, aggregate, author in rows]
             conn.executemany(
-                "UPDATE outbox SET state = 'sent', server_seq = ?, problems = NULL "
-                "WHERE event_seq = ?",
-                [(int(acks[event_id]), seq) for seq, event_id, _, _, _ in rows],
+                "DELETE FROM outbox WHERE event_seq = ?", [(seq,) for seq, *_ in rows]
+            )
+            conn.executemany(
+                "INSERT INTO answered (event_seq, state, server_seq) VALUES (?, 'sent', ?) "
+                "ON CONFLICT (event_seq) DO UPDATE SET state = 'sent', "
+                "server_seq = excluded.server_seq, problems = NULL",
+                [(seq, int(acks[event_id])) for seq, event_id, _, _, _ in rows],
             )
             access.write(
                 conn, access.event_rows(
@@ -255,17 +279,25 @@ class Store(StoreReads):
     def mark_rejected(self, rejections: Mapping[str, Sequence[Problem]]) -> None:
         """The endpoint refused these pending events; they stay in the log, not in the outbox."""
         with self._db.transaction() as conn:
+            waiting = conn.execute(
+                "SELECT e.id, e.seq FROM json_each(?) AS k CROSS JOIN events e ON e.id = k.value "
+                "CROSS JOIN outbox o ON o.event_seq = e.seq",
+                (_ids(rejections),),
+            ).fetchall()
             conn.executemany(
-                "UPDATE outbox SET state = 'rejected', problems = ? "
-                "WHERE state = 'pending' AND event_seq = (SELECT seq FROM events WHERE id = ?)",
+                "DELETE FROM outbox WHERE event_seq = ?", [(seq,) for _, seq in waiting]
+            )
+            conn.executemany(
+                "INSERT INTO answered (event_seq, state, problems) VALUES (?, 'rejected', ?)",
                 [
-                    (json.dumps([p.to_dict() for p in problems]), event_id)
-                    for event_id, problems in rejections.items()
+                    (seq, json.dumps([p.to_dict() for p in rejections[event_id]]))
+                    for event_id, seq in waiting
                 ],
             )
 
     def rebuild_projections(self) -> None:
         """Recompute every projection row from the whole log, in one transaction."""
+        self._recent.clear()
         with self._db.transaction() as conn:
             projections.rebuild(conn, self._policy)
 
@@ -273,29 +305,26 @@ class Store(StoreReads):
         """Put refused events back in the outbox (e.g. once the endpoint has been upgraded to
         read them); an officer's correction is a new event instead. Returns how many moved."""
         with self._db.transaction() as conn:
-            moved = conn.execute(
-                "UPDATE outbox SET state = 'pending', problems = NULL WHERE state = 'rejected' "
-                "AND event_seq IN (SELECT e.seq FROM json_each(?) AS k "
-                "JOIN events e ON e.id = k.value)",
-                (_ids(ids),),
-            ).rowcount
-        return int(moved)
+            return _send_again(
+                conn, "SELECT a.event_seq FROM json_each(?) AS k "
+                "CROSS JOIN events e ON e.id = k.value CROSS JOIN answered a "
+                "ON a.event_seq = e.seq WHERE a.state = 'rejected'", (_ids(ids),),
+            )
 
     def send_all_again(self) -> int:
         """Put every event the endpoint acknowledged back in the outbox: after the endpoint
         was restored from a backup, which may lack some of them. It stores each id once, so
         what it still has costs only the upload. Returns how many moved."""
         with self._db.transaction() as conn:
-            moved = conn.execute(
-                "UPDATE outbox SET state = 'pending' WHERE state = 'sent'"
-            ).rowcount
-        return int(moved)
+            return _send_again(
+                conn, "SELECT event_seq FROM answered WHERE state = 'sent'", ()
+            )
 
     def rejected(self) -> list[tuple[Event, tuple[Problem, ...]]]:
         with self._db.reading() as conn:
             rows = conn.execute(
-                "SELECT e.body, o.problems FROM outbox o JOIN events e ON e.seq = o.event_seq "
-                "WHERE o.state = 'rejected' ORDER BY o.event_seq"
+                "SELECT e.body, a.problems FROM answered a JOIN events e ON e.seq = a.event_seq "
+                "WHERE a.state = 'rejected' ORDER BY a.event_seq"
             ).fetchall()
         return [
             (

@@ -12,6 +12,7 @@ from factories import household as household_recorded
 from factories import leaflets, new_id
 from store_helpers import FakeClock, integrity, projected_matches_log, task_rows_from_views
 
+from fieldapp.domain.retention import Erasure
 from fieldapp.store import Action, NewerDatabase, Profiles, StoreError, access
 from fieldapp.store.db import Database
 from fieldapp.store.keys import WrappedKey
@@ -138,6 +139,8 @@ OBSTACLES: dict[str, tuple[str, str, str | None]] = {
     "v7": ("CREATE TRIGGER occurrences_escalated_delete AFTER DELETE ON occurrences "
            "BEGIN SELECT 1; END", "escalated_occurrences", "id"),
     "v8": ("DROP INDEX households_by_postcode", "tasks", None),
+    # After `related` was rebuilt and renamed, and `answered` filled: both must be undone.
+    "v9": ("CREATE TABLE outbox_v10 (x)", "related", None),
 }
 
 
@@ -173,3 +176,60 @@ def test_a_database_from_a_newer_version_is_refused_untouched(tmp_path: Path) ->
     with pytest.raises(NewerDatabase, match="newer version of fieldapp"):
         profiles.unlock("legacy", PASSPHRASE)
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+
+
+def test_version_10_splits_the_outbox_and_keeps_every_related_key(tmp_path: Path) -> None:
+    """From the version 9 fixture: what waits stays in the outbox, what the endpoint answered
+    (sent with its number, rejected with its problems) is in `answered`, every related key
+    survives without its foreign key, and erasure still leaves no row pointing at nothing."""
+    profiles, expected = copy_fixture("v9", tmp_path)
+    database = raw_database(profiles, profiles.path("legacy") / "store.db")
+    related_before = sorted(database.conn.execute(
+        "SELECT r.key, e.id FROM related r JOIN events e ON e.seq = r.event_seq").fetchall())
+    database.close()
+    with profiles.unlock("legacy", PASSPHRASE) as store:
+        conn = store._db.conn
+        ids = dict(conn.execute("SELECT seq, id FROM events").fetchall())
+        answered = {ids[seq]: [state, server_seq, problems] for seq, state, server_seq, problems
+                    in conn.execute("SELECT * FROM answered")}
+        assert answered == {i: v for i, v in expected["outbox"].items() if v[0] != "pending"}
+        waiting = [ids[seq] for (seq,) in conn.execute("SELECT event_seq FROM outbox")]
+        assert waiting == [i for i, v in expected["outbox"].items() if v[0] == "pending"]
+        assert sorted(conn.execute(
+            "SELECT r.key, e.id FROM related r JOIN events e ON e.seq = r.event_seq"
+        ).fetchall()) == related_before
+        assert conn.execute("PRAGMA foreign_key_list(related)").fetchall() == []
+        names = {n for (n,) in conn.execute("SELECT name FROM sqlite_master")}
+        assert not names & {"related_by_event", "outbox_by_state", "related_v10", "outbox_v10"}
+        # The alias tables name only other ids; a record is still found by each of its ids.
+        for table, column in (("household_aliases", "household_id"),
+                              ("occurrence_aliases", "occurrence_id")):
+            assert conn.execute(
+                f"SELECT count(*) FROM {table} WHERE alias = {column}"
+            ).fetchone()[0] == 0
+        state = store.state()
+        assert any(len(v.merged_ids) > 1 for v in state.households.values())
+        for view in state.households.values():
+            for alias in view.merged_ids:
+                household = store.household(alias)
+                assert household is not None and household.id == view.id
+        for occurrence in state.occurrences.values():
+            found = store.occurrence(occurrence.id)
+            assert found is not None and found.id == occurrence.id
+        # A rejected event sent again, then acknowledged, is "sent" and waits no more.
+        [(rejected, _)] = store.rejected()
+        assert store.send_again([rejected.id]) == 1
+        assert rejected.id in {e.id for e in store.outbox(1000)}
+        store.mark_acknowledged({rejected.id: 500})
+        assert store.rejected() == [] and rejected.id not in {e.id for e in store.outbox(1000)}
+        case = store.state().occurrences
+        target = sorted(case)[0]
+        store.apply_pulled([], "erased", [Erasure((target,), "retention", FakeClock()())])
+        assert store.occurrence(target) is None
+        assert conn.execute(
+            "SELECT count(*) FROM related WHERE event_seq NOT IN (SELECT seq FROM events)"
+        ).fetchone()[0] == 0
+        assert conn.execute(
+            "SELECT count(*) FROM answered WHERE event_seq NOT IN (SELECT seq FROM events)"
+        ).fetchone()[0] == 0
+        assert projected_matches_log(store)

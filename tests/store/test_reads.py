@@ -288,9 +288,13 @@ def test_every_read_query_uses_an_index(store: Store, analysed: bool) -> None:
         if sql.startswith("SELECT count(*) FROM "):
             continue  # a count reads the smallest index; checked below
         steps = plans(store, sql)
+        # Reading a rowid b-tree in order stops at LIMIT: backwards for the newest entries,
+        # forwards for the outbox, every row of which waits to be sent (schema version 10).
         newest_first = "ORDER BY seq DESC LIMIT" in sql and not any("TEMP" in d for d in steps)
+        oldest_waiting = sql.startswith("SELECT e.body FROM outbox o JOIN events e ON "
+                                        "e.seq = o.event_seq ORDER BY o.event_seq LIMIT")
         scans = full_scans(steps)
-        if scans and not newest_first:  # reading the rowid b-tree backwards stops at LIMIT
+        if scans and not (newest_first or oldest_waiting):
             bad[sql] = scans
     assert bad == {}, json.dumps(bad, indent=1)
     for table in ("events", "occurrences", "households"):

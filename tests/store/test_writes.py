@@ -96,7 +96,7 @@ def test_acknowledged_events_leave_the_outbox_and_are_logged_as_disclosed(store:
     assert sorted(i for _, i, _ in records_named(disclosed[0].detail)) == sorted(
         [events[0].id, events[1].id])
     # The row is there: only the acknowledged ones are "sent".
-    rows = dict(store._db.conn.execute("SELECT event_seq, server_seq FROM outbox").fetchall())
+    rows = dict(store._db.conn.execute("SELECT event_seq, server_seq FROM answered").fetchall())
     assert sorted(v for v in rows.values() if v) == [11, 12]
 
 
