@@ -196,12 +196,15 @@ class SyncClient:
             batch = plan_push(self.store.outbox(MAX_BATCH_EVENTS))
             sending = send(batch)
             while sending is not None:
-                reply = sending.result()
+                # The batch after this one is read while the endpoint stores this one, so it
+                # goes out the moment this answer is in: the endpoint never waits on the
+                # outbox read.
                 in_flight = {event.id for event in batch}
                 following = plan_push([
                     event for event in self.store.outbox(2 * MAX_BATCH_EVENTS)
                     if event.id not in in_flight
                 ])
+                reply = sending.result()
                 outcome = read_push_response(batch, reply.body)
                 unconfirmed = outcome.unanswered and not (outcome.acks or outcome.rejections)
                 sending = None if unconfirmed else send(following)
