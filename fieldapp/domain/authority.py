@@ -189,13 +189,18 @@ class Known:
         self._records = {r.id: r for r in records}
         self._devices = dict(devices or {})
         self._cache: dict[str, Aggregate | None] = {}
+        # The cached aggregates read under each occurrence (perhaps a few more), so that a
+        # record added to an occurrence drops them without a scan of the whole cache.
+        self._under: dict[str, set[str]] = defaultdict(set)
         for event in events:
             self._events[event.aggregate_id][event.id] = event
             self._records[event.id] = _record(event)
 
     def aggregate(self, aggregate_id: str) -> Aggregate | None:
         if aggregate_id not in self._cache:
-            self._cache[aggregate_id] = self._derive(aggregate_id)
+            found = self._cache[aggregate_id] = self._derive(aggregate_id)
+            if found and found.occurrence_id:
+                self._under[found.occurrence_id].add(aggregate_id)
         return self._cache[aggregate_id]
 
     def record(self, event_id: str) -> Record | None:
@@ -216,9 +221,8 @@ class Known:
         self._visible.add(event.aggregate_id)
         self._devices.setdefault(event.device_id, event.author)
         # Its aggregate changed, and so did every household that reads its occurrence's facts.
-        stale = [k for k, a in self._cache.items() if a and a.occurrence_id == event.aggregate_id]
-        for key in stale:
-            del self._cache[key]
+        for key in self._under.pop(event.aggregate_id, ()):
+            self._cache.pop(key, None)
         self._cache.pop(event.aggregate_id, None)
 
     def _derive(self, aggregate_id: str) -> Aggregate | None:
