@@ -232,7 +232,14 @@ class Known:
         kinds = [k for e in events if (k := self._kind(e))]
         kind = kinds[0] if kinds else ""
         makers = [e for e in events if self._makes(e, kind)]
-        current = [e for e in effective_events(events) if self._makes(e, kind)] or makers
+        # With nothing that corrects or retracts, the events as they stand are the events
+        # (unique by id, in order_key order already): most aggregates of a push are like that.
+        standing = (
+            effective_events(events)
+            if any(isinstance(e.payload, EventCorrected | EnteredInError) for e in events)
+            else events
+        )
+        current = [e for e in standing if self._makes(e, kind)] or makers
         latest = current[-1].payload if current else None
         authors = frozenset(e.author for e in makers)
         visible = aggregate_id in self._visible
