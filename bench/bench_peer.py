@@ -112,6 +112,32 @@ def timed(action: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
+def cpu_seconds(pid: int | None = None) -> float:
+    """CPU time (user + system, all threads) of a process so far, this one by default: on a
+    shared machine a phase's wall time swings with the load, its CPU time much less."""
+    if pid is None:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """Each phase's CPU seconds on the laptops (this process) and on the endpoint."""
+
+    def __init__(self, endpoint: int) -> None:
+        self.endpoint = endpoint
+        self.spent: dict[str, list[float]] = {}
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        laptop, endpoint = cpu_seconds(), cpu_seconds(self.endpoint)
+        yield
+        was = self.spent.setdefault(name, [0.0, 0.0])
+        was[0] += cpu_seconds() - laptop
+        was[1] += cpu_seconds(self.endpoint) - endpoint
+
+
 @contextmanager
 def endpoint_database(postgresql: bool) -> Iterator[str | None]:
     """None for the endpoint's SQLite file, or the URL of a fresh PostgreSQL database."""
@@ -141,24 +167,32 @@ def fieldapp_phases(
     with running(central):
         a = laptop(work, "5001", central, certs.ca, security)
         b = laptop(work, "5002", central, certs.ca, security)
+        assert central.process is not None
+        cpu = CpuMeter(central.process.pid)
         captured = 0.0
         for batch in read_batches(events):
             t = time.perf_counter()
-            a.append(batch)
+            with cpu.phase("capture"):
+                a.append(batch)
             captured += time.perf_counter() - t
         out["capture"] = captured
         # One client per laptop for the whole run, as the app keeps one (and PouchDB its
         # remote database): its connection is kept alive between syncs.
         sync_a, sync_b = client(a), client(b)
-        out["push"] = timed(sync_a.run_once)
+        with cpu.phase("push"):
+            out["push"] = timed(sync_a.run_once)
         t = time.perf_counter()
-        summary = sync_b.run_once()
+        with cpu.phase("pull"):
+            summary = sync_b.run_once()
         out["pull"] = time.perf_counter() - t
         held = b.totals(now().date()).events
         for batch in read_batches(extra):
             a.append(batch)
-        out["incremental"] = timed(sync_a.run_once) + timed(sync_b.run_once)
-        out["noop"] = timed(sync_a.run_once) + timed(sync_b.run_once)
+        with cpu.phase("incremental"):
+            out["incremental"] = timed(sync_a.run_once) + timed(sync_b.run_once)
+        with cpu.phase("noop"):
+            out["noop"] = timed(sync_a.run_once) + timed(sync_b.run_once)
+        out["cpu"] = cpu.spent
         out["check"] = {"pulled": summary.pulled, "held_by_b": held,
                         "after_extra": b.totals(now().date()).events}
         out["rss_laptop_mib"] = peak_rss_mib()
@@ -418,6 +452,13 @@ def report(args: argparse.Namespace, results: dict[str, list[dict[str, Any]]],
           f"{median(pouch, 'rss_laptop_mib'):.0f}, endpoint {median(pouch, 'rss_endpoint_mib'):.0f}"
           + "".join(f"; fieldapp ({s}) laptops A+B {median(results[s], 'rss_laptop_mib'):.0f}, "
                     f"endpoint {median(results[s], 'rss_endpoint_mib'):.0f}" for s in settings))
+    print("\nCPU seconds per phase, laptops / endpoint (medians; the load moves these less "
+          "than the times):")
+    for s in settings:
+        print(f"  fieldapp ({s}): " + "; ".join(
+            f"{phase} {statistics.median(r['cpu'][phase][0] for r in results[s]):.2f} / "
+            f"{statistics.median(r['cpu'][phase][1] for r in results[s]):.2f}"
+            for phase in PHASES))
     if parts:
         print(f"\nParts of the limit (fieldapp, {settings[0]}; seconds for all "
               f"{int(parts['events']):,} events, round trips per request):")

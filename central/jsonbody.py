@@ -3,14 +3,23 @@
 Python's json module is lenient in ways a server should not be: it accepts NaN and Infinity,
 keeps the last of duplicate keys, and lets strings carry lone surrogates that cannot be
 stored as UTF-8 later. Each of those is refused here with a 400, before any validation.
+
+`read_strictly` is that reader, and the reference. `parse_json` first tries orjson, several
+times faster, which refuses NaN, Infinity, lone surrogates and bad UTF-8 itself but, like the
+json module, silently keeps the last of duplicate keys. So its answer is taken only when it
+provably means what the reference would: no object lost a key (counted below), no float (a
+large integer orjson would round), nothing nested too deeply. Anything else, including every
+body orjson refuses, goes to the reference reader, which says what is wrong in its words.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
+import orjson
 from starlette.requests import Request
 
 from central.errors import ApiError
@@ -58,6 +67,67 @@ def _constant(name: str) -> Any:
 
 
 def parse_json(raw: bytes) -> Any:
+    """The body's one meaning, or a 400 saying why it has none (as `read_strictly`)."""
+    value = _quick(raw)
+    return read_strictly(raw) if value is _UNSURE else value
+
+
+_UNSURE = object()
+# The end of an object's key: its closing quote, then the colon. Every key has one, and
+# elsewhere one can only stand inside a string (an escaped quote followed by a colon), so
+# the count of these is never below the number of keys written.
+_KEY_END = re.compile(rb'"[ \t\n\r]*:')
+_SPACED = (b'" ', b'"\t', b'"\n', b'"\r')
+
+
+def _quick(raw: bytes) -> Any:
+    """orjson's reading of `raw` when it is the reference's too, else _UNSURE."""
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return _UNSURE
+    keys = _held_keys(value)
+    if keys is None:
+        return _UNSURE
+    # orjson keeps one entry per distinct key, so the keys held fall short of the keys
+    # written by exactly the duplicates dropped. Written keys are at most the key ends
+    # counted; if that count equals the keys held, nothing was dropped.
+    if any(spaced in raw for spaced in _SPACED):
+        written = len(_KEY_END.findall(raw))
+    else:
+        written = raw.count(b'":')
+    return value if written == keys else _UNSURE
+
+
+def _held_keys(value: Any) -> int | None:
+    """Keys in every object of `value`; None if it holds a float or is nested too deeply."""
+    kind = type(value)
+    if kind is float:
+        return None
+    if kind is not dict and kind is not list:
+        return 0
+    keys = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if type(item) is dict:
+            keys += len(item)
+            children = item.values()
+        else:
+            children = item
+        if depth >= MAX_DEPTH and children:
+            return None  # what it holds is deeper than the reference allows
+        for child in children:
+            kind = type(child)
+            if kind is dict or kind is list:
+                stack.append((child, depth + 1))
+            elif kind is float:
+                return None
+    return keys
+
+
+def read_strictly(raw: bytes) -> Any:
+    """The reference reader: the json module, made strict."""
     if not raw.strip():
         raise _bad("The request has no body: send a JSON object.")
     try:

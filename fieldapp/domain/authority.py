@@ -189,13 +189,18 @@ class Known:
         self._records = {r.id: r for r in records}
         self._devices = dict(devices or {})
         self._cache: dict[str, Aggregate | None] = {}
+        # The cached aggregates read under each occurrence (perhaps a few more), so that a
+        # record added to an occurrence drops them without a scan of the whole cache.
+        self._under: dict[str, set[str]] = defaultdict(set)
         for event in events:
             self._events[event.aggregate_id][event.id] = event
             self._records[event.id] = _record(event)
 
     def aggregate(self, aggregate_id: str) -> Aggregate | None:
         if aggregate_id not in self._cache:
-            self._cache[aggregate_id] = self._derive(aggregate_id)
+            found = self._cache[aggregate_id] = self._derive(aggregate_id)
+            if found and found.occurrence_id:
+                self._under[found.occurrence_id].add(aggregate_id)
         return self._cache[aggregate_id]
 
     def record(self, event_id: str) -> Record | None:
@@ -216,9 +221,8 @@ class Known:
         self._visible.add(event.aggregate_id)
         self._devices.setdefault(event.device_id, event.author)
         # Its aggregate changed, and so did every household that reads its occurrence's facts.
-        stale = [k for k, a in self._cache.items() if a and a.occurrence_id == event.aggregate_id]
-        for key in stale:
-            del self._cache[key]
+        for key in self._under.pop(event.aggregate_id, ()):
+            self._cache.pop(key, None)
         self._cache.pop(event.aggregate_id, None)
 
     def _derive(self, aggregate_id: str) -> Aggregate | None:
@@ -228,7 +232,14 @@ class Known:
         kinds = [k for e in events if (k := self._kind(e))]
         kind = kinds[0] if kinds else ""
         makers = [e for e in events if self._makes(e, kind)]
-        current = [e for e in effective_events(events) if self._makes(e, kind)] or makers
+        # With nothing that corrects or retracts, the events as they stand are the events
+        # (unique by id, in order_key order already): most aggregates of a push are like that.
+        standing = (
+            effective_events(events)
+            if any(isinstance(e.payload, EventCorrected | EnteredInError) for e in events)
+            else events
+        )
+        current = [e for e in standing if self._makes(e, kind)] or makers
         latest = current[-1].payload if current else None
         authors = frozenset(e.author for e in makers)
         visible = aggregate_id in self._visible

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
@@ -32,9 +32,11 @@ from fieldapp.sync.protocol import (
     SyncError,
     classify,
     clock_skew,
+    decode_pull_page,
     plan_push,
+    pulled_ids,
     push_body,
-    read_pull_response,
+    read_pulled_events,
     read_push_response,
     read_rotate_response,
     retry_after_seconds,
@@ -86,6 +88,7 @@ class SyncStore(Protocol):
     def mark_rejected(self, rejections: Mapping[str, Sequence[Problem]]) -> None: ...
     def mark_skewed(self, ids: Sequence[str]) -> None: ...
     def cursor(self) -> str | None: ...
+    def held_bodies(self, ids: Iterable[str]) -> Mapping[str, str]: ...
     def apply_pulled(
         self, events: Sequence[Event], cursor: str, erasures: Sequence[Erasure] = ()
     ) -> Changes: ...
@@ -196,12 +199,15 @@ class SyncClient:
             batch = plan_push(self.store.outbox(MAX_BATCH_EVENTS))
             sending = send(batch)
             while sending is not None:
-                reply = sending.result()
+                # The batch after this one is read while the endpoint stores this one, so it
+                # goes out the moment this answer is in: the endpoint never waits on the
+                # outbox read.
                 in_flight = {event.id for event in batch}
                 following = plan_push([
                     event for event in self.store.outbox(2 * MAX_BATCH_EVENTS)
                     if event.id not in in_flight
                 ])
+                reply = sending.result()
                 outcome = read_push_response(batch, reply.body)
                 unconfirmed = outcome.unanswered and not (outcome.acks or outcome.rejections)
                 sending = None if unconfirmed else send(following)
@@ -227,16 +233,29 @@ class SyncClient:
         conflicts: set[str] = set()
         erased: set[str] = set()
         rules = Rules(self.catalogue, self.clock(), PULL_FUTURE_TOLERANCE)
-        # The next page is asked for (and read) while this one is applied, as the endpoint
-        # works while the laptop does. Pages are applied in order, each with its own cursor,
-        # so a failure drops at most a page read ahead, which the next run asks for again.
+        # The next page is read (validated) and the one after it asked for while this one is
+        # applied, as the endpoint works while the laptop does. Which of a page's events this
+        # laptop holds already is asked of the store here, on its own thread, before the page
+        # is read: those held byte for byte are not validated again. Pages are applied in
+        # order, each with its own cursor, so a failure drops at most the pages read ahead,
+        # which the next run asks for again.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fieldapp-pull") as ahead:
+
+            def read(raw: PullReply[Any]) -> Future[PullReply[Event]]:
+                stored = self.store.held_bodies(pulled_ids(raw))
+                return ahead.submit(read_pulled_events, raw, rules, stored)
+
+            def fetch(raw: PullReply[Any]) -> Future[PullReply[Any]] | None:
+                return ahead.submit(self._pull_page, raw.cursor, cancelled) if raw.more else None
+
             held = self.store.cursor()
-            pending = ahead.submit(self._pull_page, held, cancelled, rules)
+            raw = self._pull_page(held, cancelled)
+            reading, fetching = read(raw), fetch(raw)
             while True:
-                page = pending.result()
-                if page.more:
-                    pending = ahead.submit(self._pull_page, page.cursor, cancelled, rules)
+                page = reading.result()
+                if fetching is not None:
+                    raw = fetching.result()
+                    reading, fetching = read(raw), fetch(raw)
                 # A page that brings nothing and leaves the cursor where it is (a sync with
                 # nothing new) changes nothing: no transaction, no commit to wait for.
                 changes = (
@@ -274,14 +293,13 @@ class SyncClient:
             token_rotated=rotated,
         )
 
-    def _pull_page(
-        self, cursor: str | None, cancelled: Callable[[], bool], rules: Rules
-    ) -> PullReply[Event]:
+    def _pull_page(self, cursor: str | None, cancelled: Callable[[], bool]) -> PullReply[Any]:
+        """The page after `cursor` as sent, its events not yet read."""
         params = {"limit": str(PULL_PAGE)}
         if cursor:
             params["cursor"] = cursor
         reply = self._call("GET", "/v1/pull", cancelled, params=params)
-        return read_pull_response(reply.body, rules)
+        return decode_pull_page(reply.body)
 
     def _rotate(self, cancelled: Callable[[], bool]) -> bool:
         """Take a new device token, as the endpoint asked. It is saved before it is used: the

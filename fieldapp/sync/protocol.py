@@ -9,13 +9,13 @@ does not validate is reported, never applied.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import fieldapp.domain.wire as wire
-from fieldapp.domain.events import Event, Rules, parse_event
+from fieldapp.domain.events import Event, Rules, canonical_json, event_from_json, parse_event
 from fieldapp.domain.wire import PullReply, PushReply
 
 MAX_BATCH_EVENTS = wire.MAX_PUSH_EVENTS
@@ -72,13 +72,43 @@ def read_push_response(sent: Sequence[Event], body: Any) -> PushReply:
         raise unreadable() from None
 
 
-def read_pull_response(body: Any, rules: Rules) -> PullReply[Event]:
-    """A page with its events validated; any that are not valid are in `invalid`."""
+def decode_pull_page(body: Any) -> PullReply[Any]:
+    """A page as the endpoint sent it, its events not yet read."""
     try:
-        reply = wire.decode_pull_response(body)
+        return wire.decode_pull_response(body)
     except wire.Unreadable:
         raise unreadable() from None
-    return reply.read_events(lambda raw: parse_event(raw, rules))
+
+
+def read_pulled_events(
+    page: PullReply[Any], rules: Rules, held: Mapping[str, str] | None = None
+) -> PullReply[Event]:
+    """The page with its events validated; any that are not valid are in `invalid`.
+
+    `held`: the canonical JSON of the page's events this laptop already holds, by id. A
+    pulled event that is byte for byte one of them is read back from that copy, validated
+    when it was stored, instead of being validated again; any other is validated in full."""
+    known = held or {}
+
+    def read(raw: Any) -> Event:
+        ident = raw.get("id") if isinstance(raw, Mapping) else None
+        mine = known.get(ident) if isinstance(ident, str) else None
+        if mine is not None and canonical_json(raw) == mine:
+            return event_from_json(mine)
+        return parse_event(raw, rules)
+
+    return page.read_events(read)
+
+
+def read_pull_response(body: Any, rules: Rules) -> PullReply[Event]:
+    """A page with its events validated; any that are not valid are in `invalid`."""
+    return read_pulled_events(decode_pull_page(body), rules)
+
+
+def pulled_ids(page: PullReply[Any]) -> list[str]:
+    """The ids a page's raw events claim (to look up which this laptop already holds)."""
+    return [ident for raw in page.events
+            if isinstance(raw, Mapping) and isinstance(ident := raw.get("id"), str)]
 
 
 def read_rotate_response(body: Any) -> str:

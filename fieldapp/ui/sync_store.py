@@ -7,7 +7,7 @@ a long sync instead of waiting for the whole of it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from fieldapp.domain.events import Event
 from fieldapp.domain.problems import Problem
@@ -40,6 +40,9 @@ class WorkerStore:
 
     def cursor(self) -> str | None:
         return self._worker.blocking(lambda s: s.cursor())
+
+    def held_bodies(self, ids: Iterable[str]) -> dict[str, str]:
+        return self._worker.blocking(lambda s: s.held_bodies(ids))
 
     def apply_pulled(
         self, events: Sequence[Event], cursor: str, erasures: Sequence[Erasure] = ()

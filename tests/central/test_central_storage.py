@@ -84,6 +84,23 @@ def test_push_numbers_each_event_once_and_repeats_are_acknowledged(storage: SqlS
     assert log[1].category == "collection" and log[1].address == "127.0.0.1"
 
 
+def test_a_full_batch_is_numbered_as_stored_each_event_its_own_seq(storage: SqlStorage) -> None:
+    """A batch of 500 is inserted in several multi-row statements on PostgreSQL and in one
+    executemany on SQLite: each event's answer is the seq its own row was given, in order."""
+    add_officer(storage, "100")
+    caller, _ = enrol_device(storage, "100")
+    events = Events()
+    made = []
+    while len(made) < 500:
+        occ = events.occurrence("100", oic="100", district="Leeds")
+        made += [occ, events.household("100", occ.aggregate_id)]
+    outcomes = storage.push(caller, made, received_at=START, address=None, rejected=0)
+    with storage.backend.transaction("read") as tx:
+        stored = dict(tx.query("SELECT id, seq FROM events"))
+    assert [o.seq for o in outcomes] == [stored[e.id] for e in made]
+    assert [o.seq for o in outcomes] == sorted(o.seq for o in outcomes if o.seq is not None)
+
+
 def test_same_id_with_other_content_is_refused_and_stored_nowhere(storage: SqlStorage) -> None:
     add_officer(storage, "100")
     caller, _ = enrol_device(storage, "100")

@@ -22,9 +22,12 @@ from fieldapp.sync.protocol import (
     SyncError,
     classify,
     clock_skew,
+    decode_pull_page,
     plan_push,
+    pulled_ids,
     push_body,
     read_pull_response,
+    read_pulled_events,
     read_push_response,
     read_rotate_response,
     retry_after_seconds,
@@ -81,6 +84,28 @@ def test_pulled_events_are_validated_and_bad_ones_reported() -> None:
     assert page.events == (good,)
     assert [ident for ident, _ in page.invalid] == ["not-an-id", "?"]
     assert (page.cursor, page.more) == ("c1", True)
+
+
+def test_a_pulled_event_held_here_byte_for_byte_is_not_validated_again() -> None:
+    held, changed, fresh = (offer(new_id(), "accepted", AT) for _ in range(3))
+    tampered = dict(changed.to_dict(), author="not a collar")
+    page = decode_pull_page({"items": [{"event": e} for e in (
+        held.to_dict(), tampered, fresh.to_dict(), {"id": ["unhashable"]})],
+        "cursor": "c1", "more": False})
+    assert pulled_ids(page) == [held.id, changed.id, fresh.id]
+    stored = {held.id: held.to_json(), changed.id: changed.to_json()}
+    # A clock a week before the events: validated, every one of them is refused as in the
+    # future, so only the one read back from its stored copy can come through.
+    early = rules(AT - timedelta(days=7))
+    read = read_pulled_events(page, early, stored)
+    assert read.events == (held,) and read.events[0].canonical == held.to_json()
+    assert [ident for ident, _ in read.invalid] == [changed.id, fresh.id, "['unhashable']"]
+    # On time, the same page reads as before: an id held with other content is still
+    # validated in full (and refused here), and nothing held is needed for the rest.
+    on_time = read_pulled_events(page, rules(AT + timedelta(days=1)), stored)
+    assert on_time.events == (held, fresh)
+    assert [ident for ident, _ in on_time.invalid] == [changed.id, "['unhashable']"]
+    assert read_pulled_events(page, rules(AT + timedelta(days=1))).events == (held, fresh)
 
 
 @settings(max_examples=200)
