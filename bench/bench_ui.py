@@ -55,7 +55,8 @@ from fieldapp.ui.followups_model import (
     FollowUp,
     FollowUpFilter,
     FollowUpModel,
-    prepare,
+    held,
+    prepare_held,
 )
 
 TODAY = date(2026, 3, 31)
@@ -135,8 +136,9 @@ def view_times(app: QApplication, rows: list[FollowUp]) -> tuple[float, float, f
     view.setModel(model)
     view.resize(1200, 700)
     view.show()
-    prepared = prepare(rows)
-    worker_side = best_of(3, lambda: prepare(rows))
+    held_rows = [held(*row) for row in rows]  # as the worker makes them, page by page
+    prepared = prepare_held(held_rows)
+    worker_side = best_of(3, lambda: prepare_held(held_rows))
 
     def open_view() -> None:
         model.set_rows(prepared)
@@ -258,7 +260,7 @@ def worker_times(home: Path) -> tuple[float, float]:
             while page.last is not None:
                 page = load_page(store, context, page.last)
                 rows += page.rows
-            prepare(rows)
+            prepare_held(rows)
 
         return first, best_of(3, every)
     finally:
