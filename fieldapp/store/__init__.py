@@ -24,7 +24,14 @@ from fieldapp.store.errors import (
 )
 from fieldapp.store.keys import passphrase_problems
 from fieldapp.store.profiles import Profiles
-from fieldapp.store.reads import ReferralRow, SearchResults, TaskCounts, TaskRow, Totals
+from fieldapp.store.reads import (
+    PlainTask,
+    ReferralRow,
+    SearchResults,
+    TaskCounts,
+    TaskRow,
+    Totals,
+)
 from fieldapp.store.store import Store
 
 __all__ = [
@@ -37,6 +44,7 @@ __all__ = [
     "InvalidProfileName",
     "InvalidRecoveryKey",
     "NewerDatabase",
+    "PlainTask",
     "ProfileBusy",
     "ProfileExists",
     "ProfileNotFound",

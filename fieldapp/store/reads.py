@@ -111,6 +111,11 @@ _TASK_ROW = (
     "t.closed_by_device"
 )
 _STATES = {state.value: state for state in TaskState}  # a dict lookup is faster per row
+# A task's _TASK_ROW columns as SQLite gives them (due an ISO date, state its value). The
+# follow-ups list reads 100,000 of these: a plain tuple of strings and numbers the garbage
+# collector stops walking after one pass, where a TaskRow (a named tuple) it walks at every
+# collection while it lives, and those collections hold the UI thread (the GIL).
+PlainTask = tuple[str, str, str, str, str, str, str, str, int, str, str, str, str]
 
 
 def _task_rows(rows: Iterable[Any]) -> list[TaskRow]:
@@ -408,14 +413,19 @@ class StoreReads:
         """The next `limit` call-back tasks after `after` (from the first if None), soonest
         due first: the list reads 100,000 a page at a time, each page found by its key in
         the covering index, not by an offset counted through the ones before."""
-        due, household = (after.due.isoformat(), after.household_id) if after else ("", "")
+        return _task_rows(self.plain_task_page(
+            (after.due.isoformat(), after.household_id) if after else None, limit
+        ))
+
+    def plain_task_page(self, after: tuple[str, str] | None, limit: int) -> list[PlainTask]:
+        """`task_page` as SQLite gives it, after a (due, household id) key: no TaskRow is made."""
         with self._db.reading() as conn:
-            rows = conn.execute(
+            rows: list[PlainTask] = conn.execute(
                 f"SELECT {_TASK_ROW} FROM tasks t "  # noqa: S608 (fixed names only)
                 "WHERE (t.due, t.household_id) > (?, ?) ORDER BY t.due, t.household_id LIMIT ?",
-                (due, household, limit),
+                (*(after or ("", "")), limit),
             ).fetchall()
-        return _task_rows(rows)
+        return rows
 
     def first_open_tasks(self, limit: int) -> list[TaskRow]:
         """The `limit` open call-back tasks due soonest, and the others due on the last one's

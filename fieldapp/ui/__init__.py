@@ -4,7 +4,8 @@ the `Changes` those ops return.
 
     app.py               entry point: Qt set-up (UK English, high-DPI), then the controller
     smoke.py             `--smoke-test`: proves an installed bundle works, headless
-    controller.py        start, unlock, lock (idle, Ctrl+L, suspend), remote wipe, quit
+    controller.py        start, unlock, lock (idle, Ctrl+L, suspend), remote wipe, quit;
+                         unlocked, what the app lives with is frozen out of the collector's way
     start.py, enrol.py   profiles, passphrase, first-run enrolment or offline-only
     ops.py, session.py   the database worker; who records; save = make_event + check + append
     main_window.py       pages, shortcuts, due-today banner, status bar
@@ -17,7 +18,8 @@ the `Changes` those ops return.
     place.py             where the officer was at a lock (occurrence, open forms, corrections
                          included); drafts named by form, occurrence reference and address
     followups_model.py   the call-back and referral table models (filter and sort on the
-                         model side; the first screen first, then every row)
+                         model side; the first screen first, then every row; call-backs
+                         held as plain tuples, which the garbage collector stops walking)
     followups_load.py    the call-back list's ops: the first screen (counts from an index),
                          then every call-back a page at a time by key; a change's rows
     followups_conflicts.py  "Conflicts to check": each named by its record, a list model

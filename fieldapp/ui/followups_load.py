@@ -15,13 +15,15 @@ from dataclasses import dataclass
 from datetime import date
 
 from fieldapp.domain.projection import Changes
+from fieldapp.domain.schedule import TaskState, task_status
 from fieldapp.domain.views import Conflict
-from fieldapp.store import Store, TaskCounts, TaskRow
+from fieldapp.store import PlainTask, Store, TaskCounts, TaskRow
 from fieldapp.ui.followups_conflicts import Named, name_conflicts
-from fieldapp.ui.followups_model import FollowUp, Prepared, prepare
+from fieldapp.ui.followups_model import Held, Prepared, held, prepare_held
 
 FIRST_SCREEN = 200  # open call-backs read before the list shows: more than a screen holds
 PAGE = 20_000  # call-backs read per op after the first screen
+_STATES = {state.value: state for state in TaskState}
 
 
 @dataclass(frozen=True)
@@ -49,49 +51,50 @@ class FirstScreen:
 
 @dataclass(frozen=True)
 class Page:
-    rows: list[FollowUp]
-    last: TaskRow | None  # where the next page starts; None: this was the last
+    rows: list[Held]
+    last: PlainTask | None  # where the next page starts; None: this was the last
 
 
 def rows_of(
-    tasks: Iterable[TaskRow], open_conflicts: Iterable[Conflict], today: date, device: str,
+    tasks: Iterable[PlainTask], open_conflicts: Iterable[Conflict], today: date, device: str,
     escalated: Collection[str] = frozenset(),
-) -> list[FollowUp]:
-    """Follow-up rows for these call-back tasks; `escalated`: occurrences with a risk
-    escalated."""
+) -> list[Held]:
+    """Follow-up rows, as the list holds them, for these call-back tasks; `escalated`:
+    occurrences with a risk escalated."""
     conflicts = Counter(c.scope for c in open_conflicts)
     return [
-        FollowUp(
-            household_id=task.household_id,
-            occurrence_id=task.occurrence_id,
-            due=task.due,
-            status=task.status(today, device),
-            reference=task.occurrence_reference,
-            postcode=task.postcode,
-            district=task.district,
-            assignee=task.assignee,
-            attempts=task.attempts_made,
-            note=task.reason if task.is_closed else task.rule,
-            closed_by=task.closed_by_author,
-            conflicts=conflicts[task.household_id],
-            escalated=task.occurrence_id in escalated,
+        held(
+            household, occurrence, day,
+            task_status(_STATES[state], day, closed_by_device, today, device), reference,
+            postcode, district, assignee, attempts, rule if state == TaskState.OPEN else reason,
+            closed_by, conflicts[household], occurrence in escalated,
         )
-        for task in tasks
+        for (
+            household, occurrence, reference, district, postcode, assignee, due, state,
+            attempts, rule, reason, closed_by, closed_by_device,
+        ) in tasks
+        for day in (date.fromisoformat(due),)
     ]
+
+
+def plain(tasks: Iterable[TaskRow]) -> list[PlainTask]:
+    """TaskRows (the first screen's, a change's: a few) as a page of the list gives them."""
+    return [(*task[:6], task.due.isoformat(), task.state.value, *task[8:]) for task in tasks]
 
 
 def load_first(store: Store, today: date, device: str, size: int = FIRST_SCREEN) -> FirstScreen:
     conflicts = tuple(store.conflicts())
     context = Context(today, device, conflicts, frozenset(store.escalated_occurrences()))
-    tasks = store.first_open_tasks(size)
+    tasks = plain(store.first_open_tasks(size))
     rows = rows_of(tasks, conflicts, today, device, context.escalated)
-    loaded = Loaded(prepare(rows), name_conflicts(store, conflicts))
+    loaded = Loaded(prepare_held(rows), name_conflicts(store, conflicts))
     return FirstScreen(loaded, store.task_counts(today), context)
 
 
-def load_page(store: Store, context: Context, after: TaskRow | None, size: int = PAGE) -> Page:
-    # Plain columns, not the stored views: decoding 100,000 of those took seconds.
-    tasks = store.task_page(after, size)
+def load_page(store: Store, context: Context, after: PlainTask | None, size: int = PAGE) -> Page:
+    # Plain columns, not the stored views: decoding 100,000 of those took seconds. And no
+    # object per row that the garbage collector keeps walking (PlainTask, Held).
+    tasks = store.plain_task_page(None if after is None else (after[6], after[0]), size)
     rows = rows_of(tasks, context.conflicts, context.today, context.device, context.escalated)
     return Page(rows, tasks[-1] if len(tasks) == size else None)
 
@@ -102,7 +105,7 @@ def load_changed(store: Store, changes: Changes, today: date, device: str) -> Lo
     conflicts = store.conflicts()
     escalated = store.escalated_occurrences(t.occurrence_id for t in tasks)
     return Loaded(
-        prepare(rows_of(tasks, conflicts, today, device, escalated)),
+        prepare_held(rows_of(plain(tasks), conflicts, today, device, escalated)),
         name_conflicts(store, conflicts),
     )
 

@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import IntEnum
-from operator import attrgetter
-from typing import Any, NamedTuple
+from operator import itemgetter
+from typing import Any, Final, NamedTuple
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -53,17 +53,19 @@ FINISHED = frozenset({TaskStatus.DONE, TaskStatus.DONE_ELSEWHERE, TaskStatus.CLO
 # note, in red, so the OIC knows before calling.
 RISK_FLAG = "⚑ Risk escalated"
 
-_STATUS_ORDER = {status: n for n, status in enumerate(STATUS_LABELS)}
+# By the status's value, as the model holds it (Held).
+_STATUS_ORDER = {status.value: n for n, status in enumerate(STATUS_LABELS)}
 _STATUS_COLOURS = {
-    TaskStatus.OVERDUE: QColor("#b00020"),
-    TaskStatus.DUE: QColor("#8a4b00"),
-    TaskStatus.DONE_ELSEWHERE: QColor("#0b5394"),
+    TaskStatus.OVERDUE.value: QColor("#b00020"),
+    TaskStatus.DUE.value: QColor("#8a4b00"),
+    TaskStatus.DONE_ELSEWHERE.value: QColor("#0b5394"),
 }
 
 
 class FollowUp(NamedTuple):
-    """One household's call-back as the OIC's list shows it. A named tuple, as TaskRow is:
-    the list makes 100,000 at once, and a frozen dataclass took three times as long."""
+    """One household's call-back as the OIC's list gives it out (`row_at`, `find`). The model
+    holds each as a plain tuple (`Held`): at 100,000 call-backs, a named tuple per row is
+    100,000 objects the garbage collector walks at every full collection."""
 
     household_id: str
     occurrence_id: str
@@ -78,6 +80,56 @@ class FollowUp(NamedTuple):
     closed_by: str = ""
     conflicts: int = 0
     escalated: bool = False  # a suicide or self-harm risk was escalated in the occurrence
+
+
+# A call-back as the model holds it: FollowUp's fields in its order (the status as its value),
+# then the filter keys (OIC, district, reference, postcode compacted). A plain tuple of
+# strings, numbers and a date: the garbage collector stops walking it after one pass. A named
+# tuple, a slotted class or an enum member inside stays tracked for as long as it lives, and
+# while the worker built 100,000 of those, its full collections held the GIL, and so the UI
+# thread, for ~190 ms at a time.
+Held = tuple[str, str, date, str, str, str, str, str, int, str, str, int, bool,
+             str, str, str, str]
+_HOUSEHOLD: Final = 0
+_OCCURRENCE: Final = 1
+_DUE: Final = 2
+_STATUS: Final = 3
+_REFERENCE: Final = 4
+_POSTCODE: Final = 5
+_DISTRICT: Final = 6
+_ASSIGNEE: Final = 7
+_ATTEMPTS: Final = 8
+_NOTE: Final = 9
+_CLOSED_BY: Final = 10
+_CONFLICTS: Final = 11
+_ESCALATED: Final = 12
+_OIC_KEY: Final = 13
+_DISTRICT_KEY: Final = 14
+_REFERENCE_KEY: Final = 15
+_POSTCODE_KEY: Final = 16
+_STATUSES = {status.value: status for status in TaskStatus}
+
+
+def held(
+    household_id: str, occurrence_id: str, due: date, status: TaskStatus, reference: str,
+    postcode: str, district: str, assignee: str, attempts: int, note: str,
+    closed_by: str = "", conflicts: int = 0, escalated: bool = False,
+) -> Held:
+    """A call-back as the model holds it (FollowUp's fields, in its order)."""
+    return (
+        household_id, occurrence_id, due, status.value, reference, postcode, district,
+        assignee, attempts, note, closed_by, conflicts, escalated,
+        _compact(assignee), _compact(district), _compact(reference), _compact(postcode),
+    )
+
+
+def follow_up(row: Held) -> FollowUp:
+    """What the list gives out of a row it holds."""
+    return FollowUp(
+        row[_HOUSEHOLD], row[_OCCURRENCE], row[_DUE], _STATUSES[row[_STATUS]],
+        row[_REFERENCE], row[_POSTCODE], row[_DISTRICT], row[_ASSIGNEE], row[_ATTEMPTS],
+        row[_NOTE], row[_CLOSED_BY], row[_CONFLICTS], row[_ESCALATED],
+    )
 
 
 class Column(IntEnum):
@@ -102,16 +154,16 @@ HEADERS = {
     Column.NOTE: "Note",
 }
 
-_SORT_KEYS: dict[Column, Callable[[FollowUp], Any]] = {
-    Column.DUE: lambda r: (r.due, _STATUS_ORDER[r.status], r.reference),
-    Column.STATUS: lambda r: (_STATUS_ORDER[r.status], r.due),
-    # attrgetter builds the tuple in C: sorting 100,000 rows costs a third of a lambda's.
-    Column.REFERENCE: attrgetter("reference", "due"),
-    Column.POSTCODE: attrgetter("postcode", "due"),
-    Column.DISTRICT: lambda r: (r.district.casefold(), r.due),
-    Column.OIC: attrgetter("assignee", "due"),
-    Column.ATTEMPTS: attrgetter("attempts", "due"),
-    Column.NOTE: lambda r: (_note(r), r.due),
+_SORT_KEYS: dict[Column, Callable[[Held], Any]] = {
+    Column.DUE: lambda r: (r[_DUE], _STATUS_ORDER[r[_STATUS]], r[_REFERENCE]),
+    Column.STATUS: lambda r: (_STATUS_ORDER[r[_STATUS]], r[_DUE]),
+    # itemgetter builds the tuple in C: sorting 100,000 rows costs a third of a lambda's.
+    Column.REFERENCE: itemgetter(_REFERENCE, _DUE),
+    Column.POSTCODE: itemgetter(_POSTCODE, _DUE),
+    Column.DISTRICT: lambda r: (r[_DISTRICT].casefold(), r[_DUE]),
+    Column.OIC: itemgetter(_ASSIGNEE, _DUE),
+    Column.ATTEMPTS: itemgetter(_ATTEMPTS, _DUE),
+    Column.NOTE: lambda r: (_note(r), r[_DUE]),
 }
 
 
@@ -119,14 +171,14 @@ def _compact(text: str) -> str:
     return text.replace(" ", "").casefold()
 
 
-def _note(row: FollowUp) -> str:
-    if row.status is TaskStatus.DONE_ELSEWHERE and row.closed_by:
-        note = f"{row.note} (by {row.closed_by})"
+def _note(row: Held) -> str:
+    if row[_STATUS] == TaskStatus.DONE_ELSEWHERE.value and row[_CLOSED_BY]:
+        note = f"{row[_NOTE]} (by {row[_CLOSED_BY]})"
     else:
-        note = row.note
-    if row.conflicts:
+        note = row[_NOTE]
+    if row[_CONFLICTS]:
         note = f"Conflict to check. {note}"
-    if row.escalated:
+    if row[_ESCALATED]:
         note = f"{RISK_FLAG}. {note}"
     return note
 
@@ -139,24 +191,30 @@ class FollowUpFilter:
     reference: str = ""
     postcode: str = ""
 
-    def pick(self, keys: Sequence[_Keys], among: Iterable[int] | None = None) -> list[int]:
-        """The positions of the keys this filter accepts (of `among` only, if given), in order.
+    def pick(self, keys: Keys, among: Iterable[int] | None = None) -> list[int]:
+        """The positions of the rows this filter accepts (of `among` only, if given), in order.
 
-        One tight pass per criterion in use rather than a call per row and criterion: at
-        100,000 call-backs a keystroke must cost well under 100 ms."""
+        One tight pass per criterion in use, over that criterion's column, rather than a call
+        per row and criterion: at 100,000 call-backs a keystroke must cost well under 100 ms
+        (reading each key out of its row cost half as much again as these columns)."""
         oic, district = _compact(self.oic), _compact(self.district)
         reference, postcode = _compact(self.reference), _compact(self.postcode)
-        statuses = self.statuses
-        at = range(len(keys)) if among is None else among
-        picked = [i for i in at if keys[i].status in statuses]
+        statuses = {status.value for status in self.statuses}
+        at = range(len(keys.status)) if among is None else among
+        column = keys.status
+        picked = [i for i in at if column[i] in statuses]
         if oic:
-            picked = [i for i in picked if keys[i].oic == oic]
+            column = keys.oic
+            picked = [i for i in picked if column[i] == oic]
         if district:
-            picked = [i for i in picked if district in keys[i].district]
+            column = keys.district
+            picked = [i for i in picked if district in column[i]]
         if reference:
-            picked = [i for i in picked if reference in keys[i].reference]
+            column = keys.reference
+            picked = [i for i in picked if reference in column[i]]
         if postcode:
-            picked = [i for i in picked if keys[i].postcode.startswith(postcode)]
+            column = keys.postcode
+            picked = [i for i in picked if column[i].startswith(postcode)]
         return picked
 
     def narrows(self, before: FollowUpFilter) -> bool:
@@ -170,41 +228,49 @@ class FollowUpFilter:
         )
 
 
-class _Keys(NamedTuple):  # 100,000 made at once, as FollowUp
-    status: TaskStatus
-    oic: str
-    district: str
-    reference: str
-    postcode: str
+class Keys(NamedTuple):
+    """The filter keys of rows, as columns in the rows' order (a list each, not an object per
+    row)."""
 
-    @classmethod
-    def of(cls, row: FollowUp) -> _Keys:
-        return cls(
-            row.status, _compact(row.assignee), _compact(row.district),
-            _compact(row.reference), _compact(row.postcode),
-        )
+    status: list[str]
+    oic: list[str]
+    district: list[str]
+    reference: list[str]
+    postcode: list[str]
+
+
+def _keys(rows: Sequence[Held]) -> Keys:
+    return Keys(
+        list(map(itemgetter(_STATUS), rows)), list(map(itemgetter(_OIC_KEY), rows)),
+        list(map(itemgetter(_DISTRICT_KEY), rows)), list(map(itemgetter(_REFERENCE_KEY), rows)),
+        list(map(itemgetter(_POSTCODE_KEY), rows)),
+    )
 
 
 @dataclass(frozen=True)
 class Prepared:
-    """Rows with their filter keys worked out, soonest due first: made off the UI thread."""
+    """Rows as the model holds them, soonest due first, with their keys: made off the UI
+    thread."""
 
-    rows: tuple[FollowUp, ...]
-    keys: tuple[_Keys, ...]
+    rows: tuple[Held, ...]
+    keys: Keys
     counts: TaskCounts
 
 
 def prepare(rows: Iterable[FollowUp]) -> Prepared:
-    ordered = sorted(rows, key=_SORT_KEYS[Column.DUE])
-    keys = tuple(map(_Keys.of, ordered))
-    return Prepared(tuple(ordered), keys, _count(keys))
+    return prepare_held(held(*row) for row in rows)
 
 
-def _count(keys: Iterable[_Keys]) -> TaskCounts:
-    by_status = Counter(map(attrgetter("status"), keys))  # one pass in C
+def prepare_held(rows: Iterable[Held]) -> Prepared:
+    ordered = tuple(sorted(rows, key=_SORT_KEYS[Column.DUE]))
+    return Prepared(ordered, _keys(ordered), _count(ordered))
+
+
+def _count(rows: Iterable[Held]) -> TaskCounts:
+    by_status = Counter(map(itemgetter(_STATUS), rows))  # one pass in C
     return TaskCounts(
-        by_status[TaskStatus.OVERDUE], by_status[TaskStatus.DUE],
-        by_status[TaskStatus.UPCOMING], sum(by_status[s] for s in FINISHED),
+        by_status[TaskStatus.OVERDUE.value], by_status[TaskStatus.DUE.value],
+        by_status[TaskStatus.UPCOMING.value], sum(by_status[s.value] for s in FINISHED),
     )
 
 
@@ -215,9 +281,9 @@ class FollowUpModel(QAbstractTableModel):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._rows: list[FollowUp] = []
-        self._keys: list[_Keys] = []
-        self._shown: list[FollowUp] = []
+        self._rows: list[Held] = []
+        self._keys = _keys(())
+        self._shown: list[Held] = []
         self._shown_at: list[int] = []  # positions in _rows of the rows shown
         self._filter = FollowUpFilter()
         self._sort = (Column.DUE, Qt.SortOrder.AscendingOrder)
@@ -243,8 +309,7 @@ class FollowUpModel(QAbstractTableModel):
 
     def _set(self, rows: Sequence[FollowUp] | Prepared) -> None:
         prepared = rows if isinstance(rows, Prepared) else prepare(rows)
-        self._rows = list(prepared.rows)
-        self._keys = list(prepared.keys)
+        self._rows, self._keys = list(prepared.rows), prepared.keys
         if self._sort != (Column.DUE, Qt.SortOrder.AscendingOrder):  # prepared is in due order
             self._order_rows()
         self._recount(prepared.counts if self._first is None else self._first)
@@ -256,12 +321,10 @@ class FollowUpModel(QAbstractTableModel):
         """Swaps in fresh rows for the households a change touched, keeping the rest."""
         gone = set(households)
         fresh = rows if isinstance(rows, Prepared) else prepare(rows)
-        kept = [(r, k) for r, k in zip(self._rows, self._keys, strict=True)
-                if r.household_id not in gone]
-        self._rows = [r for r, _ in kept] + list(fresh.rows)
-        self._keys = [k for _, k in kept] + list(fresh.keys)
+        self._rows = [r for r in self._rows if r[_HOUSEHOLD] not in gone]
+        self._rows += fresh.rows
         self._order_rows()
-        self._recount(_count(self._keys) if self._first is None else self._first)
+        self._recount(_count(self._rows) if self._first is None else self._first)
         self._refilter()
 
     def clear(self) -> None:
@@ -279,16 +342,17 @@ class FollowUpModel(QAbstractTableModel):
         return self._filter
 
     def row_at(self, row: int) -> FollowUp | None:
-        return self._shown[row] if 0 <= row < len(self._shown) else None
+        return follow_up(self._shown[row]) if 0 <= row < len(self._shown) else None
 
     def row_of(self, household_id: str) -> int:
         return next(
-            (n for n, r in enumerate(self._shown) if r.household_id == household_id), -1
+            (n for n, r in enumerate(self._shown) if r[_HOUSEHOLD] == household_id), -1
         )
 
     def find(self, household_id: str) -> FollowUp | None:
         """The row of a household, whether or not the filter shows it."""
-        return next((r for r in self._rows if r.household_id == household_id), None)
+        found = next((r for r in self._rows if r[_HOUSEHOLD] == household_id), None)
+        return None if found is None else follow_up(found)
 
     @property
     def total(self) -> int:
@@ -311,14 +375,10 @@ class FollowUpModel(QAbstractTableModel):
         self._shown = list(map(self._rows.__getitem__, self._shown_at))
 
     def _order_rows(self) -> None:
-        """All rows (with their keys) into the chosen column's order."""
+        """All rows (and their keys) into the chosen column's order."""
         column, order = self._sort
-        rows, keys = self._rows, self._keys
-        sort_keys = list(map(_SORT_KEYS[column], rows))
-        at = sorted(range(len(rows)), key=sort_keys.__getitem__,
-                    reverse=order == Qt.SortOrder.DescendingOrder)
-        self._rows = [rows[i] for i in at]
-        self._keys = [keys[i] for i in at]
+        self._rows.sort(key=_SORT_KEYS[column], reverse=order == Qt.SortOrder.DescendingOrder)
+        self._keys = _keys(self._rows)
 
     # ----------------------------------------------------------------- Qt model
 
@@ -336,14 +396,14 @@ class FollowUpModel(QAbstractTableModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return self._text(row, column)
         if role == Qt.ItemDataRole.ForegroundRole and column is Column.STATUS:
-            colour = _STATUS_COLOURS.get(row.status)
+            colour = _STATUS_COLOURS.get(row[_STATUS])
             return QBrush(colour) if colour is not None else None
-        if role == Qt.ItemDataRole.ForegroundRole and column is Column.NOTE and row.escalated:
-            return QBrush(_STATUS_COLOURS[TaskStatus.OVERDUE])
+        if role == Qt.ItemDataRole.ForegroundRole and column is Column.NOTE and row[_ESCALATED]:
+            return QBrush(_STATUS_COLOURS[TaskStatus.OVERDUE.value])
         if role == Qt.ItemDataRole.ToolTipRole and column is Column.NOTE:
             return _note(row)
         if role == Qt.ItemDataRole.UserRole:
-            return row.household_id
+            return row[_HOUSEHOLD]
         return None
 
     def headerData(
@@ -366,32 +426,32 @@ class FollowUpModel(QAbstractTableModel):
         self.layoutAboutToBeChanged.emit()
         # The selection is held as persistent indexes: move them with their rows.
         held = self.persistentIndexList()
-        households = [(self._shown[i.row()].household_id, i.column()) for i in held]
+        households = [(self._shown[i.row()][_HOUSEHOLD], i.column()) for i in held]
         self._order_rows()
         self._pick()
         if held:
-            position = {r.household_id: n for n, r in enumerate(self._shown)}
+            position = {r[_HOUSEHOLD]: n for n, r in enumerate(self._shown)}
             self.changePersistentIndexList(
                 held, [self.index(position[h], c) for h, c in households]
             )
         self.layoutChanged.emit()
 
     @staticmethod
-    def _text(row: FollowUp, column: Column) -> str:
+    def _text(row: Held, column: Column) -> str:
         if column is Column.DUE:
-            return day(row.due)
+            return day(row[_DUE])
         if column is Column.STATUS:
-            return STATUS_LABELS[row.status]
+            return STATUS_LABELS[_STATUSES[row[_STATUS]]]
         if column is Column.REFERENCE:
-            return row.reference
+            return row[_REFERENCE]
         if column is Column.POSTCODE:
-            return row.postcode
+            return row[_POSTCODE]
         if column is Column.DISTRICT:
-            return row.district
+            return row[_DISTRICT]
         if column is Column.OIC:
-            return row.assignee
+            return row[_ASSIGNEE]
         if column is Column.ATTEMPTS:
-            return str(row.attempts)
+            return str(row[_ATTEMPTS])
         return _note(row)
 
 
@@ -418,9 +478,9 @@ REFERRAL_HEADERS = ("Due", "Status", "Occurrence", "Postcode", "District", "OIC"
 # The same colours as the call-backs: overdue red, due today amber; no consent red too, since
 # nothing can go until someone records it.
 _REFERRAL_COLOURS = {
-    ReferralStatus.OVERDUE: _STATUS_COLOURS[TaskStatus.OVERDUE],
-    ReferralStatus.DUE: _STATUS_COLOURS[TaskStatus.DUE],
-    ReferralStatus.NO_CONSENT: _STATUS_COLOURS[TaskStatus.OVERDUE],
+    ReferralStatus.OVERDUE: _STATUS_COLOURS[TaskStatus.OVERDUE.value],
+    ReferralStatus.DUE: _STATUS_COLOURS[TaskStatus.DUE.value],
+    ReferralStatus.NO_CONSENT: _STATUS_COLOURS[TaskStatus.OVERDUE.value],
 }
 _REFERRAL_ORDER = {s: n for n, s in enumerate((
     ReferralStatus.OVERDUE, ReferralStatus.DUE, ReferralStatus.NO_CONSENT,

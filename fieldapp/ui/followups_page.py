@@ -30,7 +30,7 @@ from fieldapp.domain.events import EventType
 from fieldapp.domain.projection import Changes
 from fieldapp.domain.schedule import TaskStatus
 from fieldapp.domain.views import Conflict
-from fieldapp.store import TaskRow, Totals
+from fieldapp.store import PlainTask, Totals
 from fieldapp.ui.consulting import Consultations
 from fieldapp.ui.corrections.joining import JoinCase, load_join
 from fieldapp.ui.followups_conflicts import ConflictsModel, Named
@@ -53,8 +53,9 @@ from fieldapp.ui.followups_model import (
     FollowUp,
     FollowUpFilter,
     FollowUpModel,
+    Held,
     Prepared,
-    prepare,
+    prepare_held,
 )
 from fieldapp.ui.leaflets_due import LeafletsDue
 from fieldapp.ui.ops import describe
@@ -343,7 +344,7 @@ class FollowUpsPage(QWidget):
         self._read_page(load, first.context, [], None)
 
     def _read_page(
-        self, load: int, context: Context, held: list[FollowUp], last: TaskRow | None
+        self, load: int, context: Context, held: list[Held], last: PlainTask | None
     ) -> None:
         size = self.page_size
         self.session.run(
@@ -352,14 +353,14 @@ class FollowUpsPage(QWidget):
             self._load_failed,
         )
 
-    def _page_read(self, load: int, context: Context, held: list[FollowUp], page: Page) -> None:
+    def _page_read(self, load: int, context: Context, held: list[Held], page: Page) -> None:
         if load != self._load:
             return
         held += page.rows
         if page.last is not None:
             self._read_page(load, context, held, page.last)
         else:  # sorted and keyed on the worker: the UI thread only swaps them in
-            self.session.run(lambda _: prepare(held), lambda rows: self._all_read(load, rows),
+            self.session.run(lambda _: prepare_held(held), lambda rows: self._all_read(load, rows),
                              self._load_failed)
 
     def _all_read(self, load: int, rows: Prepared) -> None:

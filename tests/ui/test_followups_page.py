@@ -14,7 +14,7 @@ from fieldapp.domain.projection import State
 from fieldapp.store import Profiles, Store
 from fieldapp.store.access import Action
 from fieldapp.ui.followups_load import Loaded, load_changed, load_first, load_page
-from fieldapp.ui.followups_model import FollowUp, prepare
+from fieldapp.ui.followups_model import FollowUp, Prepared, follow_up, prepare_held
 from fieldapp.ui.followups_page import FollowUpsPage
 from fieldapp.ui.session import Session
 
@@ -49,11 +49,16 @@ def load_all(store: Store, today: date, device: str, size: int = 2) -> Loaded:
     while True:
         rows += page.rows
         if page.last is None:
-            return Loaded(prepare(rows), first.loaded.conflicts)
+            return Loaded(prepare_held(rows), first.loaded.conflicts)
         page = load_page(store, first.context, page.last, size)
 
 
-def by_household(rows: tuple[FollowUp, ...] | list[FollowUp]) -> list[FollowUp]:
+def given(rows: Prepared) -> list[FollowUp]:
+    """The rows as the list gives them out."""
+    return [follow_up(r) for r in rows.rows]
+
+
+def by_household(rows: list[FollowUp]) -> list[FollowUp]:
     return sorted(rows, key=lambda r: r.household_id)
 
 
@@ -91,7 +96,7 @@ def test_the_rows_are_those_the_stored_views_give(qtbot: QtBot, profiles: Profil
         for today in (DAY - timedelta(days=1), DAY, DAY + timedelta(days=30)):
             for device in ("", DEVICE, "laptop-b"):
                 loaded = load_all(store, today, device)
-                assert by_household(loaded.rows.rows) == by_household(
+                assert by_household(given(loaded.rows)) == by_household(
                     rows_from_views(state, today, device)
                 )
         assert {n.conflict.kind for n in loaded.conflicts} == {
@@ -105,11 +110,11 @@ def test_the_rows_are_those_the_stored_views_give(qtbot: QtBot, profiles: Profil
         # After a change, the touched households' rows are the ones a full load gives.
         changes = store.append([callback(k["h1"], "declined", NOW + timedelta(days=22))])
         changed = load_changed(store, changes, DAY, DEVICE)
-        fresh = {r.household_id: r for r in load_all(store, DAY, DEVICE).rows.rows}
+        fresh = {r.household_id: r for r in given(load_all(store, DAY, DEVICE).rows)}
         assert changed.rows.rows and all(
-            fresh[r.household_id] == r for r in changed.rows.rows
+            fresh[r.household_id] == r for r in given(changed.rows)
         )
-        assert {r.household_id for r in changed.rows.rows} == {
+        assert {r.household_id for r in given(changed.rows)} == {
             k["h1"], k["h2"], k["h3"], k["h4"],
         }
         assert changed.conflicts == loaded.conflicts

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -100,6 +100,33 @@ def sync(qtbot: QtBot, controller: AppController) -> SyncSummary:
     wait_idle(qtbot, controller.worker)
     summary: SyncSummary = done.args[0]
     return summary
+
+
+def sync_until(
+    qtbot: QtBot, controller: AppController, done: Callable[[SyncSummary], bool]
+) -> SyncSummary:
+    """Presses Sync now and returns the summary of the first sync after it that `done`
+    accepts. A save's own sync may still be running, or about to start, when the test
+    changes the endpoint: it read before the change, and "Sync now" is disabled while it
+    runs, so the summary caught after a click may be that sync's. The button is pressed
+    once it is enabled, which always starts a sync after this moment (at once, or as soon
+    as the one under way ends), and every summary until `done` accepts one is read."""
+    main = controller.main
+    assert main is not None
+    summaries: list[SyncSummary] = []
+
+    def heard(summary: SyncSummary) -> None:
+        summaries.append(summary)
+
+    controller.sync.finished.connect(heard)
+    try:
+        qtbot.waitUntil(main.status.sync_button.isEnabled, timeout=20_000)
+        qtbot.mouseClick(main.status.sync_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: any(map(done, summaries)), timeout=20_000)
+    finally:
+        controller.sync.finished.disconnect(heard)
+    wait_idle(qtbot, controller.worker)
+    return next(filter(done, summaries))
 
 
 def test_a_call_back_done_on_another_laptop_shows_as_done_elsewhere(
@@ -204,8 +231,8 @@ def test_an_erasure_pulled_while_the_follow_ups_list_is_open_removes_its_row(
         erased = storage.retention(NOW + timedelta(days=1), reason="Retention period ended",
                                    now=datetime.now(UTC), actor="cli:test", dry_run=False)
         assert len(erased.cases) == 1
-        summary = sync(qtbot, a)
-        assert summary.erased
+        summary = sync_until(qtbot, a, lambda summary: bool(summary.erased))
+        assert set(summary.erased) == set(erased.cases[0].aggregate_ids)
         # The pulled page's change set removed the row, as a save's would: no whole reload.
         qtbot.waitUntil(lambda: page.model.rowCount() == 0)
         assert reloads == []
