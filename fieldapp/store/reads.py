@@ -409,16 +409,11 @@ class StoreReads:
         seconds at 100,000."""
         return _task_rows(self._household_rows(_TASK_ROW, "tasks", household_ids))
 
-    def task_page(self, after: TaskRow | None, limit: int) -> list[TaskRow]:
-        """The next `limit` call-back tasks after `after` (from the first if None), soonest
-        due first: the list reads 100,000 a page at a time, each page found by its key in
-        the covering index, not by an offset counted through the ones before."""
-        return _task_rows(self.plain_task_page(
-            (after.due.isoformat(), after.household_id) if after else None, limit
-        ))
-
     def plain_task_page(self, after: tuple[str, str] | None, limit: int) -> list[PlainTask]:
-        """`task_page` as SQLite gives it, after a (due, household id) key: no TaskRow is made."""
+        """The next `limit` call-back tasks after the (due, household id) key `after` (from
+        the first if None), soonest due first, as SQLite gives them (no TaskRow is made): the
+        list reads 100,000 a page at a time, each page found by its key in the covering
+        index, not by an offset counted through the ones before."""
         with self._db.reading() as conn:
             rows: list[PlainTask] = conn.execute(
                 f"SELECT {_TASK_ROW} FROM tasks t "  # noqa: S608 (fixed names only)
