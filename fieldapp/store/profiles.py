@@ -21,7 +21,7 @@ from pathlib import Path
 
 import platformdirs
 
-from fieldapp.domain.policy import SchedulePolicy
+from fieldapp.domain.policy import SchedulePolicy, london_date
 from fieldapp.resources import load_policy
 from fieldapp.store import projections
 from fieldapp.store.db import Database
@@ -203,6 +203,7 @@ class Profiles:
         except BaseException:
             db.close()
             raise
+        self.policy.prepare_calendar(london_date(self.clock()))
         return Store(db, policy=self.policy, clock=self.clock, actor=name)
 
     # ----------------------------------------------------------------- keys

@@ -14,6 +14,7 @@ from factories import household, new_id, occurrence, offer
 from store_helpers import CHEAP_KDF, PASSPHRASE, START, FakeClock, cheap_profiles
 
 from fieldapp.admin import admin_main
+from fieldapp.domain.policy import _bank_holidays, london_date
 from fieldapp.store import (
     DamagedDatabase,
     InvalidProfileName,
@@ -279,3 +280,21 @@ def test_cheap_parameters_only_through_the_test_argument() -> None:
     # The production default cannot be weakened by the tests' helper leaking into the app.
     assert Profiles(FakeClock())._kdf == PRODUCTION_KDF
     assert CHEAP_KDF.weaker_than(PRODUCTION_KDF)
+
+
+def test_unlocking_builds_this_year_s_bank_holidays_before_the_first_save(
+    profiles: Profiles, clock: FakeClock
+) -> None:
+    """The first year asked for loads `holidays`' data (~0.13 s): unlocking pays it, not the
+    officer's first save."""
+    profiles.create("1234", PASSPHRASE).close()
+    _bank_holidays.cache_clear()
+    store = profiles.unlock("1234", PASSPHRASE)
+    try:
+        year = london_date(clock()).year
+        for asked in (year, year + 1):
+            before = _bank_holidays.cache_info().hits
+            _bank_holidays(profiles.policy.bank_holiday_region, asked)
+            assert _bank_holidays.cache_info().hits == before + 1, asked
+    finally:
+        store.close()
